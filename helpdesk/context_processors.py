@@ -1,0 +1,5 @@
+def tenancy(request) -> dict:
+    return {
+        "tenant": getattr(request, "tenant", None),
+        "membership": getattr(request, "membership", None),
+    }

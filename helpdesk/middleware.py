@@ -1,0 +1,67 @@
+"""The one place where a request's tenant scope is opened."""
+
+from django.http import Http404
+from django.utils import translation
+from django.utils.functional import SimpleLazyObject
+from django_scopes import scope
+
+from .selectors import membership_for
+from .tenancy import tenant_for_host, tenant_slug_from_host
+
+
+class TenantMiddleware:
+    """Resolve ``request.tenant`` from the host and run the rest of the request in its scope.
+
+    A host without a tenant label gets the platform pages (``helpdesk.urls_platform``) and no
+    scope at all, so any query on a tenant-owned model there raises ``ScopeError``.
+    An unknown tenant label is a 404.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        host = request.get_host()
+        request.tenant = tenant_for_host(host)
+        if request.tenant is None:
+            if tenant_slug_from_host(host) is not None:
+                raise Http404("No such service desk.")
+            request.urlconf = "helpdesk.urls_platform"
+            return self.get_response(request)
+        with scope(tenant=request.tenant):
+            return self.get_response(request)
+
+
+class TenantLanguageMiddleware:
+    """Without an explicit choice (cookie), speak the tenant's default language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        tenant = getattr(request, "tenant", None)
+        if not chosen and tenant is not None:
+            translation.activate(tenant.default_language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
+
+
+class MembershipMiddleware:
+    """``request.membership``: the signed-in user's membership in this tenant, or ``None``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tenant = request.tenant
+
+        def load():
+            if tenant is None:
+                return None
+            return membership_for(user=request.user, tenant=tenant)
+
+        request.membership = SimpleLazyObject(load)
+        return self.get_response(request)

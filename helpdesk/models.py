@@ -1,0 +1,241 @@
+"""The tenancy core: who the tenants are, who works in them and in what role.
+
+Every model here except ``User`` and ``Tenant`` is tenant-owned and uses a django-scopes
+``ScopedManager``: a query without an active tenant scope raises ``ScopeError`` instead of
+returning every tenant's rows.
+"""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+RESERVED_SLUGS = frozenset({"www", "api", "admin", "static", "media", "mail", "app", "platform"})
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(zone)s is not a known time zone."), params={"zone": value})
+
+
+def validate_tenant_slug(value: str) -> None:
+    if value in RESERVED_SLUGS:
+        raise ValidationError(_("%(slug)s is reserved."), params={"slug": value})
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an e-mail address; their roles live on memberships."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("platform staff"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Tenant(models.Model):
+    """A company running an after-sales service; reached on ``<slug>.<base domain>``."""
+
+    slug = models.CharField(
+        _("address"),
+        max_length=40,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$",
+                _(
+                    "Use lower-case letters, digits and hyphens; "
+                    "start and end with a letter or digit."
+                ),
+            ),
+            validate_tenant_slug,
+        ],
+    )
+    name = models.CharField(_("name"), max_length=200)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone]
+    )
+    default_language = models.CharField(
+        _("default language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Tenant admin")
+    MANAGER = "manager", _("Manager")
+    TEAM_LEAD = "team_lead", _("Team lead")
+    AGENT = "agent", _("Agent")
+    QUALITY_SUPERVISOR = "quality_supervisor", _("Quality supervisor")
+    DEPARTMENT_HANDLER = "department_handler", _("Department handler")
+
+
+class CertificationStage(models.TextChoices):
+    TRAINEE = "trainee", _("Trainee")
+    CERTIFIED = "certified", _("Certified")
+
+
+class Skill(models.Model):
+    """A skill tag such as 家电维修 (appliance repair) or 账单咨询 (billing questions)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="skills")
+    name = models.CharField(_("name"), max_length=80)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="skill_unique_name_per_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's place in one tenant: role, certification stage and skills."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.AGENT)
+    certification_stage = models.CharField(
+        _("certification stage"),
+        max_length=16,
+        choices=CertificationStage.choices,
+        default=CertificationStage.CERTIFIED,
+    )
+    skills = models.ManyToManyField(Skill, blank=True, related_name="memberships")
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="membership_unique_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def is_trainee(self) -> bool:
+        return self.certification_stage == CertificationStage.TRAINEE
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+
+class Team(models.Model):
+    """A department (部门) that tickets are routed to, with a lead who receives escalations."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(_("name"), max_length=120)
+    lead = models.ForeignKey(
+        Membership,
+        verbose_name=_("lead"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_teams",
+    )
+    members = models.ManyToManyField(Membership, blank=True, related_name="teams")
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="team_unique_name_per_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(models.Model):
+    """A key for integrations. Only the SHA-256 of the key is stored; the key is shown once."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="api_tokens")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    key_prefix = models.CharField(_("key starts with"), max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,48 @@
+"""Reads of the tenancy core."""
+
+from django.http import Http404
+from django_scopes import scopes_disabled
+
+from .models import ApiToken, Membership, Tenant, User
+
+
+def membership_for(*, user: User, tenant: Tenant) -> Membership | None:
+    """The user's active membership in the tenant. Precondition: the tenant's scope is active."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.filter(user=user, tenant=tenant, is_active=True)
+        .select_related("tenant", "user")
+        .first()
+    )
+
+
+def memberships_of_user(*, user: User) -> list[Membership]:
+    """Every tenant the user belongs to, for the tenant switcher.
+
+    Reads across tenants on purpose: this is the only place a user sees the list of their
+    tenants, and it only ever returns the user's own memberships.
+    """
+    with scopes_disabled():
+        return list(
+            Membership.objects.filter(user=user, is_active=True, tenant__is_active=True)
+            .select_related("tenant")
+            .order_by("tenant__name")
+        )
+
+
+def api_token_by_hash(*, key_hash: str) -> ApiToken | None:
+    """Find a token before any tenant is known: the key itself says which tenant it belongs to."""
+    with scopes_disabled():
+        return (
+            ApiToken.objects.filter(key_hash=key_hash, revoked_at__isnull=True)
+            .select_related("tenant", "membership__user")
+            .first()
+        )
+
+
+def api_token_get_for_admin(*, membership: Membership, pk: int) -> ApiToken:
+    token = ApiToken.objects.filter(pk=pk).first()
+    if token is None or not membership.has_role("admin"):
+        raise Http404
+    return token

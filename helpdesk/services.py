@@ -1,0 +1,97 @@
+"""Writes of the tenancy core. Each function is one transaction."""
+
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+from django_scopes import scope
+
+from .models import ApiToken, Membership, Role, Skill, Team, Tenant, User
+
+
+def hash_api_key(key: str) -> str:
+    # The key carries 256 bits of randomness, so a fast hash is enough: nothing to brute-force.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def user_get_or_create(*, email: str, password: str | None = None, full_name: str = "") -> User:
+    email = User.objects.normalize_email(email).lower()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, password, full_name=full_name)
+    return user
+
+
+@transaction.atomic
+def tenant_create(
+    *,
+    slug: str,
+    name: str,
+    admin_email: str,
+    admin_password: str | None,
+    time_zone: str = "Asia/Shanghai",
+    default_language: str = "zh-hans",
+) -> tuple[Tenant, Membership]:
+    """Create a tenant and its first admin. An existing user (same e-mail) joins as admin."""
+    tenant = Tenant(slug=slug, name=name, time_zone=time_zone, default_language=default_language)
+    tenant.full_clean()
+    tenant.save()
+    user = user_get_or_create(email=admin_email, password=admin_password)
+    with scope(tenant=tenant):
+        membership = Membership.objects.create(tenant=tenant, user=user, role=Role.ADMIN)
+    return tenant, membership
+
+
+@transaction.atomic
+def membership_create(
+    *,
+    tenant: Tenant,
+    email: str,
+    role: str,
+    password: str | None = None,
+    full_name: str = "",
+    certification_stage: str = "certified",
+    skills: list[Skill] | None = None,
+) -> Membership:
+    """Precondition: the tenant's scope is active."""
+    user = user_get_or_create(email=email, password=password, full_name=full_name)
+    membership, _created = Membership.objects.get_or_create(
+        tenant=tenant,
+        user=user,
+        defaults={"role": role, "certification_stage": certification_stage},
+    )
+    if skills:
+        membership.skills.add(*skills)
+    return membership
+
+
+def skill_get_or_create(*, tenant: Tenant, name: str) -> Skill:
+    return Skill.objects.get_or_create(tenant=tenant, name=name)[0]
+
+
+@transaction.atomic
+def team_create(
+    *, tenant: Tenant, name: str, lead: Membership | None, members: list[Membership]
+) -> Team:
+    team, _created = Team.objects.get_or_create(tenant=tenant, name=name, defaults={"lead": lead})
+    team.members.add(*members, *([lead] if lead else []))
+    return team
+
+
+@transaction.atomic
+def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, str]:
+    """Return the token row and the clear key; the key is not stored and cannot be shown again."""
+    key = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        tenant=membership.tenant,
+        membership=membership,
+        name=name,
+        key_prefix=key[:8],
+        key_hash=hash_api_key(key),
+    )
+    return token, key
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())

@@ -1,0 +1,20 @@
+"""The one Celery base class that opens a tenant scope for a task."""
+
+from celery import Task
+from django_scopes import scope
+
+from .models import Tenant
+
+
+class TenantTask(Task):
+    """A task whose first keyword argument is ``tenant_id``; the body runs in that tenant's scope.
+
+    Tasks receive ids, never objects, and must be idempotent (acks_late redelivers them).
+    """
+
+    def __call__(self, *args, tenant_id: int, **kwargs):
+        tenant = Tenant.objects.filter(pk=tenant_id, is_active=True).first()
+        if tenant is None:
+            return None  # the tenant was removed after the task was queued: nothing to do
+        with scope(tenant=tenant):
+            return super().__call__(*args, tenant=tenant, **kwargs)
