@@ -1,0 +1,102 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils.translation import gettext_lazy as _
+from django_scopes import scope
+
+from .models import Membership, Tenant, User
+
+
+class TenantLoginForm(AuthenticationForm):
+    """Sign in to the request's tenant; a valid user who is not a member is refused."""
+
+    username = forms.EmailField(
+        label=_("E-mail"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong e-mail or password."),
+        "not_member": _("This account has no access to this service desk."),
+    }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        tenant = self.request.tenant
+        with scope(tenant=tenant):
+            is_member = Membership.objects.filter(user=user, is_active=True).exists()
+        if not is_member:
+            raise forms.ValidationError(self.error_messages["not_member"], code="not_member")
+
+
+class TenantPasswordResetForm(PasswordResetForm):
+    """Only members of the request's tenant get a reset mail, with a link on its host."""
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        self.tenant = tenant
+        super().__init__(*args, **kwargs)
+
+    def get_users(self, email):
+        with scope(tenant=self.tenant):
+            users = User.objects.filter(
+                email__iexact=email,
+                is_active=True,
+                memberships__tenant=self.tenant,
+                memberships__is_active=True,
+            )
+            return [u for u in users if u.has_usable_password()]
+
+
+class TenantSignupForm(forms.Form):
+    name = forms.CharField(label=_("Company name"), max_length=200)
+    slug = forms.CharField(
+        label=_("Address"),
+        max_length=40,
+        help_text=_(
+            "Lower-case letters, digits and hyphens; your desk will live at <address>.<domain>."
+        ),
+    )
+    admin_email = forms.EmailField(label=_("Your e-mail"))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    time_zone = forms.CharField(label=_("Time zone"), initial="Asia/Shanghai", max_length=64)
+    default_language = forms.ChoiceField(
+        label=_("Default language"), choices=Tenant._meta.get_field("default_language").choices
+    )
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"].strip().lower()
+        field = Tenant._meta.get_field("slug")
+        for validator in field.validators:
+            validator(slug)
+        if Tenant.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("This address is taken."))
+        return slug
+
+    def clean_time_zone(self):
+        value = self.cleaned_data["time_zone"].strip()
+        Tenant._meta.get_field("time_zone").run_validators(value)
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        email, password = cleaned.get("admin_email"), cleaned.get("password")
+        existing = User.objects.filter(email__iexact=email or "").first()
+        if existing and password and not existing.check_password(password):
+            self.add_error("password", _("This e-mail already has an account: use its password."))
+        elif password and not existing:
+            try:
+                password_validation.validate_password(password, User(email=email or ""))
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    membership = forms.ModelChoiceField(label=_("Acts as"), queryset=Membership.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].queryset = Membership.objects.filter(
+            is_active=True
+        ).select_related("user")

@@ -1,0 +1,11 @@
+"""URLs of the bare base domain: the landing page with tenant sign-up, and health."""
+
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.platform_landing, name="platform_landing"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", views.healthz, name="healthz"),
+]

@@ -1,0 +1,203 @@
+"""Pages of the tenancy core: home, sign-up, tenant switch, settings, health."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.core import signing
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .auth import member_required
+from .celery import app as celery_app
+from .forms import ApiTokenForm, TenantPasswordResetForm, TenantSignupForm
+from .models import ApiToken, Membership, Role, Team, User
+from .selectors import api_token_get_for_admin, membership_for, memberships_of_user
+from .services import api_token_create, api_token_revoke, tenant_create
+from .tenancy import tenant_url
+
+logger = logging.getLogger(__name__)
+SWITCH_SALT = "helpdesk.tenant-switch"
+SWITCH_MAX_AGE_SECONDS = 120
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and broker status; 503 when either is down so a load balancer can tell."""
+    status = {"database": _probe_database(), "broker": _probe_broker()}
+    healthy = all(value == "ok" for value in status.values())
+    status["status"] = "ok" if healthy else "degraded"
+    return JsonResponse(status, status=200 if healthy else 503)
+
+
+def _probe_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return "ok"
+    except Exception:
+        logger.warning("healthz: database unreachable", exc_info=True)
+        return "unavailable"
+
+
+def _probe_broker() -> str:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+        return "ok"
+    except Exception:
+        logger.warning("healthz: broker unreachable", exc_info=True)
+        return "unavailable"
+
+
+# --- platform host ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def platform_landing(request: HttpRequest) -> HttpResponse:
+    form = TenantSignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        tenant, _membership = tenant_create(
+            slug=data["slug"],
+            name=data["name"],
+            admin_email=data["admin_email"],
+            admin_password=data["password"],
+            time_zone=data["time_zone"],
+            default_language=data["default_language"],
+        )
+        return render(
+            request,
+            "platform/signup_done.html",
+            {
+                "new_tenant": tenant,
+                "login_url": tenant_url(tenant, "/accounts/login/", request=request),
+            },
+        )
+    return render(request, "platform/landing.html", {"form": form})
+
+
+# --- tenant host: home and switching --------------------------------------------------------
+
+
+@member_required()
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "helpdesk/home.html")
+
+
+@member_required()
+def tenant_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "helpdesk/tenant_list.html",
+        {"memberships": memberships_of_user(user=request.user)},
+    )
+
+
+@member_required()
+@require_POST
+def tenant_switch(request: HttpRequest) -> HttpResponse:
+    """Hand the session over to another tenant's host with a short-lived, single-use token."""
+    target = next(
+        (
+            m.tenant
+            for m in memberships_of_user(user=request.user)
+            if m.tenant.slug == request.POST.get("tenant")
+        ),
+        None,
+    )
+    if target is None:
+        messages.error(request, _("You are not a member of that service desk."))
+        return redirect("tenant_list")
+    token = signing.dumps(
+        {
+            "user": request.user.pk,
+            "tenant": target.slug,
+            "last_login": str(request.user.last_login),
+        },
+        salt=SWITCH_SALT,
+    )
+    return redirect(tenant_url(target, f"/accounts/switch/accept/?token={token}", request=request))
+
+
+@require_http_methods(["GET", "POST"])
+def tenant_switch_accept(request: HttpRequest) -> HttpResponse:
+    """GET shows a confirmation; only the POST signs in (no state change on GET)."""
+    token = request.POST.get("token") or request.GET.get("token", "")
+    user = _user_from_switch_token(request, token)
+    if user is None:
+        messages.error(request, _("This sign-in link has expired. Please sign in again."))
+        return redirect("login")
+    if request.method == "POST":
+        login(request, user, backend="helpdesk.auth.EmailBackend")
+        return redirect("home")
+    return render(request, "helpdesk/switch_accept.html", {"token": token, "switch_user": user})
+
+
+def _user_from_switch_token(request: HttpRequest, token: str) -> User | None:
+    try:
+        data = signing.loads(token, salt=SWITCH_SALT, max_age=SWITCH_MAX_AGE_SECONDS)
+    except signing.BadSignature:
+        return None
+    if request.tenant is None or data.get("tenant") != request.tenant.slug:
+        return None
+    user = User.objects.filter(pk=data.get("user"), is_active=True).first()
+    # The last-login stamp changes on every sign-in, which makes the token single-use.
+    if user is None or str(user.last_login) != data.get("last_login"):
+        return None
+    return user if membership_for(user=user, tenant=request.tenant) else None
+
+
+# --- tenant settings -----------------------------------------------------------------------------
+
+
+@member_required(Role.ADMIN, Role.MANAGER)
+def settings_overview(request: HttpRequest) -> HttpResponse:
+    members = (
+        Membership.objects.select_related("user")
+        .prefetch_related("skills", "teams")
+        .order_by("user__email")
+    )
+    teams = Team.objects.select_related("lead__user").prefetch_related("members")
+    return render(request, "helpdesk/settings.html", {"members": members, "teams": teams})
+
+
+@member_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        _token, new_key = api_token_create(
+            membership=form.cleaned_data["membership"], name=form.cleaned_data["name"]
+        )
+        form = ApiTokenForm()
+    tokens = ApiToken.objects.select_related("membership__user")
+    return render(
+        request, "helpdesk/api_tokens.html", {"form": form, "tokens": tokens, "new_key": new_key}
+    )
+
+
+@member_required(Role.ADMIN)
+@require_POST
+def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    token = api_token_get_for_admin(membership=request.membership, pk=pk)
+    api_token_revoke(token=token)
+    messages.success(request, _("Token revoked."))
+    return redirect("api_tokens")
+
+
+class TenantPasswordResetView(auth_views.PasswordResetView):
+    form_class = TenantPasswordResetForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "tenant": self.request.tenant}
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.tenant is None:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
