@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from helpdesk import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo tenants (acme, and globex for isolation checks). Safe to run again."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        acme = demo.demo_tenant("acme", "ACME Appliances 艾克美电器", "admin@acme.test", "zh-hans")
+        demo.seed_people(acme)
+        demo.demo_tenant("globex", "Globex Corporation", "admin@globex.test", "en")
+        self.stdout.write(
+            "Demo tenants ready: acme (admin@acme.test, manager@acme.test, agent1@acme.test, …) "
+            f"and globex (admin@globex.test); password: {demo.DEMO_PASSWORD}"
+        )
