@@ -1,0 +1,82 @@
+"""Every test gets tenant A (``acme``) with an admin and an agent, and tenant B (``globex``)
+with an outsider who must never see anything of A."""
+
+import pytest
+from django.test import Client
+from django_scopes import scope
+
+from helpdesk.models import Role
+from tests.factories import MembershipFactory, TeamFactory, TenantFactory, UserFactory
+
+HOST_A = "acme.localhost"
+HOST_B = "globex.localhost"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture
+def tenant_a(db):
+    return TenantFactory(slug="acme", name="ACME")
+
+
+@pytest.fixture
+def tenant_b(db):
+    return TenantFactory(slug="globex", name="Globex")
+
+
+@pytest.fixture
+def admin_a(tenant_a):
+    return MembershipFactory(
+        tenant=tenant_a, user=UserFactory(email="admin@acme.test"), role=Role.ADMIN
+    )
+
+
+@pytest.fixture
+def agent_a(tenant_a):
+    return MembershipFactory(
+        tenant=tenant_a, user=UserFactory(email="agent@acme.test"), role=Role.AGENT
+    )
+
+
+@pytest.fixture
+def team_a(tenant_a, agent_a):
+    team = TeamFactory(tenant=tenant_a, name="Repair")
+    with scope(tenant=tenant_a):
+        team.members.add(agent_a)
+    return team
+
+
+@pytest.fixture
+def outsider(tenant_b):
+    return MembershipFactory(
+        tenant=tenant_b, user=UserFactory(email="outsider@globex.test"), role=Role.ADMIN
+    )
+
+
+def client_for(membership=None, host=HOST_A) -> Client:
+    client = Client(HTTP_HOST=host)
+    if membership is not None:
+        client.force_login(membership.user)
+    return client
+
+
+@pytest.fixture
+def admin_client_a(admin_a):
+    return client_for(admin_a)
+
+
+@pytest.fixture
+def agent_client_a(agent_a):
+    return client_for(agent_a)
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    """The outsider, signed in, knocking on tenant A's host."""
+    return client_for(outsider, HOST_A)

@@ -1,0 +1,108 @@
+"""Tenant isolation: an outsider gets 404 everywhere, and unscoped queries raise."""
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+from django_scopes import ScopeError, scope
+
+from helpdesk.models import Membership, Skill, Team
+from helpdesk.services import api_token_create
+from tests.conftest import HOST_A, client_for
+from tests.url_catalogue import PUBLIC_URL_NAMES, SAMPLE_KWARGS, tenant_routes
+
+
+def scoped_models():
+    return [
+        model
+        for model in apps.get_models()
+        if any(field.name == "tenant" for field in model._meta.fields)
+    ]
+
+
+@pytest.fixture
+def objects_a(tenant_a, admin_a, team_a):
+    with scope(tenant=tenant_a):
+        token, _key = api_token_create(membership=admin_a, name="erp")
+        skill = Skill.objects.create(tenant=tenant_a, name="billing")
+    return {"api_token": token, "team": team_a, "skill": skill}
+
+
+def private_urls(objects):
+    for route in tenant_routes():
+        if route.name in PUBLIC_URL_NAMES:
+            continue
+        kwargs = SAMPLE_KWARGS[route.name](objects) if route.params else {}
+        yield route.name, reverse(route.name, kwargs=kwargs)
+
+
+def test_it_knows_sample_arguments_for_every_url_with_parameters():
+    missing = [r.name for r in tenant_routes() if r.params and r.name not in SAMPLE_KWARGS]
+    assert missing == []
+
+
+def test_it_uses_a_scoped_manager_on_every_tenant_owned_model():
+    unscoped = [
+        model._meta.label
+        for model in scoped_models()
+        if type(model._default_manager).__module__ != "django_scopes.manager"
+    ]
+    assert unscoped == []
+    assert len(scoped_models()) >= 4
+
+
+@pytest.mark.django_db
+def test_it_raises_on_a_tenant_owned_query_outside_a_scope():
+    for model in scoped_models():
+        with pytest.raises(ScopeError):
+            list(model.objects.all())
+
+
+def test_it_filters_to_the_active_tenant(tenant_a, tenant_b):
+    Team.objects.create(tenant=tenant_a, name="A team")
+    Team.objects.create(tenant=tenant_b, name="B team")
+    with scope(tenant=tenant_b):
+        assert [t.name for t in Team.objects.all()] == ["B team"]
+
+
+def test_it_returns_404_to_an_outsider_on_every_private_url(objects_a, outsider_client):
+    leaks = []
+    for name, url in private_urls(objects_a):
+        for method in ("get", "post"):
+            response = getattr(outsider_client, method)(url)
+            if response.status_code != 404:
+                leaks.append((name, method, response.status_code))
+    assert leaks == []
+
+
+def test_it_serves_the_same_urls_to_the_tenant_admin(objects_a, admin_client_a):
+    statuses = {name: admin_client_a.get(url).status_code for name, url in private_urls(objects_a)}
+    assert statuses.pop("tenant_switch") == 405  # POST only
+    assert statuses.pop("api_token_revoke") == 405
+    assert set(statuses.values()) == {200}, statuses
+
+
+def test_it_returns_404_for_another_tenants_api_token(objects_a, outsider, tenant_b):
+    with scope(tenant=tenant_b):
+        _token, key = api_token_create(membership=outsider, name="globex erp")
+    client = client_for(None, HOST_A)
+    team_url = reverse("team-detail", kwargs={"pk": objects_a["team"].pk})
+    for url in ("/api/v1/me/", "/api/v1/teams/", team_url):
+        assert client.get(url, HTTP_AUTHORIZATION=f"Token {key}").status_code == 404
+
+
+def test_it_does_not_show_another_tenants_team_to_a_member_of_that_tenant(
+    tenant_b, outsider, team_a
+):
+    client = client_for(outsider, "globex.localhost")
+    url = reverse("team-detail", kwargs={"pk": team_a.pk})
+    assert client.get(url).status_code == 404
+    assert client.get("/api/v1/teams/").json() == []
+
+
+def test_it_answers_404_for_an_unknown_tenant_host(db):
+    assert client_for(None, "nobody.localhost").get("/accounts/login/").status_code == 404
+
+
+def test_it_keeps_membership_rows_apart(tenant_a, tenant_b, admin_a, outsider):
+    with scope(tenant=tenant_a):
+        assert list(Membership.objects.values_list("user__email", flat=True)) == ["admin@acme.test"]
