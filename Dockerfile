@@ -1,0 +1,10 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HELPDESK_VAR_DIR=/app/var
+WORKDIR /app
+COPY . .
+RUN pip install --no-cache-dir -e . \
+    && HELPDESK_ENV=production DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=build \
+       python manage.py collectstatic --noinput \
+    && useradd --create-home helpdesk && mkdir -p /app/media && chown -R helpdesk /app/var /app/media
+USER helpdesk
+EXPOSE 8000
