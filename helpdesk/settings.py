@@ -319,3 +319,12 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# --- Attachments ------------------------------------------------------------------------------
+HELPDESK_ATTACHMENT_MAX_BYTES = env_int("HELPDESK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+HELPDESK_ATTACHMENT_EXTENSIONS = env_list(
+    "HELPDESK_ATTACHMENT_EXTENSIONS",
+    ["png", "jpg", "jpeg", "gif", "webp", "pdf", "txt", "log", "csv", "docx", "xlsx", "zip"],
+)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 10

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -46,7 +47,8 @@ def _probe_database() -> str:
 
 def _probe_broker() -> str:
     try:
-        with celery_app.connection_for_write() as conn:
+        # The URL is read per call so a changed setting (tests, reloads) is what gets probed.
+        with celery_app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
         return "ok"
     except Exception:

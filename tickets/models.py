@@ -1,1 +1,290 @@
-"""tickets."""
+"""Tickets (工单): the record every other part hangs on, its thread and its audit trail.
+
+Writes go through ``tickets.services``; nothing else calls ``save()`` on these models.
+"""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from customers.models import Customer
+from helpdesk.models import Membership, Skill, Team, Tenant
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending (waiting on customer)")
+    ON_HOLD = "on_hold", _("On hold")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+# Statuses in which the ticket still needs work from the desk.
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone hotline")
+    API = "api", _("API")
+    CHAT = "chat", _("Chat")
+
+
+class Category(models.Model):
+    """Nature and type of a request (性质和类别): decides the team and the skill needed."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(_("name"), max_length=120)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("responsible team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="categories",
+    )
+    required_skill = models.ForeignKey(
+        Skill, verbose_name=_("required skill"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    is_complaint = models.BooleanField(_("complaint"), default=False)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="category_unique_per_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(_("name"), max_length=50)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="tag_unique_per_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketCounter(models.Model):
+    """The last ticket number handed out in a tenant.
+
+    Incremented inside the creating transaction, so the row lock serialises concurrent
+    creations and a rolled-back creation gives its number back: numbers are gap-free.
+    """
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, primary_key=True)
+    last_number = models.PositiveBigIntegerField(default=0)
+
+
+class Ticket(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="tickets")
+    number = models.PositiveBigIntegerField(_("number"))
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.NEW
+    )
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
+    )
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    assignee = models.ForeignKey(
+        Membership,
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    product_model = models.CharField(_("product / model"), max_length=120, blank=True)
+    fault_symptom = models.TextField(_("fault symptom"), blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_tickets"
+    )
+    # Phone intake (来电时间、通话时长).
+    caller = models.CharField(_("caller"), max_length=120, blank=True)
+    call_started_at = models.DateTimeField(_("call started at"), null=True, blank=True)
+    call_duration_seconds = models.PositiveIntegerField(
+        _("call duration (seconds)"), null=True, blank=True
+    )
+    # Transfer promise told to the customer (预计处理时间).
+    expected_handled_by = models.DateTimeField(
+        _("expected to be handled by"), null=True, blank=True
+    )
+
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reopened_count = models.PositiveIntegerField(_("times reopened"), default=0)
+    last_customer_reply_at = models.DateTimeField(null=True, blank=True)
+    last_agent_reply_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="ticket_number_per_tenant")
+        ]
+        indexes = [
+            # One index per queue shape: tenant + the queue's filter + newest first.
+            models.Index(fields=["tenant", "status", "-created_at"], name="ticket_queue_status"),
+            models.Index(
+                fields=["tenant", "assignee", "status", "-created_at"], name="ticket_queue_assignee"
+            ),
+            models.Index(
+                fields=["tenant", "team", "status", "-created_at"], name="ticket_queue_team"
+            ),
+            models.Index(fields=["tenant", "customer", "-created_at"], name="ticket_customer"),
+            models.Index(
+                fields=["status", "resolved_at"],
+                name="ticket_resolved_to_close",
+                condition=models.Q(status="resolved"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class MessageKind(models.TextChoices):
+    PUBLIC = "public", _("Public reply")
+    INTERNAL = "internal", _("Internal note")
+
+
+class Message(models.Model):
+    """One entry of the thread. An internal note is never shown to the customer."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=10, choices=MessageKind.choices, default=MessageKind.PUBLIC)
+    author_member = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author_customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField(_("message"))
+    is_system = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_thread")]
+
+    @property
+    def is_internal(self) -> bool:
+        return self.kind == MessageKind.INTERNAL
+
+    @property
+    def author_name(self) -> str:
+        if self.author_member_id:
+            return str(self.author_member.user)
+        if self.author_customer_id:
+            return str(self.author_customer)
+        return ""
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # The stored name is random; the original name is kept in a column and sent on download.
+    import uuid
+
+    return f"attachments/{instance.tenant_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size_bytes = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(tenant="tenant")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class TicketEvent(models.Model):
+    """Append-only audit trail: who changed what, from what to what, and when."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=40)
+    field = models.CharField(max_length=40, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_history")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Ticket events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Ticket events are append-only.")

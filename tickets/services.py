@@ -1,0 +1,507 @@
+"""Every write on tickets. Each public function is one transaction and records its events.
+
+Preconditions for all of them: the ticket's tenant scope is active, and the caller has checked
+that ``actor`` may touch the ticket (``tickets.selectors.ticket_get_for_member``).
+"""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from customers.models import Customer
+from helpdesk.models import Membership, Notification, Team, Tenant
+
+from . import routing
+from .attachments import validate_upload
+from .models import (
+    Attachment,
+    Category,
+    Channel,
+    Message,
+    MessageKind,
+    Priority,
+    Status,
+    Tag,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+)
+
+# The one table of allowed status changes. Reopening is resolved → open.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset({Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.RESOLVED}),
+    Status.OPEN: frozenset({Status.PENDING, Status.ON_HOLD, Status.RESOLVED}),
+    Status.PENDING: frozenset({Status.OPEN, Status.ON_HOLD, Status.RESOLVED}),
+    Status.ON_HOLD: frozenset({Status.OPEN, Status.PENDING, Status.RESOLVED}),
+    Status.RESOLVED: frozenset({Status.OPEN, Status.CLOSED}),
+    Status.CLOSED: frozenset(),
+}
+
+
+class TransitionError(ValidationError):
+    """A status change the lifecycle does not allow."""
+
+
+def _label(actor: Membership | None) -> str:
+    return str(actor.user) if actor is not None else _("System")
+
+
+def _event(
+    ticket: Ticket,
+    actor: Membership | None,
+    action: str,
+    *,
+    field: str = "",
+    old: object = "",
+    new: object = "",
+    data: dict | None = None,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        tenant_id=ticket.tenant_id,
+        ticket=ticket,
+        actor=actor,
+        actor_label=_label(actor),
+        action=action,
+        field=field,
+        old_value="" if old is None else str(old),
+        new_value="" if new is None else str(new),
+        data=data or {},
+    )
+
+
+def _touch(ticket: Ticket, *fields: str) -> None:
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=[*fields, "updated_at"])
+
+
+def _next_number(tenant: Tenant) -> int:
+    """Precondition: in a transaction. The counter row stays locked until it commits."""
+    TicketCounter.objects.get_or_create(tenant=tenant)
+    TicketCounter.objects.filter(tenant=tenant).update(last_number=F("last_number") + 1)
+    return TicketCounter.objects.get(tenant=tenant).last_number
+
+
+def notify(*, recipient: Membership, text: str, url: str = "") -> Notification:
+    return Notification.objects.create(
+        tenant_id=recipient.tenant_id, recipient=recipient, text=text[:500], url=url
+    )
+
+
+# --- creation ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    tenant: Tenant,
+    customer: Customer,
+    subject: str,
+    description: str = "",
+    channel: str = Channel.WEB,
+    priority: str = Priority.NORMAL,
+    category: Category | None = None,
+    actor: Membership | None = None,
+    product_model: str = "",
+    fault_symptom: str = "",
+    tags: list[str] | None = None,
+    caller: str = "",
+    call_started_at: datetime | None = None,
+    call_duration_seconds: int | None = None,
+    attachments: list[UploadedFile] | None = None,
+    created_at: datetime | None = None,
+) -> Ticket:
+    """The one way to create a ticket: numbered, routed, audited."""
+    for upload in attachments or []:
+        validate_upload(upload)
+    now = created_at or timezone.now()
+    ticket = Ticket.objects.create(
+        tenant=tenant,
+        number=_next_number(tenant),
+        customer=customer,
+        subject=subject.strip(),
+        description=description,
+        channel=channel,
+        priority=priority,
+        category=category,
+        team=category.team if category else None,
+        product_model=product_model,
+        fault_symptom=fault_symptom,
+        caller=caller,
+        call_started_at=call_started_at,
+        call_duration_seconds=call_duration_seconds,
+        created_at=now,
+        updated_at=now,
+    )
+    _event(ticket, actor, "created", data={"channel": channel, "priority": priority})
+    if tags:
+        _set_tags(ticket, tags)
+    if attachments:
+        message = Message.objects.create(
+            tenant=tenant,
+            ticket=ticket,
+            kind=MessageKind.PUBLIC,
+            author_member=actor,
+            author_customer=None if actor else customer,
+            body=_("Attachments sent with the request."),
+            is_system=True,
+            created_at=now,
+        )
+        _store_attachments(message, attachments)
+    assignee = routing.pick_assignee(ticket=ticket)
+    if assignee is not None:
+        _assign(ticket, None, assignee, reason="routing")
+    return ticket
+
+
+# --- thread --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    actor: Membership,
+    body: str,
+    internal: bool = False,
+    attachments: list[UploadedFile] | None = None,
+) -> Message:
+    """An agent's public reply or internal note. A note changes nothing the customer sees."""
+    if not body.strip():
+        raise ValidationError({"body": _("Write a message first.")})
+    if ticket.status == Status.CLOSED:
+        raise TransitionError(_("This ticket is closed; open a new one instead."))
+    for upload in attachments or []:
+        validate_upload(upload)
+    now = timezone.now()
+    message = Message.objects.create(
+        tenant_id=ticket.tenant_id,
+        ticket=ticket,
+        kind=MessageKind.INTERNAL if internal else MessageKind.PUBLIC,
+        author_member=actor,
+        body=body,
+        created_at=now,
+    )
+    _store_attachments(message, attachments or [])
+    _event(ticket, actor, "note" if internal else "reply", data={"message": message.pk})
+    if internal:
+        _touch(ticket)
+        return message
+    fields = ["last_agent_reply_at"]
+    ticket.last_agent_reply_at = now
+    if ticket.first_responded_at is None:
+        ticket.first_responded_at = now
+        fields.append("first_responded_at")
+    if ticket.status == Status.NEW:
+        _set_status(ticket, actor, Status.OPEN)
+        fields.append("status")
+    _touch(ticket, *fields)
+    return message
+
+
+@transaction.atomic
+def ticket_customer_reply(
+    *, ticket: Ticket, customer: Customer, body: str, attachments: list[UploadedFile] | None = None
+) -> Message:
+    """The customer writes back: a pending or resolved ticket reopens (直至客户满意为止)."""
+    if not body.strip():
+        raise ValidationError({"body": _("Write a message first.")})
+    if ticket.status == Status.CLOSED:
+        raise TransitionError(_("This ticket is closed; please open a new request."))
+    for upload in attachments or []:
+        validate_upload(upload)
+    now = timezone.now()
+    message = Message.objects.create(
+        tenant_id=ticket.tenant_id,
+        ticket=ticket,
+        kind=MessageKind.PUBLIC,
+        author_customer=customer,
+        body=body,
+        created_at=now,
+    )
+    _store_attachments(message, attachments or [])
+    _event(ticket, None, "customer_reply", data={"message": message.pk})
+    ticket.last_customer_reply_at = now
+    fields = ["last_customer_reply_at"]
+    if ticket.status in (Status.PENDING, Status.RESOLVED):
+        _set_status(ticket, None, Status.OPEN)
+        fields += ["status", "resolved_at", "reopened_count"]
+    _touch(ticket, *fields)
+    return message
+
+
+def _store_attachments(message: Message, uploads: list[UploadedFile]) -> None:
+    for upload in uploads:
+        Attachment.objects.create(
+            tenant_id=message.tenant_id,
+            message=message,
+            file=upload,
+            original_name=upload.name[:255],
+            content_type=upload.content_type or "application/octet-stream",
+            size_bytes=upload.size,
+        )
+
+
+# --- status --------------------------------------------------------------------------------------
+
+
+def _set_status(ticket: Ticket, actor: Membership | None, new: str) -> None:
+    """Apply one allowed transition and its timestamps; the caller saves."""
+    old = ticket.status
+    if new == old:
+        return
+    if new not in TRANSITIONS[old]:
+        raise TransitionError(
+            _("A ticket cannot go from %(old)s to %(new)s.")
+            % {"old": Status(old).label, "new": Status(new).label}
+        )
+    now = timezone.now()
+    ticket.status = new
+    if new == Status.RESOLVED:
+        ticket.resolved_at = now
+    elif new == Status.CLOSED:
+        ticket.closed_at = now
+    elif old == Status.RESOLVED:
+        ticket.resolved_at = None
+        ticket.reopened_count += 1
+    _event(
+        ticket,
+        actor,
+        "reopened" if old == Status.RESOLVED else "status",
+        field="status",
+        old=old,
+        new=new,
+    )
+
+
+@transaction.atomic
+def ticket_change_status(*, ticket: Ticket, actor: Membership | None, status: str) -> Ticket:
+    if status not in Status.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    _set_status(ticket, actor, status)
+    _touch(ticket, "status", "resolved_at", "closed_at", "reopened_count")
+    return ticket
+
+
+def ticket_reopen(*, ticket: Ticket, actor: Membership | None) -> Ticket:
+    return ticket_change_status(ticket=ticket, actor=actor, status=Status.OPEN)
+
+
+def tickets_close_resolved(*, tenant: Tenant, now: datetime | None = None) -> int:
+    """Close resolved tickets older than the tenant's grace period. Idempotent; returns count.
+
+    Each ticket is claimed with a conditional UPDATE (status still resolved), so two sweepers
+    running at once close each ticket once and record one event.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=tenant.auto_close_after_days)
+    due = Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=cutoff)
+    closed = 0
+    for pk in due.values_list("pk", flat=True)[:500]:
+        with transaction.atomic():
+            claimed = Ticket.objects.filter(pk=pk, status=Status.RESOLVED).update(
+                status=Status.CLOSED, closed_at=timezone.now(), updated_at=timezone.now()
+            )
+            if claimed:
+                ticket = Ticket.objects.get(pk=pk)
+                _event(
+                    ticket,
+                    None,
+                    "status",
+                    field="status",
+                    old=Status.RESOLVED,
+                    new=Status.CLOSED,
+                    data={"reason": "auto_close"},
+                )
+                closed += 1
+    return closed
+
+
+# --- fields --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_change_priority(*, ticket: Ticket, actor: Membership, priority: str) -> Ticket:
+    if priority not in Priority.values:
+        raise ValidationError({"priority": _("Unknown priority.")})
+    if priority != ticket.priority:
+        _event(ticket, actor, "changed", field="priority", old=ticket.priority, new=priority)
+        ticket.priority = priority
+        _touch(ticket, "priority")
+    return ticket
+
+
+@transaction.atomic
+def ticket_change_category(
+    *, ticket: Ticket, actor: Membership, category: Category | None
+) -> Ticket:
+    if category != ticket.category:
+        _event(ticket, actor, "changed", field="category", old=ticket.category, new=category)
+        ticket.category = category
+        _touch(ticket, "category")
+    return ticket
+
+
+def _assign(
+    ticket: Ticket, actor: Membership | None, assignee: Membership | None, *, reason: str
+) -> None:
+    if assignee == ticket.assignee:
+        return
+    _event(
+        ticket,
+        actor,
+        "assigned",
+        field="assignee",
+        old=ticket.assignee,
+        new=assignee,
+        data={"reason": reason, "assignee": assignee.pk if assignee else None},
+    )
+    ticket.assignee = assignee
+    _touch(ticket, "assignee")
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, actor: Membership, assignee: Membership | None) -> Ticket:
+    """Manual assignment (人工干预); taking a ticket is assigning it to oneself."""
+    if assignee is not None and assignee.tenant_id != ticket.tenant_id:
+        raise ValidationError({"assignee": _("Unknown agent.")})
+    _assign(ticket, actor, assignee, reason="take" if assignee == actor else "manual")
+    return ticket
+
+
+@transaction.atomic
+def ticket_change_team(*, ticket: Ticket, actor: Membership, team: Team | None) -> Ticket:
+    if team != ticket.team:
+        _event(ticket, actor, "changed", field="team", old=ticket.team, new=team)
+        ticket.team = team
+        _touch(ticket, "team")
+    return ticket
+
+
+def _set_tags(ticket: Ticket, names: list[str]) -> None:
+    clean = sorted({name.strip()[:50] for name in names if name.strip()})
+    tags = [Tag.objects.get_or_create(tenant_id=ticket.tenant_id, name=name)[0] for name in clean]
+    ticket.tags.set(tags)
+
+
+@transaction.atomic
+def ticket_set_tags(*, ticket: Ticket, actor: Membership, names: list[str]) -> Ticket:
+    old = ", ".join(ticket.tags.values_list("name", flat=True))
+    _set_tags(ticket, names)
+    new = ", ".join(ticket.tags.values_list("name", flat=True))
+    if old != new:
+        _event(ticket, actor, "changed", field="tags", old=old, new=new)
+        _touch(ticket)
+    return ticket
+
+
+# --- transfer and merge -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_transfer(
+    *,
+    ticket: Ticket,
+    actor: Membership,
+    team: Team,
+    reason: str,
+    expected_handling_minutes: int,
+    ticket_url: str = "",
+) -> Ticket:
+    """Hand the ticket to another team (转接): reason and expected time are recorded, the
+    customer is told both in a public message, the receiving team names a handler at once
+    (routing), and its lead is notified."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the ticket is transferred.")})
+    if expected_handling_minutes <= 0:
+        raise ValidationError(
+            {"expected_handling_minutes": _("Give a positive number of minutes.")}
+        )
+    if team == ticket.team:
+        raise ValidationError({"team": _("The ticket is already with this team.")})
+    if ticket.status == Status.CLOSED:
+        raise TransitionError(_("A closed ticket cannot be transferred."))
+    expected = timezone.now() + timedelta(minutes=expected_handling_minutes)
+    old_team = ticket.team
+    ticket.team = team
+    ticket.expected_handled_by = expected
+    _touch(ticket, "team", "expected_handled_by")
+    _event(
+        ticket,
+        actor,
+        "transferred",
+        field="team",
+        old=old_team,
+        new=team,
+        data={"reason": reason, "expected_handled_by": expected.isoformat()},
+    )
+    _tell_customer_about_transfer(ticket, actor, team, reason, expected)
+    _assign(ticket, actor, routing.pick_assignee(ticket=ticket), reason="transfer")
+    if team.lead_id:
+        notify(
+            recipient=team.lead,
+            text=_("Ticket #%(number)s was transferred to %(team)s: %(reason)s")
+            % {"number": ticket.number, "team": team.name, "reason": reason},
+            url=ticket_url,
+        )
+    return ticket
+
+
+def _tell_customer_about_transfer(
+    ticket: Ticket, actor: Membership, team: Team, reason: str, expected: datetime
+) -> None:
+    language = ticket.customer.language or ticket.tenant.default_language
+    local = timezone.localtime(expected, timezone=_zone(ticket.tenant))
+    with override(language):
+        body = _(
+            "Your request has been transferred to %(team)s. Reason: %(reason)s. "
+            "We expect to handle it by %(when)s."
+        ) % {"team": team.name, "reason": reason, "when": local.strftime("%Y-%m-%d %H:%M")}
+    Message.objects.create(
+        tenant_id=ticket.tenant_id,
+        ticket=ticket,
+        kind=MessageKind.PUBLIC,
+        author_member=actor,
+        body=body,
+        is_system=True,
+    )
+
+
+def _zone(tenant: Tenant):
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(tenant.time_zone)
+
+
+@transaction.atomic
+def ticket_merge(*, source: Ticket, target: Ticket, actor: Membership) -> Ticket:
+    """Merge a duplicate into another ticket: its thread moves over, the source closes."""
+    if source.pk == target.pk:
+        raise ValidationError({"target": _("A ticket cannot be merged into itself.")})
+    if source.customer_id != target.customer_id:
+        raise ValidationError({"target": _("Only tickets of the same customer can be merged.")})
+    if target.status == Status.CLOSED or source.status == Status.CLOSED:
+        raise TransitionError(_("Closed tickets cannot be merged."))
+    moved = Message.objects.filter(ticket=source).update(ticket=target)
+    Message.objects.create(
+        tenant_id=target.tenant_id,
+        ticket=target,
+        kind=MessageKind.INTERNAL,
+        author_member=actor,
+        is_system=True,
+        body=_("Merged from #%(number)s: %(subject)s\n\n%(description)s")
+        % {"number": source.number, "subject": source.subject, "description": source.description},
+    )
+    _event(target, actor, "merged_in", data={"source": source.number, "messages": moved})
+    _event(source, actor, "merged_into", data={"target": target.number})
+    if source.status != Status.RESOLVED:
+        _set_status(source, actor, Status.RESOLVED)
+    _set_status(source, actor, Status.CLOSED)
+    source.merged_into = target
+    _touch(source, "status", "resolved_at", "closed_at", "merged_into")
+    _touch(target)
+    return target
