@@ -101,6 +101,11 @@ class TicketCounter(models.Model):
     tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, primary_key=True)
     last_number = models.PositiveBigIntegerField(default=0)
 
+    objects = ScopedManager(tenant="tenant")
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.last_number}"
+
 
 class Ticket(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="tickets")
@@ -224,6 +229,9 @@ class Message(models.Model):
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["ticket", "created_at"], name="message_thread")]
 
+    def __str__(self) -> str:
+        return f"{self.ticket_id}/{self.pk} ({self.kind})"
+
     @property
     def is_internal(self) -> bool:
         return self.kind == MessageKind.INTERNAL
@@ -280,6 +288,9 @@ class TicketEvent(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["ticket", "created_at"], name="event_history")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.field}".strip()
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
