@@ -10,7 +10,11 @@ class TenantTask(Task):
     """A task whose first keyword argument is ``tenant_id``; the body runs in that tenant's scope.
 
     Tasks receive ids, never objects, and must be idempotent (acks_late redelivers them).
+    Celery's argument check is off because the caller passes ``tenant_id`` while the body
+    receives the loaded ``tenant``.
     """
+
+    typing = False
 
     def __call__(self, *args, tenant_id: int, **kwargs):
         tenant = Tenant.objects.filter(pk=tenant_id, is_active=True).first()

@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 from django_scopes import scope
 
+from helpdesk.celery import app as celery_app
 from helpdesk.models import Role
 from tests.factories import MembershipFactory, TeamFactory, TenantFactory, UserFactory
 
@@ -18,6 +19,7 @@ def _isolated_settings(settings, tmp_path):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    celery_app.conf.task_always_eager = True
 
 
 @pytest.fixture

@@ -52,6 +52,10 @@ def _label(actor: Membership | None) -> str:
     return str(actor.user) if actor is not None else _("System")
 
 
+def _label_or_none(member: Membership | None) -> str:
+    return "" if member is None else str(member.user)
+
+
 def _event(
     ticket: Ticket,
     actor: Membership | None,
@@ -356,8 +360,8 @@ def _assign(
         actor,
         "assigned",
         field="assignee",
-        old=ticket.assignee,
-        new=assignee,
+        old=_label_or_none(ticket.assignee),
+        new=_label_or_none(assignee),
         data={"reason": reason, "assignee": assignee.pk if assignee else None},
     )
     ticket.assignee = assignee

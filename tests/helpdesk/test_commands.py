@@ -6,7 +6,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_scopes import scope
 
+from customers.models import Customer
 from helpdesk.models import ApiToken, Membership, Team, Tenant
+from tickets.demo import TICKETS
+from tickets.models import Status, Ticket
 from helpdesk.services import hash_api_key
 from tests.conftest import client_for
 
@@ -85,4 +88,13 @@ def test_seed_demo_is_idempotent():
         assert (Membership.objects.count(), Team.objects.count()) == counts
         assert Membership.objects.filter(certification_stage="trainee").exists()
         assert counts[0] >= 8 and counts[1] >= 3
+        tickets = Ticket.objects.all()
+        assert tickets.count() == len(TICKETS)
+        assert set(tickets.values_list("status", flat=True)) == set(Status.values) - {"on_hold"}
+        assert set(Customer.objects.values_list("tier__code", flat=True)) == {
+            "vip",
+            "important",
+            "regular",
+            "potential",
+        }
     assert Tenant.objects.filter(slug="globex").exists()

@@ -1,7 +1,11 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from django_scopes import scope
+
+from customers.demo import seed_customers
 from helpdesk import demo
+from tickets.demo import seed_tickets
 
 
 class Command(BaseCommand):
@@ -10,7 +14,9 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         acme = demo.demo_tenant("acme", "ACME Appliances 艾克美电器", "admin@acme.test", "zh-hans")
-        demo.seed_people(acme)
+        people = demo.seed_people(acme)
+        with scope(tenant=acme):
+            seed_tickets(acme, seed_customers(acme), people["agent1@acme.test"])
         demo.demo_tenant("globex", "Globex Corporation", "admin@globex.test", "en")
         self.stdout.write(
             "Demo tenants ready: acme (admin@acme.test, manager@acme.test, agent1@acme.test, …) "

@@ -1,0 +1,28 @@
+"""Small builders for ticket tests, going through the services like the product does."""
+
+from customers.models import Customer, Tier
+from helpdesk.models import Skill
+from tickets import services
+from tickets.models import Category
+
+
+def make_customer(tenant, *, email="li.lei@example.test", tier_code=None, is_vip=False):
+    tier = None
+    if tier_code:
+        tier = Tier.objects.get_or_create(
+            tenant=tenant, code=tier_code, defaults={"name": tier_code.title(), "is_vip": is_vip}
+        )[0]
+    return Customer.objects.create(tenant=tenant, name="Li Lei", email=email, tier=tier)
+
+
+def make_category(tenant, *, name="Repair", team=None, skill_name=None, is_complaint=False):
+    skill = Skill.objects.get_or_create(tenant=tenant, name=skill_name)[0] if skill_name else None
+    return Category.objects.create(
+        tenant=tenant, name=name, team=team, required_skill=skill, is_complaint=is_complaint
+    )
+
+
+def make_ticket(tenant, *, customer=None, **kwargs):
+    customer = customer or make_customer(tenant)
+    kwargs.setdefault("subject", "Washer leaks")
+    return services.ticket_create(tenant=tenant, customer=customer, **kwargs)
