@@ -1,16 +1,9 @@
-"""Demo tiers and customers of every tier."""
+"""Demo customers of every tier."""
 
 from helpdesk.models import Tenant
 
-from .models import Customer, Tier
-
-TIERS = (
-    # code, name, rank, colour, priority service
-    ("vip", "VIP", 10, "#b45309", True),
-    ("important", "Important 重要", 20, "#7c3aed", True),
-    ("regular", "Regular 常规", 30, "#2563eb", False),
-    ("potential", "Potential 潜在", 40, "#6b7280", False),
-)
+from .defaults import seed_tiers
+from .models import Customer
 
 CUSTOMERS = (
     ("Huang Lei 黄磊", "huang.lei@example.cn", "vip", "Complained about late delivery before."),
@@ -19,18 +12,6 @@ CUSTOMERS = (
     ("Xu Ying 徐莹", "xu.ying@example.cn", "regular", ""),
     ("Ana Costa", "ana.costa@example.com", "potential", ""),
 )
-
-
-def seed_tiers(tenant: Tenant) -> dict[str, Tier]:
-    """Precondition: the tenant's scope is active. Idempotent."""
-    return {
-        code: Tier.objects.get_or_create(
-            tenant=tenant,
-            code=code,
-            defaults={"name": name, "rank": rank, "colour": colour, "is_vip": vip},
-        )[0]
-        for code, name, rank, colour, vip in TIERS
-    }
 
 
 def seed_customers(tenant: Tenant) -> list[Customer]:

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope
 
-from .models import ApiToken, Membership, Role, Skill, Team, Tenant, User
+from .models import ApiToken, Membership, Notification, Role, Skill, Team, Tenant, User
 
 
 def hash_api_key(key: str) -> str:
@@ -40,7 +40,17 @@ def tenant_create(
     user = user_get_or_create(email=admin_email, password=admin_password)
     with scope(tenant=tenant):
         membership = Membership.objects.create(tenant=tenant, user=user, role=Role.ADMIN)
+        tenant_seed_defaults(tenant)
     return tenant, membership
+
+
+def tenant_seed_defaults(tenant: Tenant) -> None:
+    """Tiers and SLA policies a new tenant starts with. Precondition: scope active."""
+    from customers.defaults import seed_tiers
+    from sla.defaults import seed_sla_defaults
+
+    seed_tiers(tenant)
+    seed_sla_defaults(tenant)
 
 
 @transaction.atomic
@@ -95,3 +105,14 @@ def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, st
 
 def api_token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def notifications_mark_read(*, member: Membership, pks: list[int] | None = None) -> int:
+    """Mark the member's unread notifications (all, or those in ``pks``) read; returns how many.
+
+    One conditional UPDATE restricted to the member's own rows, so a foreign id does nothing.
+    """
+    unread = Notification.objects.filter(recipient_id=member.pk, read_at__isnull=True)
+    if pks is not None:
+        unread = unread.filter(pk__in=pks)
+    return unread.update(read_at=timezone.now())

@@ -1,6 +1,6 @@
 """The one Celery base class that opens a tenant scope for a task."""
 
-from celery import Task
+from celery import Task, shared_task
 from django_scopes import scope
 
 from .models import Tenant
@@ -22,3 +22,10 @@ class TenantTask(Task):
             return None  # the tenant was removed after the task was queued: nothing to do
         with scope(tenant=tenant):
             return super().__call__(*args, tenant=tenant, **kwargs)
+
+
+@shared_task(base=TenantTask, autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def send_notification_email(*, tenant: Tenant, notification_id: int) -> bool:
+    from .notifications import notification_email
+
+    return notification_email(tenant=tenant, notification_id=notification_id)

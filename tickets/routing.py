@@ -19,7 +19,7 @@ def needs_certified_agent(ticket: Ticket) -> bool:
     )
 
 
-def pick_assignee(*, ticket: Ticket) -> Membership | None:
+def pick_assignee(*, ticket: Ticket, senior_only: bool = False) -> Membership | None:
     """Within the ticket's team: members with the category's skill, certified ones only for
     hard tickets, fewest active tickets first (ties: longest-standing member). None if nobody
     qualifies — the ticket then waits in the team's unassigned queue."""
@@ -29,7 +29,7 @@ def pick_assignee(*, ticket: Ticket) -> Membership | None:
     skill_id = ticket.category.required_skill_id if ticket.category_id else None
     if skill_id:
         candidates = candidates.filter(skills=skill_id)
-    if needs_certified_agent(ticket):
+    if senior_only or needs_certified_agent(ticket):
         candidates = candidates.filter(certification_stage=CertificationStage.CERTIFIED)
     return (
         candidates.annotate(

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from customers.models import Customer
-from helpdesk.models import Membership, Notification, Team, Tenant
+from helpdesk.models import Membership, Team, Tenant
+from helpdesk.notifications import notify
 
 from . import routing
 from .attachments import validate_upload
@@ -84,17 +85,18 @@ def _touch(ticket: Ticket, *fields: str) -> None:
     ticket.save(update_fields=[*fields, "updated_at"])
 
 
+def _sla(ticket: Ticket) -> None:
+    """Every change that can move a deadline ends here (see sla.services.sla_refresh)."""
+    from sla.services import sla_refresh
+
+    sla_refresh(ticket=ticket)
+
+
 def _next_number(tenant: Tenant) -> int:
     """Precondition: in a transaction. The counter row stays locked until it commits."""
     TicketCounter.objects.get_or_create(tenant=tenant)
     TicketCounter.objects.filter(tenant=tenant).update(last_number=F("last_number") + 1)
     return TicketCounter.objects.get(tenant=tenant).last_number
-
-
-def notify(*, recipient: Membership, text: str, url: str = "") -> Notification:
-    return Notification.objects.create(
-        tenant_id=recipient.tenant_id, recipient=recipient, text=text[:500], url=url
-    )
 
 
 # --- creation ----------------------------------------------------------------------------------
@@ -157,10 +159,24 @@ def ticket_create(
             created_at=now,
         )
         _store_attachments(message, attachments)
-    assignee = routing.pick_assignee(ticket=ticket)
-    if assignee is not None:
-        _assign(ticket, None, assignee, reason="routing")
+    _route_new_ticket(ticket)
+    _sla(ticket)
     return ticket
+
+
+def _route_new_ticket(ticket: Ticket) -> None:
+    """Escalation rules first: an escalated ticket goes to a certified senior (the lead if
+    nobody else qualifies); otherwise skill-and-load routing."""
+    from sla.rules import escalation_reasons
+    from sla.services import escalation_record_rule
+
+    reasons = escalation_reasons(ticket)
+    assignee = routing.pick_assignee(ticket=ticket, senior_only=bool(reasons))
+    if assignee is None and reasons and ticket.team_id and ticket.team.lead_id:
+        assignee = ticket.team.lead
+    if assignee is not None:
+        _assign(ticket, None, assignee, reason="escalation" if reasons else "routing")
+    escalation_record_rule(ticket=ticket, reasons=reasons)
 
 
 # --- thread --------------------------------------------------------------------------------------
@@ -205,6 +221,7 @@ def ticket_reply(
         _set_status(ticket, actor, Status.OPEN)
         fields.append("status")
     _touch(ticket, *fields)
+    _sla(ticket)
     return message
 
 
@@ -236,6 +253,7 @@ def ticket_customer_reply(
         _set_status(ticket, None, Status.OPEN)
         fields += ["status", "resolved_at", "reopened_count"]
     _touch(ticket, *fields)
+    _sla(ticket)
     return message
 
 
@@ -289,6 +307,7 @@ def ticket_change_status(*, ticket: Ticket, actor: Membership | None, status: st
         raise ValidationError({"status": _("Unknown status.")})
     _set_status(ticket, actor, status)
     _touch(ticket, "status", "resolved_at", "closed_at", "reopened_count")
+    _sla(ticket)
     return ticket
 
 
@@ -321,6 +340,7 @@ def tickets_close_resolved(*, tenant: Tenant, now: datetime | None = None) -> in
                     new=Status.CLOSED,
                     data={"reason": "auto_close"},
                 )
+                _sla(ticket)
                 closed += 1
     return closed
 
@@ -336,6 +356,7 @@ def ticket_change_priority(*, ticket: Ticket, actor: Membership, priority: str) 
         _event(ticket, actor, "changed", field="priority", old=ticket.priority, new=priority)
         ticket.priority = priority
         _touch(ticket, "priority")
+        _sla(ticket)
     return ticket
 
 
@@ -347,6 +368,7 @@ def ticket_change_category(
         _event(ticket, actor, "changed", field="category", old=ticket.category, new=category)
         ticket.category = category
         _touch(ticket, "category")
+        _sla(ticket)
     return ticket
 
 
@@ -507,5 +529,6 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: Membership) -> Ticket
     _set_status(source, actor, Status.CLOSED)
     source.merged_into = target
     _touch(source, "status", "resolved_at", "closed_at", "merged_into")
+    _sla(source)
     _touch(target)
     return target

@@ -8,10 +8,10 @@ from django_scopes import scope
 
 from customers.models import Customer
 from helpdesk.models import ApiToken, Membership, Team, Tenant
-from tickets.demo import TICKETS
-from tickets.models import Status, Ticket
 from helpdesk.services import hash_api_key
 from tests.conftest import client_for
+from tickets.demo import TICKETS
+from tickets.models import Status, Ticket
 
 
 def run(*args) -> str:

@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
-
 from django_scopes import scope
 
 from customers.demo import seed_customers
 from helpdesk import demo
+from helpdesk.services import tenant_seed_defaults
 from tickets.demo import seed_tickets
 
 
@@ -16,6 +16,7 @@ class Command(BaseCommand):
         acme = demo.demo_tenant("acme", "ACME Appliances 艾克美电器", "admin@acme.test", "zh-hans")
         people = demo.seed_people(acme)
         with scope(tenant=acme):
+            tenant_seed_defaults(acme)
             seed_tickets(acme, seed_customers(acme), people["agent1@acme.test"])
         demo.demo_tenant("globex", "Globex Corporation", "admin@globex.test", "en")
         self.stdout.write(
