@@ -3,7 +3,7 @@
 from django.http import Http404
 from django_scopes import scopes_disabled
 
-from .models import ApiToken, Membership, Tenant, User
+from .models import ApiToken, Membership, Notification, Tenant, User
 
 
 def membership_for(*, user: User, tenant: Tenant) -> Membership | None:
@@ -46,3 +46,13 @@ def api_token_get_for_admin(*, membership: Membership, pk: int) -> ApiToken:
     if token is None or not membership.has_role("admin"):
         raise Http404
     return token
+
+
+def notifications_for(*, member: Membership, limit: int = 100) -> list[Notification]:
+    """The member's newest notifications. Precondition: the tenant scope is active."""
+    newest = Notification.objects.filter(recipient_id=member.pk).order_by("-created_at", "-pk")
+    return list(newest[:limit])
+
+
+def unread_notification_count(*, member: Membership) -> int:
+    return Notification.objects.filter(recipient_id=member.pk, read_at__isnull=True).count()

@@ -5,6 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from tickets.urls import notification_patterns
+
 from . import api, views
 from .auth import member_required
 from .forms import TenantLoginForm
@@ -58,9 +60,12 @@ urlpatterns = [
     path("accounts/", include(account_patterns)),
     path("settings/", views.settings_overview, name="settings"),
     path("settings/api-tokens/", views.api_tokens, name="api_tokens"),
+    path("settings/sla/", include("sla.urls")),
     path(
         "settings/api-tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"
     ),
+    path("tickets/", include("tickets.urls")),
+    path("notifications/", include(notification_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/me/", api.MeView.as_view(), name="api_me"),

@@ -58,3 +58,62 @@ class TeamFactory(factory.django.DjangoModelFactory):
 
     tenant = factory.SubFactory(TenantFactory)
     name = factory.Sequence(lambda n: f"team {n}")
+
+
+# --- customers and tickets ------------------------------------------------------------------
+# Every related row takes the tenant of the row that owns it (``SelfAttribute("..tenant")``),
+# so a factory never builds a ticket whose customer or category lives in another tenant.
+
+
+class TierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.Tier"
+
+    tenant = factory.SubFactory(TenantFactory)
+    code = factory.Sequence(lambda n: f"tier{n}")
+    name = factory.LazyAttribute(lambda o: o.code.title())
+    rank = 100
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.Customer"
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"customer{n}@example.test")
+    tier = None
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tickets.Category"
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"category {n}")
+    team = None
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    """A bare ticket row (no routing, no events). Its number comes from the tenant's counter,
+    so tickets made by ``services.ticket_create`` later in the same test do not collide."""
+
+    class Meta:
+        model = "tickets.Ticket"
+
+    tenant = factory.SubFactory(TenantFactory)
+    customer = factory.SubFactory(CustomerFactory, tenant=factory.SelfAttribute("..tenant"))
+    subject = factory.Sequence(lambda n: f"Washer {n} leaks")
+    number = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from django.db import transaction
+        from django_scopes import scope
+
+        from tickets.services import _next_number
+
+        if kwargs.get("number") is None:
+            with scope(tenant=kwargs["tenant"]), transaction.atomic():
+                kwargs["number"] = _next_number(kwargs["tenant"])
+        return super()._create(model_class, *args, **kwargs)

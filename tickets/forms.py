@@ -1,0 +1,362 @@
+"""Forms of the agent workspace. They only parse and validate input; views hand the cleaned
+data to ``tickets.services``. Querysets here run inside the request's tenant scope."""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Tier
+from helpdesk.models import Membership, Team
+
+from .models import Category, Channel, MessageKind, Priority, Status, Ticket
+from .selectors import QUEUES, SORTS, QueueFilters
+from .services import TRANSITIONS
+
+QUEUE_LABELS = {
+    "mine": _("My tickets"),
+    "unassigned": _("Unassigned"),
+    "team": _("My teams"),
+    "breaching": _("Breaching soon"),
+    "open": _("All active"),
+    "pending": _("Pending"),
+    "resolved": _("Resolved"),
+    "all": _("All"),
+}
+SORT_LABELS = {
+    "-created_at": _("Newest first"),
+    "created_at": _("Oldest first"),
+    "-updated_at": _("Recently updated"),
+    "number": _("Number, ascending"),
+    "-number": _("Number, descending"),
+    "deadline": _("Next SLA deadline"),
+}
+DURATION_PATTERN = re.compile(
+    r"^(?:(?P<minutes>\d{1,4}):(?P<seconds>[0-5]?\d)|(?P<total>\d{1,6}))$"
+)
+
+
+def member_choices():
+    return Membership.objects.filter(is_active=True).select_related("user").order_by("user__email")
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Membership) -> str:
+        return str(obj.user)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by the services' upload rules."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+
+
+# --- queue -------------------------------------------------------------------------------------
+
+
+class QueueFilterForm(forms.Form):
+    """GET filters of the queue page; an invalid value is dropped, never an error page."""
+
+    queue = forms.ChoiceField(
+        label=_("Queue"), choices=list(QUEUE_LABELS.items()), required=False, initial="open"
+    )
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Subject, #number or customer e-mail")}
+        ),
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    priority = forms.ChoiceField(label=_("Priority"), required=False)
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.none(), required=False
+    )
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
+    assignee = MemberChoiceField(
+        label=_("Assignee"), queryset=Membership.objects.none(), required=False
+    )
+    tier = forms.ModelChoiceField(
+        label=_("Customer tier"), queryset=Tier.objects.none(), required=False
+    )
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    sort = forms.ChoiceField(label=_("Sort"), choices=list(SORT_LABELS.items()), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        anything = [("", "—")]
+        self.fields["status"].choices = anything + Status.choices
+        self.fields["priority"].choices = anything + Priority.choices
+        self.fields["channel"].choices = anything + Channel.choices
+        self.fields["category"].queryset = Category.objects.all()
+        self.fields["team"].queryset = Team.objects.all()
+        self.fields["assignee"].queryset = member_choices()
+        self.fields["tier"].queryset = Tier.objects.all()
+        for name in ("category", "team", "assignee", "tier"):
+            self.fields[name].empty_label = "—"
+
+    def selected_queue(self) -> str:
+        self.is_valid()
+        queue = self.cleaned_data.get("queue")
+        return queue if queue in QUEUES else "open"
+
+    def filters(self) -> QueueFilters:
+        self.is_valid()
+        data = self.cleaned_data
+
+        def pk(name):
+            return data[name].pk if data.get(name) else None
+
+        return QueueFilters(
+            status=data.get("status") or "",
+            priority=data.get("priority") or "",
+            category=pk("category"),
+            team=pk("team"),
+            assignee=pk("assignee"),
+            tier=pk("tier"),
+            channel=data.get("channel") or "",
+            q=data.get("q") or "",
+            sort=data.get("sort") if data.get("sort") in SORTS else "-created_at",
+        )
+
+
+class BulkActionForm(forms.Form):
+    MAX_TICKETS = 200
+
+    action = forms.ChoiceField(choices=[("assign", _("Assign")), ("status", _("Set status"))])
+    tickets = forms.TypedMultipleChoiceField(coerce=int, label=_("Tickets"))
+    assignee = MemberChoiceField(
+        label=_("Assign to"),
+        queryset=Membership.objects.none(),
+        required=False,
+        empty_label=_("Nobody (unassign)"),
+    )
+    status = forms.ChoiceField(label=_("New status"), choices=Status.choices, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = member_choices()
+        # Any number is accepted here; each one is then fetched through the access check.
+        numbers = self.data.getlist("tickets") if hasattr(self.data, "getlist") else []
+        self.fields["tickets"].choices = [(n, n) for n in numbers]
+
+    def clean_tickets(self):
+        numbers = self.cleaned_data["tickets"]
+        if len(numbers) > self.MAX_TICKETS:
+            raise ValidationError(
+                _("Select at most %(max)s tickets at once."), params={"max": self.MAX_TICKETS}
+            )
+        return sorted(set(numbers))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "status" and not data.get("status"):
+            self.add_error("status", _("Choose the new status."))
+        return data
+
+
+# --- ticket page ------------------------------------------------------------------------------
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"), strip=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    kind = forms.ChoiceField(
+        label=_("Send as"),
+        choices=MessageKind.choices,
+        initial=MessageKind.PUBLIC,
+        widget=forms.RadioSelect,
+    )
+    attachments = MultipleFileField(label=_("Attachments"))
+
+    @property
+    def is_internal(self) -> bool:
+        return self.cleaned_data.get("kind") == MessageKind.INTERNAL
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, initial={"status": ticket.status}, **kwargs)
+        # Only the allowed transitions are offered; any status is accepted so the lifecycle
+        # rule is enforced (and explained) in one place: the service.
+        # The current status comes first and is preselected, so saving untouched is a no-op.
+        allowed = TRANSITIONS[ticket.status]
+        current = (
+            ticket.status,
+            _("%(status)s (current)") % {"status": ticket.get_status_display()},
+        )
+        self.fields["status"].widget.choices = [current] + [
+            (value, label) for value, label in Status.choices if value in allowed
+        ]
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, initial={"priority": ticket.priority}, **kwargs)
+
+
+class CategoryForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.none(), required=False, empty_label="—"
+    )
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, initial={"category": ticket.category_id}, **kwargs)
+        self.fields["category"].queryset = Category.objects.all()
+
+
+class AssigneeForm(forms.Form):
+    assignee = MemberChoiceField(
+        label=_("Assignee"),
+        queryset=Membership.objects.none(),
+        required=False,
+        empty_label=_("Unassigned"),
+    )
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, initial={"assignee": ticket.assignee_id}, **kwargs)
+        self.fields["assignee"].queryset = member_choices()
+
+
+class TeamForm(forms.Form):
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label="—"
+    )
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, initial={"team": ticket.team_id}, **kwargs)
+        self.fields["team"].queryset = Team.objects.all()
+
+
+class TagsForm(forms.Form):
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=500,
+        help_text=_("Separate tags with commas."),
+    )
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        names = ", ".join(tag.name for tag in ticket.tags.all())
+        super().__init__(*args, initial={"tags": names}, **kwargs)
+
+    @staticmethod
+    def names_from(data: dict) -> list[str]:
+        """Commas, ASCII or full-width (，), separate the tags."""
+        return [name for name in re.split(r"[,，]", data["tags"]) if name.strip()]
+
+
+class TransferForm(forms.Form):
+    team = forms.ModelChoiceField(label=_("To team"), queryset=Team.objects.none())
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    expected_handling_minutes = forms.IntegerField(
+        label=_("Expected handling time (minutes)"), min_value=1, max_value=60 * 24 * 90
+    )
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.exclude(pk=ticket.team_id or 0)
+
+
+class MergeForm(forms.Form):
+    target = forms.IntegerField(
+        label=_("Merge into ticket number"),
+        min_value=1,
+        help_text=_("This ticket's thread moves to the target ticket and this ticket closes."),
+    )
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+# --- new ticket / phone intake --------------------------------------------------------------
+
+
+class TicketIntakeForm(forms.Form):
+    """A hotline call or an agent-created ticket. The customer is found by e-mail (else phone)
+    or created from the name/e-mail/phone typed here."""
+
+    customer_email = forms.EmailField(label=_("Customer e-mail"), required=False)
+    customer_phone = forms.CharField(label=_("Customer phone"), max_length=40, required=False)
+    customer_name = forms.CharField(
+        label=_("Customer name"),
+        max_length=200,
+        required=False,
+        help_text=_("Needed only for a new customer (no match on e-mail or phone)."),
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.none(), required=False, empty_label="—"
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    product_model = forms.CharField(label=_("Product / model"), max_length=120, required=False)
+    fault_symptom = forms.CharField(
+        label=_("Fault symptom"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    caller = forms.CharField(
+        label=_("Caller"),
+        max_length=120,
+        required=False,
+        help_text=_("Who called, if not the customer."),
+    )
+    call_started_at = forms.DateTimeField(
+        label=_("Call started at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    call_duration = forms.CharField(
+        label=_("Call duration"),
+        max_length=12,
+        required=False,
+        help_text=_("Minutes:seconds (4:30) or seconds (270)."),
+    )
+    attachments = MultipleFileField(label=_("Attachments"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.all()
+
+    def clean_call_duration(self) -> int | None:
+        value = self.cleaned_data["call_duration"].strip()
+        if not value:
+            return None
+        match = DURATION_PATTERN.match(value)
+        if match is None:
+            raise ValidationError(_("Use minutes:seconds (4:30) or a number of seconds (270)."))
+        if match["total"] is not None:
+            return int(match["total"])
+        return int(match["minutes"]) * 60 + int(match["seconds"])
+
+    def clean(self):
+        data = super().clean()
+        email, phone = data.get("customer_email"), data.get("customer_phone", "").strip()
+        name = data.get("customer_name", "").strip()
+        if not (email or phone or name):
+            raise ValidationError(_("Give the customer's e-mail, phone number or name."))
+        return data

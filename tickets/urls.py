@@ -1,0 +1,32 @@
+"""URLs of the agent workspace, mounted at ``tickets/`` (and ``notifications/``)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.queue, name="ticket_queue"),
+    path("bulk/", views.bulk, name="ticket_bulk"),
+    path("new/", views.new, name="ticket_new"),
+    path("<int:number>/", views.detail, name="ticket_detail"),
+    path("<int:number>/reply/", views.reply, name="ticket_reply"),
+    path("<int:number>/status/", views.change_status, name="ticket_status"),
+    path("<int:number>/priority/", views.change_priority, name="ticket_priority"),
+    path("<int:number>/category/", views.change_category, name="ticket_category"),
+    path("<int:number>/assignee/", views.change_assignee, name="ticket_assignee"),
+    path("<int:number>/take/", views.take, name="ticket_take"),
+    path("<int:number>/team/", views.change_team, name="ticket_team"),
+    path("<int:number>/tags/", views.change_tags, name="ticket_tags"),
+    path("<int:number>/transfer/", views.transfer, name="ticket_transfer"),
+    path("<int:number>/merge/", views.merge, name="ticket_merge"),
+    path(
+        "<int:number>/attachments/<int:pk>/",
+        views.attachment_download,
+        name="ticket_attachment",
+    ),
+]
+
+notification_patterns = [
+    path("", views.notification_list, name="notification_list"),
+    path("read/", views.notification_read, name="notification_read"),
+]

@@ -1,0 +1,557 @@
+"""The agent workspace: queue, ticket page, phone intake, downloads, notifications.
+
+Thin on purpose: every read goes through ``tickets.selectors`` (which also authorizes), every
+write is a POST handed to one service. A service's ``ValidationError`` (``TransitionError`` is
+one) becomes a message and a re-rendered form with what was typed: never a 500.
+"""
+
+import mimetypes
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.forms import Form
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from customers.selectors import customer_find_for_intake
+from customers.services import customer_create
+from helpdesk.auth import member_required
+from helpdesk.selectors import notifications_for
+from helpdesk.services import notifications_mark_read
+
+from . import services
+from .forms import (
+    QUEUE_LABELS,
+    AssigneeForm,
+    BulkActionForm,
+    CategoryForm,
+    MergeForm,
+    PriorityForm,
+    QueueFilterForm,
+    ReplyForm,
+    StatusForm,
+    TagsForm,
+    TeamForm,
+    TicketIntakeForm,
+    TransferForm,
+)
+from .models import Priority, Status, Ticket, TicketEvent
+from .selectors import (
+    attachment_get_for_member,
+    ticket_get_for_member,
+    ticket_history,
+    ticket_queue,
+    ticket_thread,
+    tickets_visible_to,
+)
+
+QUEUE_PAGE_SIZE = 50
+# Offsets beyond this get slow on large tenants; nobody pages that far instead of filtering.
+QUEUE_MAX_PAGE = 2000
+
+
+def in_tenant_time_zone(view):
+    """Show and parse datetimes in the tenant's time zone (history, datetime-local inputs)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        with timezone.override(zoneinfo.ZoneInfo(request.tenant.time_zone)):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _service_error_into_form(form: Form, error: ValidationError) -> str:
+    """Attach a service's error to the form (by field where the form has it); return its text."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+    return " ".join(error.messages)
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+# --- queue ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of a queue, found without COUNT(*): one extra row says whether there is more."""
+
+    rows: list[Ticket]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def previous_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_number(self) -> int:
+        return self.number + 1
+
+
+def _page_number(raw: str) -> int:
+    try:
+        return min(max(int(raw), 1), QUEUE_MAX_PAGE)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _queue_page(tickets, number: int) -> QueuePage:
+    offset = (number - 1) * QUEUE_PAGE_SIZE
+    rows = list(tickets[offset : offset + QUEUE_PAGE_SIZE + 1])
+    return QueuePage(rows[:QUEUE_PAGE_SIZE], number, has_next=len(rows) > QUEUE_PAGE_SIZE)
+
+
+@member_required()
+@require_GET
+@in_tenant_time_zone
+def queue(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET)
+    current = form.selected_queue()
+    tickets = ticket_queue(member=request.membership, queue=current, filters=form.filters())
+    context = {
+        "form": form,
+        "queue": current,
+        "queue_label": QUEUE_LABELS[current],
+        "queues": QUEUE_LABELS.items(),
+        "page": _queue_page(tickets, _page_number(request.GET.get("page", "1"))),
+        "bulk_form": BulkActionForm(auto_id="id_bulk_%s"),
+    }
+    # htmx swaps just the results; the full page is served to everyone else (and on reload).
+    template = "tickets/_queue_results.html" if request.htmx else "tickets/queue.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@member_required()
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Apply one action to each selected ticket through its service; report every failure."""
+    back = _safe_next(request, reverse("ticket_queue"))
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect(back)
+    data = form.cleaned_data
+    done = 0
+    for number in data["tickets"]:
+        failure = _bulk_apply_one(request, number, data)
+        if failure:
+            messages.error(
+                request, _("#%(number)s: %(error)s") % {"number": number, "error": failure}
+            )
+        else:
+            done += 1
+    if done:
+        messages.success(request, _("%(count)s ticket(s) updated.") % {"count": done})
+    return redirect(back)
+
+
+def _bulk_apply_one(request: HttpRequest, number: int, data: dict) -> str:
+    """Returns the error text, or "" on success. Each ticket is its own transaction."""
+    member = request.membership
+    try:
+        ticket = ticket_get_for_member(member=member, number=number)
+        if data["action"] == "assign":
+            services.ticket_assign(ticket=ticket, actor=member, assignee=data["assignee"])
+        else:
+            services.ticket_change_status(ticket=ticket, actor=member, status=data["status"])
+    except Http404:
+        return _("no such ticket.")
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return ""
+
+
+# --- ticket page ------------------------------------------------------------------------------
+
+PANEL_FORMS: dict[str, type[Form]] = {
+    "status": StatusForm,
+    "priority": PriorityForm,
+    "category": CategoryForm,
+    "assignee": AssigneeForm,
+    "team": TeamForm,
+    "tags": TagsForm,
+    "transfer": TransferForm,
+    "merge": MergeForm,
+}
+
+
+def _auto_id(form_name: str) -> str:
+    # Several forms on one page share field names (team, …): ids must stay unique.
+    return f"id_{form_name}_%s"
+
+
+def _ticket_page(
+    request: HttpRequest, ticket: Ticket, *, bound: dict | None = None, status: int = 200
+) -> HttpResponse:
+    forms = {
+        name: form_class(ticket=ticket, auto_id=_auto_id(name))
+        for name, form_class in PANEL_FORMS.items()
+    }
+    forms["reply"] = ReplyForm(auto_id=_auto_id("reply"))
+    forms.update(bound or {})
+    context = {
+        "ticket": ticket,
+        "customer": ticket.customer,
+        "thread": ticket_thread(ticket=ticket, include_internal=True),
+        "history": [HistoryRow.of(event) for event in ticket_history(ticket=ticket)],
+        "forms": forms,
+        "can_change_status": bool(services.TRANSITIONS[ticket.status]),
+        "is_closed": ticket.status == Status.CLOSED,
+        "merged_into": ticket.merged_into if ticket.merged_into_id else None,
+    }
+    return render(request, "tickets/detail.html", context, status=status)
+
+
+@member_required()
+@require_GET
+@in_tenant_time_zone
+def detail(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = ticket_get_for_member(member=request.membership, number=number)
+    return _ticket_page(request, ticket)
+
+
+def _change(
+    request: HttpRequest,
+    number: int,
+    form: Form,
+    apply: Callable[[Ticket, dict], tuple[str, str]],
+    ticket: Ticket,
+    form_name: str,
+) -> HttpResponse:
+    """Run one service on a valid form: success → message + redirect (PRG); failure → the
+    page again with the bound form, its errors and what was typed, status 400."""
+    if form.is_valid():
+        try:
+            landing, text = apply(ticket, form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, _service_error_into_form(form, error))
+        else:
+            messages.success(request, text)
+            return redirect(landing)
+    else:
+        messages.error(request, _("Nothing was changed: please correct the form below."))
+    # Reload: a failed service may have touched the in-memory ticket before rolling back.
+    fresh = ticket_get_for_member(member=request.membership, number=number)
+    return _ticket_page(request, fresh, bound={form_name: form}, status=400)
+
+
+def _page_of(ticket: Ticket) -> str:
+    return reverse("ticket_detail", args=[ticket.number])
+
+
+def _landing_for(request: HttpRequest, ticket: Ticket) -> str:
+    """After handing a ticket to another team or agent, the member may no longer see it:
+    back to the queue rather than to a 404."""
+    if tickets_visible_to(request.membership).filter(pk=ticket.pk).exists():
+        return _page_of(ticket)
+    return reverse("ticket_queue")
+
+
+def ticket_action(form_name: str):
+    """A POST endpoint for one panel form of the ticket page; ``apply`` calls one service."""
+
+    def decorate(apply):
+        @member_required()
+        @require_POST
+        @in_tenant_time_zone
+        @wraps(apply)
+        def view(request: HttpRequest, number: int) -> HttpResponse:
+            ticket = ticket_get_for_member(member=request.membership, number=number)
+            form = PANEL_FORMS[form_name](request.POST, ticket=ticket, auto_id=_auto_id(form_name))
+            return _change(
+                request, number, form, lambda t, d: apply(request, t, d), ticket, form_name
+            )
+
+        return view
+
+    return decorate
+
+
+@ticket_action("status")
+def change_status(request, ticket, data):
+    services.ticket_change_status(ticket=ticket, actor=request.membership, status=data["status"])
+    return _page_of(ticket), _("Status changed to %(status)s.") % {
+        "status": ticket.get_status_display()
+    }
+
+
+@ticket_action("priority")
+def change_priority(request, ticket, data):
+    services.ticket_change_priority(
+        ticket=ticket, actor=request.membership, priority=data["priority"]
+    )
+    return _page_of(ticket), _("Priority saved.")
+
+
+@ticket_action("category")
+def change_category(request, ticket, data):
+    services.ticket_change_category(
+        ticket=ticket, actor=request.membership, category=data["category"]
+    )
+    return _page_of(ticket), _("Category saved.")
+
+
+@ticket_action("assignee")
+def change_assignee(request, ticket, data):
+    services.ticket_assign(ticket=ticket, actor=request.membership, assignee=data["assignee"])
+    return _landing_for(request, ticket), _("Assignee saved.")
+
+
+@ticket_action("team")
+def change_team(request, ticket, data):
+    services.ticket_change_team(ticket=ticket, actor=request.membership, team=data["team"])
+    return _landing_for(request, ticket), _("Team saved.")
+
+
+@ticket_action("tags")
+def change_tags(request, ticket, data):
+    names = TagsForm.names_from(data)
+    services.ticket_set_tags(ticket=ticket, actor=request.membership, names=names)
+    return _page_of(ticket), _("Tags saved.")
+
+
+@ticket_action("transfer")
+def transfer(request, ticket, data):
+    services.ticket_transfer(
+        ticket=ticket,
+        actor=request.membership,
+        team=data["team"],
+        reason=data["reason"],
+        expected_handling_minutes=data["expected_handling_minutes"],
+        ticket_url=request.build_absolute_uri(reverse("ticket_detail", args=[ticket.number])),
+    )
+    return _landing_for(request, ticket), _("Ticket transferred to %(team)s.") % {
+        "team": data["team"].name
+    }
+
+
+@ticket_action("merge")
+def merge(request, ticket, data):
+    try:
+        target = ticket_get_for_member(member=request.membership, number=data["target"])
+    except Http404:
+        text = _("There is no ticket #%(number)s that you can open.")
+        raise ValidationError({"target": text % {"number": data["target"]}}) from None
+    services.ticket_merge(source=ticket, target=target, actor=request.membership)
+    return _page_of(target), _("Ticket #%(source)s was merged into this ticket.") % {
+        "source": ticket.number
+    }
+
+
+@member_required()
+@require_POST
+def take(request: HttpRequest, number: int) -> HttpResponse:
+    member = request.membership
+    ticket = ticket_get_for_member(member=member, number=number)
+    try:
+        services.ticket_assign(ticket=ticket, actor=member, assignee=member)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("You took this ticket."))
+    return redirect("ticket_detail", number=ticket.number)
+
+
+@member_required()
+@require_POST
+@in_tenant_time_zone
+def reply(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = ticket_get_for_member(member=request.membership, number=number)
+    form = ReplyForm(request.POST, request.FILES, auto_id=_auto_id("reply"))
+
+    def apply(ticket, data):
+        internal = form.is_internal
+        services.ticket_reply(
+            ticket=ticket,
+            actor=request.membership,
+            body=data["body"],
+            internal=internal,
+            attachments=data["attachments"],
+        )
+        return _page_of(ticket), _("Internal note added.") if internal else _("Reply sent.")
+
+    return _change(request, number, form, apply, ticket, "reply")
+
+
+@member_required()
+@require_GET
+def attachment_download(request: HttpRequest, number: int, pk: int) -> FileResponse:
+    attachment = attachment_get_for_member(member=request.membership, number=number, pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    # The type is derived from the name we accepted, never from what the uploader claimed.
+    content_type = mimetypes.guess_type(attachment.original_name)[0] or "application/octet-stream"
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.original_name, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- history ----------------------------------------------------------------------------------
+
+ACTION_LABELS = {
+    "created": gettext_lazy("created the ticket"),
+    "reply": gettext_lazy("replied to the customer"),
+    "note": gettext_lazy("added an internal note"),
+    "customer_reply": gettext_lazy("customer replied"),
+    "status": gettext_lazy("changed the status"),
+    "reopened": gettext_lazy("reopened the ticket"),
+    "changed": gettext_lazy("changed"),
+    "assigned": gettext_lazy("changed the assignee"),
+    "transferred": gettext_lazy("transferred the ticket"),
+    "merged_in": gettext_lazy("merged another ticket into this one"),
+    "merged_into": gettext_lazy("merged this ticket into another"),
+}
+FIELD_LABELS = {
+    "status": gettext_lazy("Status"),
+    "priority": gettext_lazy("Priority"),
+    "category": gettext_lazy("Category"),
+    "team": gettext_lazy("Team"),
+    "assignee": gettext_lazy("Assignee"),
+    "tags": gettext_lazy("Tags"),
+}
+VALUE_LABELS = {"status": dict(Status.choices), "priority": dict(Priority.choices)}
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    actor: str
+    action: str
+    field: str
+    old: str
+    new: str
+    detail: str
+    created_at: object
+
+    @classmethod
+    def of(cls, event: TicketEvent) -> "HistoryRow":
+        values = VALUE_LABELS.get(event.field, {})
+        return cls(
+            actor=event.actor_label,
+            action=str(ACTION_LABELS.get(event.action, event.action)),
+            # "changed" needs the field's name; the other actions already say what changed.
+            field=str(FIELD_LABELS.get(event.field, event.field))
+            if event.action == "changed"
+            else "",
+            old=str(values.get(event.old_value, event.old_value)),
+            new=str(values.get(event.new_value, event.new_value)),
+            detail=_event_detail(event),
+            created_at=event.created_at,
+        )
+
+
+def _event_detail(event: TicketEvent) -> str:
+    data = event.data or {}
+    if event.action == "transferred" and data.get("reason"):
+        return _("Reason: %(reason)s") % {"reason": data["reason"]}
+    if event.action == "merged_in" and data.get("source"):
+        return _("from #%(number)s") % {"number": data["source"]}
+    if event.action == "merged_into" and data.get("target"):
+        return _("into #%(number)s") % {"number": data["target"]}
+    return ""
+
+
+# --- new ticket / phone intake --------------------------------------------------------------
+
+
+@member_required()
+@require_http_methods(["GET", "POST"])
+@in_tenant_time_zone
+def new(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "tickets/new.html", {"form": TicketIntakeForm()})
+    form = TicketIntakeForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            ticket = _create_from_intake(request, form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, _service_error_into_form(form, error))
+        else:
+            messages.success(request, _("Ticket #%(number)s created.") % {"number": ticket.number})
+            return redirect("ticket_detail", number=ticket.number)
+    return render(request, "tickets/new.html", {"form": form}, status=400)
+
+
+def _create_from_intake(request: HttpRequest, data: dict) -> Ticket:
+    # One transaction: a rejected attachment must not leave a new customer behind.
+    with transaction.atomic():
+        customer = customer_find_for_intake(
+            email=data["customer_email"], phone=data["customer_phone"]
+        ) or customer_create(
+            tenant=request.tenant,
+            name=data["customer_name"] or data["customer_email"] or data["customer_phone"],
+            email=data["customer_email"],
+            phone=data["customer_phone"],
+        )
+        return services.ticket_create(
+            tenant=request.tenant,
+            actor=request.membership,
+            customer=customer,
+            subject=data["subject"],
+            description=data["description"],
+            category=data["category"],
+            priority=data["priority"],
+            channel=data["channel"],
+            product_model=data["product_model"],
+            fault_symptom=data["fault_symptom"],
+            caller=data["caller"],
+            call_started_at=data["call_started_at"],
+            call_duration_seconds=data["call_duration"],
+            attachments=data["attachments"],
+        )
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+@member_required()
+@require_GET
+@in_tenant_time_zone
+def notification_list(request: HttpRequest) -> HttpResponse:
+    host = {request.get_host()}
+    rows = [
+        (n, n.url if url_has_allowed_host_and_scheme(n.url, allowed_hosts=host) else "")
+        for n in notifications_for(member=request.membership)
+    ]
+    return render(request, "tickets/notifications.html", {"rows": rows})
+
+
+@member_required()
+@require_POST
+def notification_read(request: HttpRequest) -> HttpResponse:
+    ids = [int(pk) for pk in request.POST.getlist("notification") if pk.isdigit()]
+    notifications_mark_read(member=request.membership, pks=ids or None)
+    return redirect("notification_list")
