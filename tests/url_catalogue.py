@@ -32,7 +32,58 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
     "team-detail": lambda objs: {"pk": objs["team"].pk},
     "skill-detail": lambda objs: {"pk": objs["skill"].pk},
     "password_reset_confirm": lambda objs: {"uidb64": "x", "token": "y"},
+    **{
+        name: (lambda objs: {"number": objs["ticket"].number})
+        for name in (
+            "ticket_detail",
+            "ticket_reply",
+            "ticket_status",
+            "ticket_priority",
+            "ticket_category",
+            "ticket_assignee",
+            "ticket_take",
+            "ticket_team",
+            "ticket_tags",
+            "ticket_transfer",
+            "ticket_merge",
+        )
+    },
+    "ticket_attachment": lambda objs: {
+        "number": objs["ticket"].number,
+        "pk": objs["attachment"].pk,
+    },
+    "sla:policy": lambda objs: {"pk": objs["sla_policy"].pk},
+    "sla:calendar": lambda objs: {"pk": objs["calendar"].pk},
+    "sla:holiday_add": lambda objs: {"pk": objs["calendar"].pk},
+    "sla:holidays_load": lambda objs: {"pk": objs["calendar"].pk},
+    "sla:holiday_delete": lambda objs: {
+        "pk": objs["calendar"].pk,
+        "holiday_pk": objs["holiday"].pk,
+    },
 }
+
+# Pages that only accept POST: a GET by a member is 405 (an outsider still gets 404).
+POST_ONLY_URL_NAMES = frozenset(
+    {
+        "tenant_switch",
+        "api_token_revoke",
+        "ticket_bulk",
+        "ticket_reply",
+        "ticket_status",
+        "ticket_priority",
+        "ticket_category",
+        "ticket_assignee",
+        "ticket_take",
+        "ticket_team",
+        "ticket_tags",
+        "ticket_transfer",
+        "ticket_merge",
+        "notification_read",
+        "sla:holiday_add",
+        "sla:holidays_load",
+        "sla:holiday_delete",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -43,17 +94,19 @@ class Route:
 
 def tenant_routes(urlconf: str = "helpdesk.urls") -> Iterator[Route]:
     seen = set()
-    for pattern in _walk(get_resolver(urlconf).url_patterns):
+    for namespace, pattern in _walk(get_resolver(urlconf).url_patterns, ""):
         params = frozenset(pattern.pattern.regex.groupindex)
-        if pattern.name is None or "format" in params or pattern.name in seen:
+        name = f"{namespace}{pattern.name}"
+        if pattern.name is None or "format" in params or name in seen:
             continue  # DRF's ".json" suffix variants repeat the plain routes
-        seen.add(pattern.name)
-        yield Route(pattern.name, params)
+        seen.add(name)
+        yield Route(name, params)
 
 
-def _walk(patterns) -> Iterator[URLPattern]:
+def _walk(patterns, namespace: str) -> Iterator[tuple[str, URLPattern]]:
     for entry in patterns:
         if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns)
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, inner)
         else:
-            yield entry
+            yield namespace, entry

@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from customers.models import Customer
 from helpdesk.models import Membership, Role
 
 from .models import ACTIVE_STATUSES, Attachment, Message, Status, Ticket, TicketEvent
@@ -12,7 +13,7 @@ from .models import ACTIVE_STATUSES, Attachment, Message, Status, Ticket, Ticket
 # Roles that see every ticket of the tenant; the others see their teams' and their own.
 TENANT_WIDE_ROLES = (Role.ADMIN, Role.MANAGER, Role.QUALITY_SUPERVISOR, Role.TEAM_LEAD)
 
-QUEUES = ("mine", "unassigned", "team", "open", "pending", "resolved", "all")
+QUEUES = ("mine", "unassigned", "team", "breaching", "open", "pending", "resolved", "all")
 
 
 def tickets_visible_to(member: Membership) -> QuerySet[Ticket]:
@@ -28,7 +29,7 @@ def ticket_get_for_member(*, member: Membership, number: int) -> Ticket:
     """The ticket with this per-tenant number if the member may see it, else 404."""
     ticket = (
         tickets_visible_to(member)
-        .select_related("customer__tier", "category", "assignee__user", "team__lead__user")
+        .select_related("customer__tier", "category", "assignee__user", "team__lead__user", "sla")
         .filter(number=number)
         .first()
     )
@@ -65,6 +66,8 @@ SORTS = {
     "-updated_at": ("-updated_at", "-pk"),
     "number": ("number",),
     "-number": ("-number",),
+    # Next SLA deadline first; tickets without one last.
+    "deadline": (F("sla__next_deadline_at").asc(nulls_last=True), "pk"),
 }
 
 
@@ -73,9 +76,9 @@ def ticket_queue(*, member: Membership, queue: str, filters: QueueFilters) -> Qu
     tickets = tickets_visible_to(member)
     tickets = _apply_queue(tickets, member, queue)
     tickets = _apply_filters(tickets, filters)
-    return tickets.select_related("customer__tier", "category", "assignee__user", "team").order_by(
-        *SORTS.get(filters.sort, SORTS["-created_at"])
-    )
+    return tickets.select_related(
+        "customer__tier", "category", "assignee__user", "team", "sla"
+    ).order_by(*SORTS.get(filters.sort, SORTS["-created_at"]))
 
 
 def _apply_queue(tickets: QuerySet[Ticket], member: Membership, queue: str) -> QuerySet[Ticket]:
@@ -86,6 +89,9 @@ def _apply_queue(tickets: QuerySet[Ticket], member: Membership, queue: str) -> Q
     if queue == "team":
         team_ids = list(member.teams.values_list("pk", flat=True))
         return tickets.filter(team_id__in=team_ids, status__in=ACTIVE_STATUSES)
+    if queue == "breaching":
+        # Amber or red: at risk or already late (红黄绿 board's warning lanes).
+        return tickets.filter(status__in=ACTIVE_STATUSES, sla__colour__in=("amber", "red"))
     if queue == "open":
         return tickets.filter(status__in=ACTIVE_STATUSES)
     if queue == "pending":
@@ -108,11 +114,26 @@ def _apply_filters(tickets: QuerySet[Ticket], f: QueueFilters) -> QuerySet[Ticke
     tickets = tickets.filter(**{k: v for k, v in exact.items() if v})
     query = f.q.strip()
     if query:
-        match = Q(subject__icontains=query) | Q(customer__email__iexact=query)
-        if query.lstrip("#").isdigit():
-            match |= Q(number=int(query.lstrip("#")))
-        tickets = tickets.filter(match)
+        tickets = tickets.filter(_search(query))
     return tickets
+
+
+def _search(query: str) -> Q:
+    """Subject contains the text, or it is the #number, or a customer's e-mail.
+
+    Every branch is a condition on the ticket row itself (the e-mail is turned into customer
+    ids first), so PostgreSQL combines the trigram, number and customer indexes (BitmapOr);
+    an OR reaching into the joined customer table made it read every ticket of the tenant
+    when the text is rare. Precondition: the tenant scope is active.
+    """
+    match = Q(subject__icontains=query)
+    if query.lstrip("#").isdigit():
+        match |= Q(number=int(query.lstrip("#")))
+    # A customer's e-mail address always has an @ (EmailField), so other text skips the lookup.
+    if "@" in query:
+        customer_ids = Customer.objects.filter(email__iexact=query).values_list("pk", flat=True)
+        match |= Q(customer_id__in=list(customer_ids))
+    return match
 
 
 def ticket_thread(*, ticket: Ticket, include_internal: bool) -> list[Message]:

@@ -18,7 +18,7 @@ def untranslated_entries(text: str) -> list[str]:
             missing.append(entry)
             continue
         strings = re.findall(r'^msgstr(?:\[\d\])? ((?:".*"\n?)+)', entry + "\n", flags=re.M)
-        if not strings or any(re.sub(r'"\s*"', "", s).strip() == '""' for s in strings):
+        if not strings or any(not "".join(re.findall(r'"(.*)"', s)) for s in strings):
             missing.append(entry)
     return missing
 
