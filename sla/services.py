@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 
 def schedule_for(calendar: Calendar) -> Schedule:
-    holidays = frozenset(calendar.holidays.values_list("date", flat=True))
+    holidays = frozenset(h.date for h in calendar.holidays.all())  # prefetched by active_policies
     return _schedule(calendar.time_zone, calendar.is_24x7, _hours_key(calendar), holidays)
 
 
@@ -51,14 +51,25 @@ def _schedule(zone: str, always_open: bool, hours: tuple, holidays: frozenset) -
     return Schedule(zone=ZoneInfo(zone), weekly=weekly, holidays=holidays, always_open=always_open)
 
 
-def policy_for(ticket: Ticket) -> SlaPolicy | None:
-    """First active policy, in order, whose priority / tier / category conditions all match."""
-    policies = SlaPolicy.objects.filter(is_active=True).select_related("calendar")
-    for policy in policies.prefetch_related("tiers", "categories"):
+def active_policies() -> list[SlaPolicy]:
+    """The tenant's active policies in order, with everything matching needs. Scope active."""
+    return list(
+        SlaPolicy.objects.filter(is_active=True)
+        .select_related("calendar")
+        .prefetch_related("tiers", "categories", "calendar__holidays")
+    )
+
+
+def policy_for(ticket: Ticket, policies: list[SlaPolicy] | None = None) -> SlaPolicy | None:
+    """First active policy, in order, whose priority / tier / category conditions all match.
+
+    ``policies`` lets a sweep batch load them once per tenant instead of once per ticket.
+    """
+    for policy in active_policies() if policies is None else policies:
         if policy.priorities and ticket.priority not in policy.priorities:
             continue
         tier_ids = {t.pk for t in policy.tiers.all()}
-        if tier_ids and ticket.customer.tier_id not in tier_ids:
+        if tier_ids and ticket.customer.effective_tier_id not in tier_ids:
             continue
         category_ids = {c.pk for c in policy.categories.all()}
         if category_ids and ticket.category_id not in category_ids:
@@ -147,14 +158,16 @@ def _cycle(sla: TicketSla, target: str) -> int:
 
 
 @transaction.atomic
-def sla_refresh(*, ticket: Ticket, now: datetime | None = None) -> TicketSla:
+def sla_refresh(
+    *, ticket: Ticket, now: datetime | None = None, policies: list[SlaPolicy] | None = None
+) -> TicketSla:
     """Bring the ticket's SLA row up to date and record passed checkpoints once.
 
     Precondition: the ticket's tenant scope is active. Takes the row lock on PostgreSQL.
     """
     now = now or timezone.now()
     sla = _locked_sla(ticket)
-    policy = policy_for(ticket)
+    policy = policy_for(ticket, policies)
     sla.policy = policy
     _sync_pause(sla, ticket, policy, now)
     _sync_cycles(sla, ticket, now)
@@ -309,7 +322,9 @@ def sla_recompute_open(*, tenant, batch_size: int = 500) -> int:
     count = 0
     ids = Ticket.objects.filter(status__in=ACTIVE_STATUSES).values_list("pk", flat=True)
     for pk in ids.iterator(chunk_size=batch_size):
-        ticket = Ticket.objects.select_related("customer__tier", "category", "team").get(pk=pk)
+        ticket = Ticket.objects.select_related(
+            "customer__tier", "customer__organization__tier", "category", "team"
+        ).get(pk=pk)
         sla_refresh(ticket=ticket)
         count += 1
     return count

@@ -14,9 +14,17 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from .models import TicketSla
-from .services import sla_refresh
+from .services import active_policies, sla_refresh
 
 BATCH_SIZE = 200
+# What sla_refresh and the notifications read from the ticket, loaded with the claim.
+TICKET_RELATIONS = (
+    "ticket__tenant",
+    "ticket__customer__tier",
+    "ticket__category",
+    "ticket__team__lead__user",
+    "ticket__assignee__user",
+)
 
 
 def sweep_due(
@@ -40,8 +48,12 @@ def _sweep_batch(now: datetime, batch_size: int) -> int:
         due = TicketSla.objects.filter(next_check_at__lte=now).order_by("next_check_at")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
-        rows = list(due.select_related("ticket__tenant")[:batch_size])
+        rows = list(due.select_related(*TICKET_RELATIONS)[:batch_size])
+    policies_by_tenant: dict[int, list] = {}
     for row in rows:
-        with scope(tenant=row.ticket.tenant):
-            sla_refresh(ticket=row.ticket, now=now)
+        ticket = row.ticket
+        with scope(tenant=ticket.tenant):
+            if ticket.tenant_id not in policies_by_tenant:
+                policies_by_tenant[ticket.tenant_id] = active_policies()
+            sla_refresh(ticket=ticket, now=now, policies=policies_by_tenant[ticket.tenant_id])
     return len(rows)

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('customers', '0002_initial'),
         ('helpdesk', '0002_notification_emailed_at'),
-        ('tickets', '0002_queue_indexes'),
+        ('tickets', '0001_initial'),
     ]
 
     operations = [
