@@ -115,7 +115,7 @@ def test_it_renders_the_queue_in_a_constant_number_of_queries(
     client.get(QUEUE)  # warm the session
     with django_assert_max_num_queries(14):
         response = client.get(QUEUE, {"queue": "all"})
-    assert response.content.decode().count('name="tickets"') == count
+    assert response.content.decode().count('name="tickets"') == min(count, views.QUEUE_PAGE_SIZE)
 
 
 # --- bulk -----------------------------------------------------------------------------------
