@@ -139,3 +139,12 @@ class PreviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["tier"].queryset = Tier.objects.all()
         self.fields["category"].queryset = Category.objects.all()
+
+
+class EscalationRulesForm(forms.ModelForm):
+    class Meta:
+        from .models import EscalationRules
+
+        model = EscalationRules
+        fields = ["repeat_complaint_days", "escalate_vip", "angry_words"]
+        widgets = {"angry_words": forms.Textarea(attrs={"rows": 8})}

@@ -7,6 +7,7 @@ app_name = "sla"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("preview/", views.preview, name="preview"),
+    path("rules/", views.rules_edit, name="rules"),
     path("policies/new/", views.policy_edit, name="policy_new"),
     path("policies/<int:pk>/", views.policy_edit, name="policy"),
     path("calendars/new/", views.calendar_edit, name="calendar_new"),

@@ -11,8 +11,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from helpdesk.auth import member_required
 from helpdesk.models import Role
 
-from .forms import CalendarForm, HolidayForm, LoadHolidaysForm, PolicyForm, PreviewForm
+from .forms import (
+    CalendarForm,
+    EscalationRulesForm,
+    HolidayForm,
+    LoadHolidaysForm,
+    PolicyForm,
+    PreviewForm,
+)
 from .models import Calendar, SlaPolicy
+from .rules import rules_for
 from .selectors import calendar_get, policy_get, sla_preview
 from .services import calendar_load_holidays, sla_settings_changed
 
@@ -133,3 +141,15 @@ def holidays_load(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("%(count)s public holidays added.") % {"count": added})
     return redirect("sla:calendar", pk=calendar.pk)
+
+
+@member_required(*ADMIN_ROLES)
+@require_http_methods(["GET", "POST"])
+def rules_edit(request: HttpRequest) -> HttpResponse:
+    """The escalation rules that act on creation: repeat complaint, VIP, angry wording."""
+    form = EscalationRulesForm(request.POST or None, instance=rules_for(request.tenant.pk))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Escalation rules saved."))
+        return redirect("sla:overview")
+    return render(request, "sla/rules_form.html", {"form": form})

@@ -146,3 +146,18 @@ def test_load_holidays_command(tenant_a):
             "--year",
             "2026",
         )
+
+
+def test_an_admin_edits_the_angry_word_list_and_it_takes_effect(admin_client_a, tenant_a):
+    response = admin_client_a.post(
+        "/settings/sla/rules/",
+        {
+            "repeat_complaint_days": 14,
+            "escalate_vip": "on",
+            "angry_words": "退货\nbroken again",
+        },
+    )
+    assert response.status_code == 302
+    with scope(tenant=tenant_a):
+        ticket = make_ticket(tenant_a, subject="Broken AGAIN after repair")
+        assert ticket.escalations.get(level="rule").reason == "angry wording: broken again"
