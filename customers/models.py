@@ -1,11 +1,15 @@
-"""Customers and their tiers (客户分层). Minimal for now: what tickets and routing need."""
+"""Customers, their organizations and tiers (客户分层), the customer audit trail, the portal's
+notices and the per-tenant inbound mailbox.
+
+Writes go through ``customers.services``; nothing else calls ``save()`` on these models.
+"""
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from helpdesk.models import Tenant
+from helpdesk.models import Membership, Tenant
 
 
 class Tier(models.Model):
@@ -36,20 +40,95 @@ class Tier(models.Model):
         return self.name
 
 
+class Organization(models.Model):
+    """The company a customer belongs to; its tier is the default of its customers."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="organizations")
+    name = models.CharField(_("name"), max_length=200)
+    tier = models.ForeignKey(
+        Tier, verbose_name=_("tier"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name"], name="organization_unique_name_per_tenant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerTag(models.Model):
+    """A label on customers, e.g. 价格敏感 (price-sensitive)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="customer_tags")
+    name = models.CharField(_("name"), max_length=50)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("customer tag")
+        verbose_name_plural = _("customer tags")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name"], name="customer_tag_unique_per_tenant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Customer(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="customers")
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customers",
+    )
     tier = models.ForeignKey(
         Tier, verbose_name=_("tier"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    tags = models.ManyToManyField(
+        CustomerTag, verbose_name=_("tags"), blank=True, related_name="customers"
+    )
+    account_manager = models.ForeignKey(
+        Membership,
+        verbose_name=_("account manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_customers",
     )
     key_info = models.TextField(
         _("key information"),
         blank=True,
         help_text=_("Shown prominently to every agent working this customer's tickets."),
     )
+    notes = models.TextField(_("notes"), blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
+    # A merged duplicate stays (its audit trail points at it) but is hidden and resolves here.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_customers"
+    )
+    # Bumped by every portal sign-in, which makes each emailed sign-in link single-use.
+    portal_sign_in_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = ScopedManager(tenant="tenant")
@@ -61,3 +140,152 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.email
+
+    @property
+    def effective_tier(self) -> Tier | None:
+        """The customer's own tier, else their organization's (客户分层 by company)."""
+        if self.tier_id is not None:
+            return self.tier
+        if self.organization_id is not None:
+            return self.organization.tier
+        return None
+
+    @property
+    def effective_tier_id(self) -> int | None:
+        if self.tier_id is not None:
+            return self.tier_id
+        if self.organization_id is not None:
+            return self.organization.tier_id
+        return None
+
+
+class CustomerEvent(models.Model):
+    """Append-only audit trail of a customer: who changed what, from what to what."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=40)
+    field = models.CharField(max_length=40, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["customer", "created_at"], name="customer_event_history")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.field}".strip()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Customer events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Customer events are append-only.")
+
+
+class CustomerEmailKind(models.TextChoices):
+    RECEIVED = "received", _("Request received")
+    REPLY = "reply", _("Reply from the service desk")
+    TRANSFER = "transfer", _("Request transferred")
+    RESOLVED = "resolved", _("Request resolved")
+
+
+class CustomerEmail(models.Model):
+    """One e-mail owed to a customer about a ticket: written in the ticket's transaction, claimed
+    and sent by a Celery task after the commit (``sent_at`` makes the send happen once)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=CustomerEmailKind.choices)
+    message = models.ForeignKey(
+        "tickets.Message", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.ticket_id}"
+
+
+class PortalNotice(models.Model):
+    """Text shown on top of every portal page while active (e.g. an outage, 应急公告)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="portal_notices")
+    text = models.TextField(_("text"))
+    is_active = models.BooleanField(_("active"), default=True)
+    starts_at = models.DateTimeField(_("shown from"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("shown until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("portal notice")
+        verbose_name_plural = _("portal notices")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class MailboxSettings(models.Model):
+    """The tenant's support mailbox, read over IMAP. The password is stored as given."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="mailbox")
+    address = models.EmailField(
+        _("support address"),
+        help_text=_("Replies go to support+<token>@… of this address."),
+    )
+    host = models.CharField(_("IMAP host"), max_length=200)
+    port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    username = models.CharField(_("user name"), max_length=200)
+    password = models.CharField(_("password"), max_length=200)
+    use_ssl = models.BooleanField(_("use SSL"), default=True)
+    folder = models.CharField(_("folder"), max_length=100, default="INBOX")
+    is_active = models.BooleanField(_("active"), default=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("mailbox settings")
+        verbose_name_plural = _("mailbox settings")
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.host}"
+
+
+class InboundEmail(models.Model):
+    """One fetched e-mail, by Message-ID: a message fetched twice is processed once."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    message_id = models.CharField(max_length=255)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=20)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "message_id"], name="inbound_email_unique_message_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.message_id

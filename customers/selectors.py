@@ -1,16 +1,175 @@
-"""Reads of customers."""
+"""Reads of customers: fetch-and-authorize, the customer list, the profile, the portal.
 
-from .models import Customer
+Precondition for all of them: the tenant scope is active (the scoped managers keep every
+match inside the tenant).
+"""
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from helpdesk.models import Tenant
+
+from . import tokens
+from .models import Customer, CustomerEvent, MailboxSettings, Organization, PortalNotice
 
 
 def customer_find_for_intake(*, email: str = "", phone: str = "") -> Customer | None:
     """The existing customer a caller most likely is: same e-mail, else same phone number.
 
-    Precondition: the tenant scope is active (the scoped manager keeps the match in-tenant).
+    A merged duplicate's address leads to the customer it was merged into.
     """
-    customers = Customer.objects.select_related("tier").order_by("pk")
+    customers = Customer.objects.select_related("tier", "merged_into__tier").order_by("pk")
+    customer = None
     if email.strip():
-        return customers.filter(email__iexact=email.strip()).first()
-    if phone.strip():
-        return customers.filter(phone=phone.strip()).first()
-    return None
+        customer = customers.filter(email__iexact=email.strip()).first()
+    elif phone.strip():
+        customer = customers.filter(phone=phone.strip()).first()
+    if customer is not None and customer.merged_into_id:
+        return customer.merged_into
+    return customer
+
+
+def customer_get(*, pk: int) -> Customer:
+    """A customer of the active tenant, or 404 (another tenant's id is just unknown here)."""
+    customer = (
+        Customer.objects.select_related(
+            "tier", "organization__tier", "account_manager__user", "merged_into"
+        )
+        .prefetch_related("tags")
+        .filter(pk=pk)
+        .first()
+    )
+    if customer is None:
+        raise Http404
+    return customer
+
+
+def customer_list(*, query: str = "", tier_id: int | None = None) -> QuerySet[Customer]:
+    """Customers for the list page, newest first, merged duplicates left out. Filters by the
+    effective tier: the customer's own, else the organization's."""
+    customers = Customer.objects.filter(merged_into__isnull=True)
+    text = query.strip()
+    if text:
+        customers = customers.filter(
+            Q(name__icontains=text)
+            | Q(email__icontains=text)
+            | Q(phone__icontains=text)
+            | Q(organization__name__icontains=text)
+        )
+    if tier_id:
+        customers = customers.filter(
+            Q(tier_id=tier_id) | Q(tier__isnull=True, organization__tier_id=tier_id)
+        )
+    return (
+        customers.select_related("tier", "organization__tier", "account_manager__user")
+        .prefetch_related("tags")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def customer_tickets(*, customer: Customer, limit: int = 500) -> list:
+    """The customer's tickets, newest first (the profile's history)."""
+    from tickets.models import Ticket
+
+    tickets = Ticket.objects.filter(customer=customer).select_related("category", "assignee__user")
+    return list(tickets.order_by("-created_at", "-pk")[:limit])
+
+
+def customer_events(*, customer: Customer) -> list[CustomerEvent]:
+    return list(customer.events.order_by("created_at", "pk"))
+
+
+def organizations_with_tiers() -> QuerySet[Organization]:
+    return Organization.objects.select_related("tier").order_by("name")
+
+
+# --- portal ------------------------------------------------------------------------------------
+
+
+def portal_notices_now() -> list[PortalNotice]:
+    """Notices to show on the portal right now."""
+    now = timezone.now()
+    notices = PortalNotice.objects.filter(is_active=True)
+    notices = notices.filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now))
+    notices = notices.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+    return list(notices.order_by("-created_at", "-pk")[:5])
+
+
+def portal_notice_get(*, pk: int) -> PortalNotice:
+    notice = PortalNotice.objects.filter(pk=pk).first()
+    if notice is None:
+        raise Http404
+    return notice
+
+
+def portal_ticket_from_token(*, tenant: Tenant, token: str):
+    """(ticket, expired) for a follow link: the ticket only if the link is genuine, fresh and
+    made for this tenant. Never looks at a number a visitor typed."""
+    from tickets.models import Ticket
+
+    verdict = tokens.follow_token_read(token, tenant=tenant)
+    if verdict.object_id is None:
+        return None, verdict.expired
+    ticket = Ticket.objects.select_related("customer", "category").filter(pk=verdict.object_id)
+    return ticket.first(), False
+
+
+def portal_public_thread(*, ticket) -> list:
+    """What the customer may read: public messages and their files, never internal notes."""
+    from tickets.models import Attachment, MessageKind
+
+    messages = ticket.messages.filter(kind=MessageKind.PUBLIC)
+    return list(
+        messages.select_related("author_member__user", "author_customer").prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
+        )
+    )
+
+
+def portal_attachment_get(*, ticket, pk: int):
+    """A file of a public message of this ticket, else 404 (notes' files stay internal)."""
+    from tickets.models import Attachment, MessageKind
+
+    attachment = Attachment.objects.filter(
+        message__ticket=ticket, message__kind=MessageKind.PUBLIC, pk=pk
+    ).first()
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+def portal_customer_tickets(*, customer: Customer, limit: int = 200) -> list:
+    from tickets.models import Ticket
+
+    tickets = Ticket.objects.filter(customer=customer).order_by("-created_at", "-pk")
+    return list(tickets[:limit])
+
+
+def portal_notices_all() -> list[PortalNotice]:
+    return list(PortalNotice.objects.order_by("-created_at", "-pk")[:100])
+
+
+def customer_find_duplicate(*, keep: Customer, text: str) -> Customer:
+    """The customer an agent means by an id or an e-mail address, other than ``keep``; 404."""
+    text = text.strip()
+    if text.isdigit():
+        return customer_get(pk=int(text))
+    duplicate = (
+        Customer.objects.filter(email__iexact=text, merged_into__isnull=True)
+        .exclude(pk=keep.pk)
+        .order_by("pk")
+        .first()
+    )
+    if duplicate is None:
+        raise Http404
+    return duplicate
+
+
+def mailbox_settings_get() -> MailboxSettings | None:
+    return MailboxSettings.objects.first()
+
+
+def portal_customer_get(*, pk: int) -> Customer | None:
+    """The signed-in portal customer (scope active: never another tenant's)."""
+    return Customer.objects.filter(pk=pk, merged_into__isnull=True).first()

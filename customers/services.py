@@ -1,15 +1,468 @@
-"""Writes of customers. Each function is one transaction."""
+"""Writes of customers. Each public function is one transaction and records its events.
 
-from django.db import transaction
+Preconditions for all of them: the tenant scope is active and the caller has checked that
+``actor`` may make the change (views: ``member_required``).
+"""
 
-from helpdesk.models import Tenant
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Customer
+from helpdesk.models import Membership, Tenant
+
+from . import tokens
+from .importing import ImportReport, parse_customer_csv
+from .inbound import InboundMail
+from .models import (
+    Customer,
+    CustomerEvent,
+    CustomerTag,
+    InboundEmail,
+    MailboxSettings,
+    Organization,
+    PortalNotice,
+    Tier,
+)
+
+
+def _label(actor: Membership | None) -> str:
+    return str(actor.user) if actor is not None else _("System")
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _event(
+    customer: Customer,
+    actor: Membership | None,
+    action: str,
+    *,
+    field: str = "",
+    old: object = "",
+    new: object = "",
+    data: dict | None = None,
+) -> CustomerEvent:
+    return CustomerEvent.objects.create(
+        tenant_id=customer.tenant_id,
+        customer=customer,
+        actor=actor,
+        actor_label=_label(actor),
+        action=action,
+        field=field,
+        old_value=_text(old),
+        new_value=_text(new),
+        data=data or {},
+    )
+
+
+def _clean_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _set_tags(customer: Customer, names: list[str]) -> str:
+    """Replace the customer's tags; returns them as one comma-separated string."""
+    clean = sorted({name.strip()[:50] for name in names if name.strip()})
+    tags = [
+        CustomerTag.objects.get_or_create(tenant_id=customer.tenant_id, name=name)[0]
+        for name in clean
+    ]
+    customer.tags.set(tags)
+    return ", ".join(clean)
+
+
+def _tag_text(customer: Customer) -> str:
+    return ", ".join(sorted(customer.tags.values_list("name", flat=True)))
+
+
+# --- customers -----------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def customer_create(*, tenant: Tenant, name: str, email: str = "", phone: str = "") -> Customer:
-    """A new contact, e.g. a first-time caller logged by an agent. Precondition: scope active."""
-    return Customer.objects.create(
-        tenant=tenant, name=name.strip(), email=email.strip().lower(), phone=phone.strip()
+def customer_create(
+    *,
+    tenant: Tenant,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    actor: Membership | None = None,
+    organization: Organization | None = None,
+    tier: Tier | None = None,
+    tags: list[str] | None = None,
+    account_manager: Membership | None = None,
+    key_info: str = "",
+    notes: str = "",
+    language: str = "",
+) -> Customer:
+    """A new contact (a first-time caller, a portal visitor, a sender of e-mail, an import)."""
+    customer = Customer.objects.create(
+        tenant=tenant,
+        name=name.strip()[:200],
+        email=_clean_email(email),
+        phone=phone.strip()[:40],
+        organization=organization,
+        tier=tier,
+        account_manager=account_manager,
+        key_info=key_info,
+        notes=notes,
+        language=language,
     )
+    if tags:
+        _set_tags(customer, tags)
+    _event(customer, actor, "created")
+    return customer
+
+
+# Plain fields an agent edits on the profile; tier and tags have their own events.
+EDITABLE_FIELDS = ("name", "email", "phone", "key_info", "notes", "language")
+RELATED_FIELDS = ("organization", "account_manager")
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    customer: Customer,
+    actor: Membership | None,
+    name: str,
+    email: str,
+    phone: str,
+    organization: Organization | None,
+    tier: Tier | None,
+    tags: list[str],
+    account_manager: Membership | None,
+    key_info: str,
+    notes: str,
+    language: str,
+) -> Customer:
+    """Save the profile form: one event per changed field, before → after."""
+    old_effective_tier = customer.effective_tier
+    new = {
+        "name": name.strip()[:200],
+        "email": _clean_email(email),
+        "phone": phone.strip()[:40],
+        "key_info": key_info,
+        "notes": notes,
+        "language": language,
+        "organization": organization,
+        "account_manager": account_manager,
+    }
+    changed = []
+    for field, value in new.items():
+        old = getattr(customer, field)
+        if old != value:
+            _event(customer, actor, "changed", field=field, old=old, new=value)
+            setattr(customer, field, value)
+            changed.append(field)
+    if changed:
+        customer.save(update_fields=changed)
+    old_tags = _tag_text(customer)
+    new_tags = _set_tags(customer, tags)
+    if old_tags != new_tags:
+        _event(customer, actor, "changed", field="tags", old=old_tags, new=new_tags)
+    _record_tier(customer, actor, tier)
+    if customer.effective_tier != old_effective_tier:
+        _refresh_open_tickets(customer)
+    return customer
+
+
+def _record_tier(customer: Customer, actor: Membership | None, tier: Tier | None) -> None:
+    if tier != customer.tier:
+        _event(customer, actor, "tier_changed", field="tier", old=customer.tier, new=tier)
+        customer.tier = tier
+        customer.save(update_fields=["tier"])
+
+
+def _refresh_open_tickets(customer: Customer) -> None:
+    from sla.services import sla_refresh
+    from tickets.models import ACTIVE_STATUSES, Ticket
+
+    active = Ticket.objects.filter(customer=customer, status__in=ACTIVE_STATUSES)
+    for ticket in active.select_related("customer__tier", "customer__organization__tier"):
+        sla_refresh(ticket=ticket)
+
+
+@transaction.atomic
+def customer_change_tier(
+    *, customer: Customer, actor: Membership | None, tier: Tier | None
+) -> Customer:
+    """A tier change (客户分层): an event on the customer; open tickets get new deadlines."""
+    old_effective_tier = customer.effective_tier
+    _record_tier(customer, actor, tier)
+    if customer.effective_tier != old_effective_tier:
+        _refresh_open_tickets(customer)
+    return customer
+
+
+@transaction.atomic
+def customer_merge(*, keep: Customer, duplicate: Customer, actor: Membership | None) -> Customer:
+    """Fold a duplicate (same person, another e-mail) into ``keep``: its tickets and messages
+    move over, blanks on ``keep`` are filled from it, tags are joined, and the duplicate stays
+    behind as a pointer (intake that matches its e-mail lands on ``keep``)."""
+    from tickets.models import Message, Ticket
+
+    if keep.pk == duplicate.pk:
+        raise ValidationError({"duplicate": _("A customer cannot be merged into itself.")})
+    if keep.merged_into_id or duplicate.merged_into_id:
+        raise ValidationError({"duplicate": _("This customer was already merged.")})
+    moved = Ticket.objects.filter(customer=duplicate).update(customer=keep)
+    Message.objects.filter(author_customer=duplicate).update(author_customer=keep)
+    _fill_blanks(keep, duplicate)
+    tags = {
+        *keep.tags.values_list("name", flat=True),
+        *duplicate.tags.values_list("name", flat=True),
+    }
+    _set_tags(keep, list(tags))
+    summary = {"tickets": moved, "customer": duplicate.pk, "email": duplicate.email}
+    _event(keep, actor, "merged_in", old=duplicate.email or duplicate.name, data=summary)
+    target = {"customer": keep.pk, "email": keep.email}
+    _event(duplicate, actor, "merged_into", new=keep.email or keep.name, data=target)
+    duplicate.merged_into = keep
+    duplicate.save(update_fields=["merged_into"])
+    _refresh_open_tickets(keep)
+    return keep
+
+
+def _fill_blanks(keep: Customer, duplicate: Customer) -> None:
+    filled = []
+    for field in ("email", "phone", "organization_id", "tier_id", "account_manager_id", "language"):
+        if not getattr(keep, field) and getattr(duplicate, field):
+            setattr(keep, field, getattr(duplicate, field))
+            filled.append(field.removesuffix("_id"))
+    for field in ("key_info", "notes"):
+        extra = getattr(duplicate, field).strip()
+        if extra and extra not in getattr(keep, field):
+            setattr(keep, field, "\n".join(filter(None, [getattr(keep, field).strip(), extra])))
+            filled.append(field)
+    if filled:
+        keep.save(update_fields=filled)
+
+
+# --- organizations -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def organization_create(
+    *, tenant: Tenant, name: str, tier: Tier | None = None, notes: str = ""
+) -> Organization:
+    name = name.strip()[:200]
+    if not name:
+        raise ValidationError({"name": _("Give the organization a name.")})
+    if Organization.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": _("There is already an organization of this name.")})
+    return Organization.objects.create(tenant=tenant, name=name, tier=tier, notes=notes)
+
+
+# --- CSV import ----------------------------------------------------------------------------------
+
+
+def customer_import_csv(
+    *, tenant: Tenant, actor: Membership | None, upload: UploadedFile
+) -> ImportReport:
+    """Validate every row first; import all of them in one transaction only if none is wrong.
+
+    Returns the report either way: per-row errors, or how many customers were created.
+    """
+    report = parse_customer_csv(upload)
+    if report.has_errors:
+        return report
+    with transaction.atomic():
+        for row in report.rows:
+            organization = None
+            if row.organization:
+                organization = Organization.objects.filter(
+                    name__iexact=row.organization
+                ).first() or Organization.objects.create(tenant=tenant, name=row.organization)
+            customer = customer_create(
+                tenant=tenant,
+                actor=actor,
+                name=row.name,
+                email=row.email,
+                phone=row.phone,
+                organization=organization,
+                tier=row.tier,
+                tags=row.tags,
+                key_info=row.key_info,
+                notes=row.notes,
+                language=row.language,
+            )
+            _event(customer, actor, "imported", data={"line": row.line})
+        report.created = len(report.rows)
+    return report
+
+
+# --- portal --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def portal_submit(
+    *,
+    tenant: Tenant,
+    name: str,
+    email: str,
+    phone: str,
+    subject: str,
+    description: str,
+    category,
+    attachments: list[UploadedFile],
+    language: str,
+):
+    """The web form (web channel): find or create the customer and open the ticket, in one
+    transaction so a rejected attachment leaves no customer behind."""
+    from tickets.models import Channel
+    from tickets.services import ticket_create
+
+    from .selectors import customer_find_for_intake
+
+    customer = customer_find_for_intake(email=email) or customer_create(
+        tenant=tenant, name=name or email, email=email, phone=phone, language=language
+    )
+    return ticket_create(
+        tenant=tenant,
+        customer=customer,
+        subject=subject,
+        description=description,
+        category=category,
+        channel=Channel.WEB,
+        attachments=attachments,
+    )
+
+
+def portal_sign_in(*, customer: Customer, sign_in_count: int) -> bool:
+    """Spend a sign-in link: a conditional UPDATE on the counter the link was made for, so a
+    link used twice (or raced) signs in once. Returns whether this use won."""
+    claimed = Customer.objects.filter(pk=customer.pk, portal_sign_in_count=sign_in_count).update(
+        portal_sign_in_count=F("portal_sign_in_count") + 1
+    )
+    return bool(claimed)
+
+
+@transaction.atomic
+def portal_notice_save(
+    *,
+    tenant: Tenant,
+    notice: PortalNotice | None,
+    text: str,
+    is_active: bool,
+    starts_at,
+    ends_at,
+) -> PortalNotice:
+    """Create (``notice`` None) or change a portal notice."""
+    if starts_at and ends_at and ends_at <= starts_at:
+        raise ValidationError({"ends_at": _("The end must come after the start.")})
+    notice = notice or PortalNotice(tenant=tenant, created_at=timezone.now())
+    notice.text, notice.is_active = text.strip(), is_active
+    notice.starts_at, notice.ends_at = starts_at, ends_at
+    notice.save()
+    return notice
+
+
+@transaction.atomic
+def mailbox_settings_save(*, tenant: Tenant, **fields) -> MailboxSettings:
+    """Create or change the tenant's inbound mailbox. The password is stored as given; an
+    empty password on a change keeps the stored one (the form never shows it)."""
+    mailbox = MailboxSettings.objects.filter(tenant=tenant).first() or MailboxSettings(
+        tenant=tenant
+    )
+    if not fields.get("password") and mailbox.pk:
+        fields.pop("password", None)
+    for name, value in fields.items():
+        setattr(mailbox, name, value)
+    mailbox.save()
+    return mailbox
+
+
+# --- inbound e-mail ------------------------------------------------------------------------------
+
+
+def inbound_email_process(*, tenant: Tenant, mail: InboundMail) -> InboundEmail:
+    """Thread an e-mail onto its ticket (genuine reply token, ticket not closed) or open a new
+    ticket from it. Recorded by Message-ID in the same transaction: processed once, even if the
+    mailbox is read twice or by two workers at once."""
+    if InboundEmail.objects.filter(message_id=mail.message_id).exists():
+        return InboundEmail(tenant=tenant, message_id=mail.message_id, outcome="duplicate")
+    try:
+        with transaction.atomic():
+            ticket, outcome = _inbound_apply(tenant, mail)
+            return InboundEmail.objects.create(
+                tenant=tenant, message_id=mail.message_id, ticket=ticket, outcome=outcome
+            )
+    except IntegrityError:
+        return InboundEmail(tenant=tenant, message_id=mail.message_id, outcome="duplicate")
+
+
+def _inbound_apply(tenant: Tenant, mail: InboundMail):
+    from tickets.models import Channel, Status, Ticket
+    from tickets.services import ticket_create, ticket_customer_reply
+
+    from .selectors import customer_find_for_intake
+
+    if mail.is_automatic or not mail.sender_email or _is_our_address(mail.sender_email):
+        return None, "ignored"
+    uploads = _uploads(mail)
+    body = mail.body or (_("Attachments sent by e-mail.") if uploads else "")
+    number = tokens.reply_token_number(mail.token, tenant_id=tenant.pk) if mail.token else None
+    ticket = Ticket.objects.filter(number=number).first() if number else None
+    if ticket is not None and ticket.status != Status.CLOSED:
+        if not body:
+            return ticket, "ignored"
+        ticket_customer_reply(
+            ticket=ticket,
+            customer=ticket.customer,
+            body=_sender_note(ticket, mail) + body,
+            attachments=uploads,
+        )
+        return ticket, "reply"
+    if ticket is not None:
+        body = _("Follow-up to closed request #%(number)s.") % {"number": ticket.number} + (
+            "\n\n" + body if body else ""
+        )
+    customer = customer_find_for_intake(email=mail.sender_email) or customer_create(
+        tenant=tenant, name=mail.sender_name or mail.sender_email, email=mail.sender_email
+    )
+    ticket = ticket_create(
+        tenant=tenant,
+        customer=customer,
+        subject=mail.subject or _("(no subject)"),
+        description=body,
+        channel=Channel.EMAIL,
+        attachments=uploads,
+    )
+    return ticket, "created"
+
+
+def _is_our_address(address: str) -> bool:
+    from django.conf import settings
+
+    ours = {settings.DEFAULT_FROM_EMAIL.lower()}
+    mailbox = MailboxSettings.objects.first()
+    if mailbox is not None:
+        ours.add(mailbox.address.lower())
+    return address in ours
+
+
+def _sender_note(ticket, mail: InboundMail) -> str:
+    """Someone other than the customer answered with the token (a colleague they forwarded
+    it to): keep the reply, say who sent it."""
+    if mail.sender_email == (ticket.customer.email or "").lower():
+        return ""
+    return _("(Sent by %(sender)s)") % {"sender": mail.sender_email} + "\n\n"
+
+
+def _uploads(mail: InboundMail) -> list[UploadedFile]:
+    """The attachments the desk accepts; a file of a refused type or size is left out."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tickets.attachments import validate_upload
+
+    accepted = []
+    for item in mail.attachments:
+        upload = SimpleUploadedFile(item.name, item.content, content_type=item.content_type)
+        try:
+            validate_upload(upload)
+        except ValidationError:
+            continue
+        accepted.append(upload)
+    return accepted

@@ -21,7 +21,7 @@ def escalation_reasons(ticket: Ticket) -> list[str]:
         reasons.append(
             _("repeat complaint within %(days)s days") % {"days": rules.repeat_complaint_days}
         )
-    tier = ticket.customer.tier
+    tier = ticket.customer.effective_tier
     if rules.escalate_vip and tier is not None and tier.is_vip:
         reasons.append(_("%(tier)s customer") % {"tier": tier.name})
     text = f"{ticket.subject}\n{ticket.description}".lower()

@@ -11,7 +11,7 @@ ROUTABLE_ROLES = (Role.AGENT, Role.TEAM_LEAD, Role.DEPARTMENT_HANDLER)
 
 def needs_certified_agent(ticket: Ticket) -> bool:
     """Hard tickets never go to trainees (新手接难题 is to be avoided)."""
-    tier = ticket.customer.tier
+    tier = ticket.customer.effective_tier
     return (
         ticket.priority == Priority.URGENT
         or (tier is not None and tier.is_vip)

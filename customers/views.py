@@ -1,0 +1,338 @@
+"""Agent pages of customers: list, profile, create / edit, merge, CSV import, organizations,
+and the tenant settings of the portal (notices) and of inbound e-mail (mailbox).
+
+Thin on purpose: reads through ``customers.selectors`` (which 404 on another tenant's id),
+writes as POSTs handed to one service. A service's ``ValidationError`` becomes form errors.
+"""
+
+import zoneinfo
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from helpdesk.auth import member_required
+from helpdesk.models import Role
+
+from . import selectors, services
+from .forms import (
+    CustomerFilterForm,
+    CustomerForm,
+    CustomerImportForm,
+    CustomerMergeForm,
+    MailboxForm,
+    OrganizationForm,
+    PortalNoticeForm,
+)
+from .models import Customer, CustomerEvent
+
+PAGE_SIZE = 50
+MAX_PAGE = 2000
+# Who may merge, import and change the portal: the people who own the customer base.
+SENIOR_ROLES = (Role.ADMIN, Role.MANAGER, Role.TEAM_LEAD)
+
+
+def in_tenant_time_zone(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        with timezone.override(zoneinfo.ZoneInfo(request.tenant.time_zone)):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _errors_into_form(form: Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# --- list ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page found without COUNT(*): one extra row says whether there is a next page."""
+
+    rows: list[Customer]
+    number: int
+    has_next: bool
+
+
+def _page_number(raw: str) -> int:
+    try:
+        return min(max(int(raw), 1), MAX_PAGE)
+    except (TypeError, ValueError):
+        return 1
+
+
+@member_required()
+@require_GET
+def customer_list(request: HttpRequest) -> HttpResponse:
+    form = CustomerFilterForm(request.GET)
+    customers = selectors.customer_list(**form.filters())
+    number = _page_number(request.GET.get("page", "1"))
+    offset = (number - 1) * PAGE_SIZE
+    rows = list(customers[offset : offset + PAGE_SIZE + 1])
+    page = Page(rows[:PAGE_SIZE], number, has_next=len(rows) > PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "customers/list.html", context)
+
+
+# --- profile -------------------------------------------------------------------------------------
+
+ACTION_LABELS = {
+    "created": gettext_lazy("created the customer"),
+    "imported": gettext_lazy("imported the customer"),
+    "changed": gettext_lazy("changed"),
+    "tier_changed": gettext_lazy("changed the tier"),
+    "merged_in": gettext_lazy("merged a duplicate into this customer"),
+    "merged_into": gettext_lazy("merged this customer into another"),
+}
+FIELD_LABELS = {
+    "name": gettext_lazy("Name"),
+    "email": gettext_lazy("E-mail"),
+    "phone": gettext_lazy("Phone"),
+    "key_info": gettext_lazy("Key information"),
+    "notes": gettext_lazy("Notes"),
+    "language": gettext_lazy("Language"),
+    "organization": gettext_lazy("Organization"),
+    "account_manager": gettext_lazy("Account manager"),
+    "tags": gettext_lazy("Tags"),
+}
+
+
+@dataclass(frozen=True)
+class EventRow:
+    actor: str
+    action: str
+    field: str
+    old: str
+    new: str
+    created_at: object
+
+    @classmethod
+    def of(cls, event: CustomerEvent) -> "EventRow":
+        field = FIELD_LABELS.get(event.field, "") if event.action == "changed" else ""
+        return cls(
+            actor=event.actor_label,
+            action=str(ACTION_LABELS.get(event.action, event.action)),
+            field=str(field),
+            old=event.old_value,
+            new=event.new_value,
+            created_at=event.created_at,
+        )
+
+
+@member_required()
+@require_GET
+@in_tenant_time_zone
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = selectors.customer_get(pk=pk)
+    context = {
+        "customer": customer,
+        "tickets": selectors.customer_tickets(customer=customer),
+        "events": [EventRow.of(e) for e in selectors.customer_events(customer=customer)],
+        "can_merge": request.membership.role in SENIOR_ROLES,
+    }
+    return render(request, "customers/detail.html", context)
+
+
+# --- create / edit -------------------------------------------------------------------------------
+
+
+@member_required()
+@require_http_methods(["GET", "POST"])
+def customer_new(request: HttpRequest) -> HttpResponse:
+    form = CustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_create(
+                tenant=request.tenant, actor=request.membership, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            _errors_into_form(form, error)
+        else:
+            messages.success(request, _("Customer created."))
+            return redirect("customer_detail", pk=customer.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "customers/form.html", {"form": form}, status=status)
+
+
+@member_required()
+@require_http_methods(["GET", "POST"])
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = selectors.customer_get(pk=pk)
+    if request.method != "POST":
+        form = CustomerForm(initial=CustomerForm.initial_for(customer))
+        return render(request, "customers/form.html", {"form": form, "customer": customer})
+    form = CustomerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.customer_update(
+                customer=customer, actor=request.membership, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            _errors_into_form(form, error)
+        else:
+            messages.success(request, _("Customer saved."))
+            return redirect("customer_detail", pk=customer.pk)
+    context = {"form": form, "customer": customer}
+    return render(request, "customers/form.html", context, status=400)
+
+
+# --- merge ---------------------------------------------------------------------------------------
+
+
+@member_required(*SENIOR_ROLES)
+@require_http_methods(["GET", "POST"])
+def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    keep = selectors.customer_get(pk=pk)
+    form = CustomerMergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            duplicate = selectors.customer_find_duplicate(
+                keep=keep, text=form.cleaned_data["duplicate"]
+            )
+            services.customer_merge(keep=keep, duplicate=duplicate, actor=request.membership)
+        except Http404:
+            form.add_error("duplicate", _("There is no such customer."))
+        except ValidationError as error:
+            _errors_into_form(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(duplicate)s was merged into this customer.") % {"duplicate": duplicate},
+            )
+            return redirect("customer_detail", pk=keep.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "customers/merge.html", {"form": form, "customer": keep}, status=status)
+
+
+# --- CSV import ----------------------------------------------------------------------------------
+
+
+@member_required(*SENIOR_ROLES)
+@require_http_methods(["GET", "POST"])
+def customer_import(request: HttpRequest) -> HttpResponse:
+    form = CustomerImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        report = services.customer_import_csv(
+            tenant=request.tenant, actor=request.membership, upload=form.cleaned_data["file"]
+        )
+        if not report.has_errors:
+            messages.success(
+                request, _("%(count)s customers imported.") % {"count": report.created}
+            )
+            return redirect("customer_list")
+    failed = request.method == "POST" and (report is None or report.has_errors)
+    return render(
+        request,
+        "customers/import.html",
+        {"form": form, "report": report},
+        status=400 if failed else 200,
+    )
+
+
+# --- organizations -------------------------------------------------------------------------------
+
+
+@member_required()
+@require_http_methods(["GET", "POST"])
+def organization_list(request: HttpRequest) -> HttpResponse:
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_create(tenant=request.tenant, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_into_form(form, error)
+        else:
+            messages.success(request, _("Organization created."))
+            return redirect("organization_list")
+    context = {"form": form, "organizations": selectors.organizations_with_tiers()[:500]}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "customers/organizations.html", context, status=status)
+
+
+# --- portal notices and mailbox (settings) -------------------------------------------------------
+
+
+@member_required(Role.ADMIN, Role.MANAGER)
+@require_http_methods(["GET", "POST"])
+@in_tenant_time_zone
+def portal_notices(request: HttpRequest) -> HttpResponse:
+    form = PortalNoticeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.portal_notice_save(tenant=request.tenant, notice=None, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_into_form(form, error)
+        else:
+            messages.success(request, _("Notice saved."))
+            return redirect("portal_notices")
+    notices = selectors.portal_notices_all()
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "customers/notices.html", {"form": form, "notices": notices}, status=status
+    )
+
+
+@member_required(Role.ADMIN, Role.MANAGER)
+@require_http_methods(["GET", "POST"])
+@in_tenant_time_zone
+def portal_notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = selectors.portal_notice_get(pk=pk)
+    initial = {
+        "text": notice.text,
+        "is_active": notice.is_active,
+        "starts_at": notice.starts_at,
+        "ends_at": notice.ends_at,
+    }
+    form = PortalNoticeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.portal_notice_save(tenant=request.tenant, notice=notice, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_into_form(form, error)
+        else:
+            messages.success(request, _("Notice saved."))
+            return redirect("portal_notices")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "customers/notice_form.html", {"form": form, "notice": notice}, status=status
+    )
+
+
+@member_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def mailbox_settings(request: HttpRequest) -> HttpResponse:
+    mailbox = selectors.mailbox_settings_get()
+    initial = {}
+    if mailbox is not None:
+        initial = {
+            name: getattr(mailbox, name) for name in MailboxForm.base_fields if name != "password"
+        }
+    form = MailboxForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if mailbox is None and not form.cleaned_data["password"]:
+            form.add_error("password", _("Give the mailbox password."))
+        else:
+            services.mailbox_settings_save(tenant=request.tenant, **form.cleaned_data)
+            messages.success(request, _("Mailbox saved."))
+            return redirect("mailbox_settings")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "mailbox": mailbox}
+    return render(request, "customers/mailbox.html", context, status=status)
