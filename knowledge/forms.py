@@ -1,0 +1,152 @@
+"""Forms of the knowledge pages. Choices of related rows come from the active tenant scope."""
+
+from django import forms
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from helpdesk.models import Membership, Team
+from tickets.models import Category, Priority, Status
+
+from .models import Article, ArticleStatus, KnowledgeCategory, Language, TemplateScope, Visibility
+from .services import ArticleFields, TemplateFields
+
+
+class ArticleForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    summary = forms.CharField(label=_("Summary"), max_length=500, required=False)
+    body = forms.CharField(
+        label=_("Body (Markdown)"),
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 16, "class": "kb-editor-body"}),
+    )
+    tags = forms.CharField(label=_("Tags"), max_length=300, required=False)
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=KnowledgeCategory.objects.none(), required=False
+    )
+    visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices)
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = KnowledgeCategory.objects.all()
+
+    @classmethod
+    def initial_from(cls, article: Article) -> dict:
+        return {
+            "title": article.title,
+            "summary": article.summary,
+            "body": article.body,
+            "tags": article.tags,
+            "category": article.category_id,
+            "visibility": article.visibility,
+            "language": article.language,
+        }
+
+    def to_fields(self) -> ArticleFields:
+        return ArticleFields(**self.cleaned_data)
+
+
+class ArticleStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ArticleStatus.choices)
+
+
+class PreviewForm(forms.Form):
+    body = forms.CharField(required=False, strip=False)
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    position = forms.IntegerField(label=_("Position"), min_value=0, max_value=1000, initial=100)
+
+
+class AuthorForm(forms.Form):
+    membership = forms.ModelChoiceField(label=_("Member"), queryset=Membership.objects.none())
+    grant = forms.BooleanField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].queryset = Membership.objects.filter(is_active=True)
+
+
+class ReplyTemplateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    body = forms.CharField(
+        label=_("Text"),
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Placeholders: {{ customer.name }}, {{ ticket.number }}, {{ agent.name }}."),
+    )
+    scope = forms.ChoiceField(label=_("Shared with"), choices=TemplateScope.choices)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
+    set_status = forms.ChoiceField(
+        label=_("Macro: set status"), choices=[("", "—"), *Status.choices], required=False
+    )
+    set_priority = forms.ChoiceField(
+        label=_("Macro: set priority"), choices=[("", "—"), *Priority.choices], required=False
+    )
+    set_category = forms.ModelChoiceField(
+        label=_("Macro: set category"), queryset=Category.objects.none(), required=False
+    )
+    set_team = forms.ModelChoiceField(
+        label=_("Macro: set team"), queryset=Team.objects.none(), required=False
+    )
+    add_tags = forms.CharField(label=_("Macro: add tags"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.all()
+        self.fields["set_team"].queryset = Team.objects.all()
+        self.fields["set_category"].queryset = Category.objects.all()
+
+    @classmethod
+    def initial_from(cls, template) -> dict:
+        names = [
+            "name",
+            "body",
+            "scope",
+            "set_status",
+            "set_priority",
+            "add_tags",
+        ]
+        initial = {name: getattr(template, name) for name in names}
+        initial.update(
+            team=template.team_id,
+            set_category=template.set_category_id,
+            set_team=template.set_team_id,
+        )
+        return initial
+
+    def to_fields(self) -> TemplateFields:
+        return TemplateFields(**self.cleaned_data)
+
+
+class BannedPhraseForm(forms.Form):
+    phrase = forms.CharField(label=_("Phrase"), max_length=100)
+
+
+class LinkForm(forms.Form):
+    article = forms.IntegerField()
+    kind = forms.CharField(required=False)
+
+
+class VoteForm(forms.Form):
+    helpful = forms.TypedChoiceField(
+        choices=[("yes", _("Yes")), ("no", _("No"))], coerce=lambda value: value == "yes"
+    )
+
+
+def suggest_subject_attrs() -> dict[str, str]:
+    """htmx attributes for the portal web form's subject input: while the customer types,
+    matching public articles appear in ``#kb-suggestions``
+    (``{% include "knowledge/public/_suggest_target.html" %}``). The input sends its own
+    value as ``subject``, which the suggest endpoint reads like ``q``."""
+    return {
+        "hx-get": str(reverse_lazy("knowledge:public_suggest")),
+        # "input", not "keyup": text from an input method (Chinese), a paste or autofill
+        # changes the value without a key going up.
+        "hx-trigger": "input changed delay:400ms",
+        "hx-target": "#kb-suggestions",
+        "hx-swap": "innerHTML",
+        "autocomplete": "off",
+    }
