@@ -1,11 +1,25 @@
-"""API of the tenancy core: who am I, teams, skills."""
+"""API of the tenancy core: who am I, teams, skills; and the pieces every API view shares
+(base view, throttle, parsers, cursor pagination, ``Idempotency-Key``)."""
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
+from collections.abc import Callable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import BooleanFilter, FilterSet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from . import idempotency
 from .models import Skill, Team
 
 
@@ -19,14 +33,227 @@ class TenantRateThrottle(SimpleRateThrottle):
         return None if tenant is None else f"throttle_tenant_{tenant.pk}"
 
 
+class TokenRateThrottle(SimpleRateThrottle):
+    """One budget per API token inside the tenant's, so one busy integration cannot use up
+    the whole tenant's. Browser sessions count against the tenant budget only."""
+
+    scope = "token"
+
+    def get_cache_key(self, request, view):
+        token_id = getattr(request.auth, "pk", None)
+        return None if token_id is None else f"throttle_token_{token_id}"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "payload_too_large"
+
+
+class BoundedJSONParser(JSONParser):
+    """DRF's JSON parser reads the stream without Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``
+    check (only ``request.body`` applies it): enforce the same limit here, 413 beyond it."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        request = (parser_context or {}).get("request")
+        length = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if limit is not None and length and length.isdigit() and int(length) > limit:
+            raise PayloadTooLarge()
+        return super().parse(stream, media_type, parser_context)
+
+
 class TenantAPIView(APIView):
-    """Base of every API view: tenant members only (others get 404), per-tenant throttle.
+    """Base of every API view: tenant members only (others get 404), per-tenant and
+    per-token throttles.
 
     The tenant scope itself is opened by ``TenantMiddleware`` from the host; the token
     authentication refuses a key of another tenant.
     """
 
-    throttle_classes = [TenantRateThrottle]
+    throttle_classes = [TenantRateThrottle, TokenRateThrottle]
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
+
+
+class TenantPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A related row of the request's tenant, by id.
+
+    The queryset is built when the value is validated, inside the tenant scope: a class-level
+    ``Model.objects.all()`` would raise ``ScopeError``. An id of another tenant is answered
+    exactly like an unknown id, so it proves nothing.
+    """
+
+    def __init__(self, model, *, only: dict | None = None, **kwargs):
+        self.only = only or {}
+        super().__init__(queryset=model.objects.none(), **kwargs)
+
+    def get_queryset(self):
+        return self.queryset.model.objects.filter(**self.only)
+
+
+def validated(serializer_class: type[serializers.Serializer], data, **kwargs) -> dict:
+    """The input serializer's validated data, or a 400 naming each bad field."""
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def validated_query(serializer_class: type[serializers.Serializer], params) -> dict:
+    """``validated`` for query parameters. DRF reads ``?start=`` (a blank value of an optional
+    field) as absent, as HTML forms need; an API parameter the schema types as a date or a
+    number is a 400 when blank instead."""
+    fields = serializer_class().fields
+    blank = {
+        name: [_("Give a value or leave the parameter out.")]
+        for name, field in fields.items()
+        if "" in params.getlist(name) and not getattr(field, "allow_blank", False)
+    }
+    if blank:
+        raise exceptions.ValidationError(blank)
+    return validated(serializer_class, params)
+
+
+class StableCursorPagination(CursorPagination):
+    """Cursor pages: no ``COUNT(*)``, and rows inserted meanwhile cause no duplicate or skip.
+
+    The first ordering field is the cursor's position, so it must not change after the row is
+    written (``created_at``, ``number``, ``pk``); the view's ordering adds ``pk`` for ties.
+    """
+
+    ordering = ("-created_at", "-pk")
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def get_page_size(self, request):
+        """A positive number, capped at 100; anything else is a 400 naming ``page_size``
+        rather than a silent 25."""
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None:
+            return self.page_size
+        if not (value.isascii() and value.isdigit()) or int(value) < 1:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [_("Give a positive number (at most 100 are used).")]}
+            )
+        return min(int(value), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["description"] = f"Rows per page, at most {self.max_page_size}."
+        return parameters
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            # A tampered position would otherwise reach the database as a bad literal (500).
+            name = self.ordering[0].lstrip("-")
+            meta = self._model._meta
+            field = meta.pk if name == "pk" else meta.get_field(name)
+            try:
+                value = field.to_python(cursor.position)
+            except DjangoValidationError:
+                raise exceptions.NotFound(self.invalid_cursor_message) from None
+            if isinstance(value, datetime) and timezone.is_naive(value):
+                raise exceptions.NotFound(self.invalid_cursor_message)  # we write aware ones
+        return cursor
+
+
+class PkCursorPagination(StableCursorPagination):
+    """Oldest first by primary key: threads, audit trails, reference lists."""
+
+    ordering = ("pk",)
+
+
+class StrictFilterSet(FilterSet):
+    """A filter sent with an empty value is a 400 naming it, as any other value that does not
+    fit its type, rather than silently ignored (the schema says what each one takes)."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, declared in self.filters.items():
+            values = self.data.getlist(name)
+            if "" in values:
+                self.form.add_error(name, _("Give a value or leave the parameter out."))
+                valid = False
+            elif isinstance(declared, BooleanFilter) and set(values) - {"true", "false"}:
+                self.form.add_error(name, _("Give true or false."))
+                valid = False
+        return valid
+
+
+class StableOrderingFilter(OrderingFilter):
+    """``?ordering=`` limited to the view's ``ordering_fields``, with ``pk`` appended so rows
+    with equal values keep one order from page to page."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if ordering and ordering[-1].lstrip("-") not in ("pk", "id"):
+            ordering = [*ordering, "-pk" if ordering[0].startswith("-") else "pk"]
+        return ordering
+
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name="Idempotency-Key",
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Any unique string (a UUID) of at most 255 characters. A retry with the same key and "
+        "body within 24 hours returns the first response with `Idempotent-Replayed: true` "
+        "instead of creating again; the same key with another body is a 422."
+    ),
+)
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = _("This Idempotency-Key was already used for a different request.")
+    default_code = "idempotency_key_reused"
+
+
+class IdempotencyKeyInFlight(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("A request with this Idempotency-Key is still being processed; retry.")
+    default_code = "idempotency_key_in_flight"
+
+
+def idempotent(request, create: Callable[[], Response]) -> Response:
+    """Answer a POST once per ``Idempotency-Key`` (see ``helpdesk.idempotency``)."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return create()
+    key = key.strip()
+    if not key or len(key) > idempotency.MAX_KEY_LENGTH:
+        raise exceptions.ValidationError(
+            {"Idempotency-Key": [_("Send a key of 1 to 255 characters.")]}
+        )
+
+    def produce() -> tuple[int, object]:
+        response = create()
+        return response.status_code, response.data
+
+    fingerprint = idempotency.request_fingerprint(
+        method=request.method, path=request.path, data=request.data
+    )
+    try:
+        outcome = idempotency.idempotent_call(
+            tenant=request._request.tenant, key=key, fingerprint=fingerprint, produce=produce
+        )
+    except idempotency.KeyReusedError:
+        detail = {"Idempotency-Key": [IdempotencyKeyReused.default_detail]}
+        raise IdempotencyKeyReused(detail) from None
+    except idempotency.KeyInFlightError:
+        detail = {"Idempotency-Key": [IdempotencyKeyInFlight.default_detail]}
+        raise IdempotencyKeyInFlight(detail) from None
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    return Response(outcome.body, status=outcome.status, headers=headers)
 
 
 class TenantViewSetMixin:
@@ -62,7 +289,9 @@ class MeView(TenantAPIView):
 
 
 class TeamSerializer(serializers.ModelSerializer):
-    lead_email = serializers.EmailField(source="lead.user.email", default=None, read_only=True)
+    lead_email = serializers.EmailField(
+        source="lead.user.email", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Team
@@ -89,3 +318,19 @@ class SkillViewSet(TenantViewSetMixin, viewsets.ReadOnlyModelViewSet, TenantAPIV
 
     def scoped_queryset(self):
         return Skill.objects.order_by("name")
+
+
+class PingSerializer(serializers.Serializer):
+    pong = serializers.BooleanField()
+
+
+class PingView(TenantAPIView):
+    """The cheapest authenticated endpoint: proves the token and the tenant, reads nothing.
+    Integrations use it as a health check; the API benchmark as its baseline."""
+
+    @extend_schema(
+        responses={200: PingSerializer},
+        summary='Check the credentials: answers {"pong": true}',
+    )
+    def get(self, request):
+        return Response({"pong": True})

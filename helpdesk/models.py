@@ -10,6 +10,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -269,3 +270,111 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class IdempotencyKey(models.Model):
+    """The stored outcome of one API create sent with an ``Idempotency-Key`` header.
+
+    The row is inserted in the same transaction as the create it guards, so a concurrent
+    request with the same key blocks on the unique index until the first one commits, then
+    replays its response; a failed create leaves no row behind. Kept for 24 hours.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # SHA-256 of method, path and the parsed request body: the same key with another body is
+    # a client bug, answered with 422 rather than with the first request's response.
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(encoder=DjangoJSONEncoder, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="idempotency_key_per_tenant")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_key_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}/{self.key}"
+
+
+class WebhookSubscription(models.Model):
+    """A tenant admin's URL that receives signed POSTs for the chosen events (helpdesk.webhooks).
+
+    The secret signs every delivery; it is shown once when the subscription is created. The
+    subscription turns itself off (``disabled_at``) after ``failure_count`` consecutive
+    deliveries were given up.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(_("URL"), max_length=500)
+    events = models.JSONField(_("events"), default=list)
+    secret = models.CharField(max_length=64)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Consecutive deliveries given up; a success resets it.
+    failure_count = models.PositiveIntegerField(default=0)
+    disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["tenant", "is_active"], name="webhook_active")]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed, will retry")
+    GAVE_UP = "gave_up", _("Gave up")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription: an outbox row, written in the transaction of the change.
+
+    ``next_attempt_at`` is when it is due (pending or failed); a sender claims the row by
+    moving it a lease into the future, so a second sender skips it.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(_("event"), max_length=40)
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_due",
+                condition=models.Q(status__in=["pending", "failed"]),
+            ),
+            models.Index(fields=["subscription", "-created_at"], name="webhook_delivery_log"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscription_id}"

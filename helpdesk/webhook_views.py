@@ -1,0 +1,93 @@
+"""Settings pages for webhooks (tenant admins): subscribe, delivery log, disable, enable, delete."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .auth import member_required
+from .models import Role, WebhookSubscription
+from .webhooks import (
+    EVENTS,
+    webhook_subscription_create,
+    webhook_subscription_delete,
+    webhook_subscription_set_active,
+)
+
+DELIVERY_LOG_LENGTH = 100
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(label=gettext_lazy("URL"), max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        label=gettext_lazy("Events"),
+        choices=list(EVENTS.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    description = forms.CharField(label=gettext_lazy("Description"), max_length=200, required=False)
+
+
+def _subscription(pk: int) -> WebhookSubscription:
+    """The request tenant's subscription (the scope is active), else 404."""
+    return get_object_or_404(WebhookSubscription, pk=pk)
+
+
+@member_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def webhooks(request: HttpRequest) -> HttpResponse:
+    form = WebhookForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = webhook_subscription_create(tenant=request.tenant, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form = WebhookForm()
+    context = {
+        "form": form,
+        "created": created,
+        "subscriptions": WebhookSubscription.objects.order_by("-created_at", "-pk"),
+    }
+    return render(request, "helpdesk/webhooks.html", context)
+
+
+@member_required(Role.ADMIN)
+@require_http_methods(["GET"])
+def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    subscription = _subscription(pk)
+    deliveries = subscription.deliveries.order_by("-created_at", "-pk")[:DELIVERY_LOG_LENGTH]
+    return render(
+        request,
+        "helpdesk/webhook_detail.html",
+        {"subscription": subscription, "deliveries": deliveries},
+    )
+
+
+@member_required(Role.ADMIN)
+@require_POST
+def webhook_disable(request: HttpRequest, pk: int) -> HttpResponse:
+    webhook_subscription_set_active(subscription=_subscription(pk), active=False)
+    messages.success(request, _("Webhook disabled."))
+    return redirect("webhook_detail", pk=pk)
+
+
+@member_required(Role.ADMIN)
+@require_POST
+def webhook_enable(request: HttpRequest, pk: int) -> HttpResponse:
+    webhook_subscription_set_active(subscription=_subscription(pk), active=True)
+    messages.success(request, _("Webhook enabled."))
+    return redirect("webhook_detail", pk=pk)
+
+
+@member_required(Role.ADMIN)
+@require_POST
+def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    webhook_subscription_delete(subscription=_subscription(pk))
+    messages.success(request, _("Webhook deleted."))
+    return redirect("webhooks")

@@ -1,0 +1,432 @@
+"""Webhooks: signed POSTs of ticket, SLA and survey events to URLs a tenant admin subscribed.
+
+An outbox. ``webhook_emit`` writes one ``WebhookDelivery`` row per matching active subscription
+in the caller's transaction and queues ``deliver_webhook`` after the commit; the beat sweep
+(``webhook_sweep``, every ~30 s) sends whatever is due, so a broker outage or a lost worker
+delays a delivery but never loses it.
+
+* **Claiming.** A sender claims a due row with a conditional UPDATE that moves
+  ``next_attempt_at`` a lease (``CLAIM_LEASE``) into the future and counts the attempt; the
+  sweep first selects due rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL. A second sender
+  (the task and a sweep, or two sweeps) finds no due row and sends nothing. A sender that dies
+  after the claim leaves the row to be retried when the lease runs out (at-least-once; the
+  ``X-Helpdesk-Delivery`` id lets the receiver drop a duplicate).
+* **Retries.** Any answer other than 2xx, a timeout or a refused address is a failure; the
+  next attempt waits 30 s, doubling each time up to 6 h (``retry_delay``), and a delivery still
+  failing a day (``GIVE_UP_AFTER``) after it was created is given up.
+* **Disabling.** A subscription whose ``DISABLE_AFTER_GIVE_UPS`` (3) deliveries in a row were
+  given up is switched off (``disabled_at``); any success resets the count. An admin enables it
+  again from the settings page.
+* **Signing.** ``X-Helpdesk-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
+  "<t>.<body>")>`` (docs/api.md shows how to verify it), plus ``X-Helpdesk-Event`` and
+  ``X-Helpdesk-Delivery``.
+* **Where it may call.** http or https only; unless ``HELPDESK_WEBHOOK_ALLOW_PRIVATE`` is on,
+  every address the host resolves to must be public (no loopback, private, link-local,
+  reserved or multicast). Checked when subscribing and again before each attempt, and the
+  connection goes to the address that was checked (no second lookup, so DNS rebinding cannot
+  slip in between). Redirects are not followed.
+"""
+
+import hashlib
+import hmac
+import http.client
+import ipaddress
+import json
+import logging
+import secrets
+import socket
+import time
+from datetime import datetime, timedelta
+from urllib.parse import SplitResult, urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_scopes import scope, scopes_disabled
+
+from .models import DeliveryStatus, Tenant, WebhookDelivery, WebhookSubscription
+from .queue import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+EVENTS = {
+    "ticket.created": gettext_lazy("A ticket was created"),
+    "ticket.updated": gettext_lazy("Status, priority, assignee, team or category changed"),
+    "ticket.resolved": gettext_lazy("A ticket was resolved"),
+    "sla.warning": gettext_lazy("An SLA target is about to be missed"),
+    "sla.breach": gettext_lazy("An SLA target was missed"),
+    "survey.answered": gettext_lazy("A customer answered a satisfaction survey"),
+}
+FIRST_RETRY = timedelta(seconds=30)
+MAX_RETRY = timedelta(hours=6)
+GIVE_UP_AFTER = timedelta(days=1)
+DISABLE_AFTER_GIVE_UPS = 3
+CLAIM_LEASE = timedelta(minutes=5)
+SWEEP_BATCH_SIZE = 100
+DUE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+MAX_ERROR_LENGTH = 500
+
+
+# --- subscriptions ------------------------------------------------------------------------------
+
+
+def webhook_url_addresses(url: str) -> tuple[SplitResult, list[str]]:
+    """The URL's parts and the addresses its host resolves to; ``ValidationError`` on ``url``
+    when it is not http(s), does not resolve, or (by default) reaches a non-public address."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError({"url": _("Use an http:// or https:// URL.")})
+    if parts.username or parts.password:
+        raise ValidationError({"url": _("Do not put credentials in the URL.")})
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (ValueError, UnicodeError, OSError):
+        raise ValidationError({"url": _("The host name of this URL does not resolve.")}) from None
+    addresses = list(dict.fromkeys(info[4][0] for info in found))
+    if not settings.HELPDESK_WEBHOOK_ALLOW_PRIVATE and not all(map(_is_public, addresses)):
+        raise ValidationError(
+            {"url": _("This URL reaches a private or reserved address; use a public one.")}
+        )
+    return parts, addresses
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def _validate_events(events: list[str]) -> list[str]:
+    chosen = [event for event in EVENTS if event in set(events)]
+    if not chosen or len(chosen) != len(set(events)):
+        raise ValidationError({"events": _("Choose one or more of the listed events.")})
+    return chosen
+
+
+@transaction.atomic
+def webhook_subscription_create(
+    *, tenant: Tenant, url: str, events: list[str], description: str = ""
+) -> WebhookSubscription:
+    """A new active subscription with a fresh secret (shown to the admin once)."""
+    webhook_url_addresses(url)
+    return WebhookSubscription.objects.create(
+        tenant=tenant,
+        url=url,
+        events=_validate_events(events),
+        description=description,
+        secret="whsec_" + secrets.token_hex(24),
+    )
+
+
+def webhook_subscription_set_active(
+    *, subscription: WebhookSubscription, active: bool
+) -> WebhookSubscription:
+    """Enable (the failure count starts again) or disable a subscription."""
+    subscription.is_active = active
+    subscription.disabled_at = None if active else timezone.now()
+    if active:
+        subscription.failure_count = 0
+    subscription.save(update_fields=["is_active", "disabled_at", "failure_count"])
+    return subscription
+
+
+def webhook_subscription_delete(*, subscription: WebhookSubscription) -> None:
+    """Delete it and its delivery log; deliveries not yet sent are dropped."""
+    subscription.delete()
+
+
+# --- the outbox -----------------------------------------------------------------------------------
+
+
+def webhook_emit(*, tenant: Tenant | int, event: str, payload: dict) -> list[WebhookDelivery]:
+    """Write one delivery per active subscription to ``event`` and queue them after commit.
+
+    Precondition: the tenant scope is active; call it inside the transaction of the change, so
+    the event exists exactly when the change does. One query when nobody subscribed.
+    """
+    tenant_id = getattr(tenant, "pk", tenant)
+    subscriptions = WebhookSubscription.objects.filter(tenant_id=tenant_id, is_active=True)
+    targets = [pk for pk, events in subscriptions.values_list("pk", "events") if event in events]
+    if not targets:
+        return []
+    now = timezone.now()
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            tenant_id=tenant_id,
+            subscription_id=pk,
+            event=event,
+            payload=payload,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for pk in targets
+    )
+    from .tasks import deliver_webhook
+
+    for delivery in deliveries:
+        enqueue_on_commit(deliver_webhook, tenant_id=tenant_id, delivery_id=delivery.pk)
+    return deliveries
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Wait after the ``attempts``-th failed attempt: 30 s, 1 min, 2 min, … at most 6 h."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), MAX_RETRY)
+
+
+def webhook_deliver(*, delivery_id: int, now: datetime | None = None) -> bool:
+    """Claim the delivery if it is due and make one attempt; False if it was not due (sent
+    already, or another sender holds it). Precondition: the tenant scope is active."""
+    now = now or timezone.now()
+    if not _claim(delivery_id, now):
+        return False
+    _attempt(delivery_id, now)
+    return True
+
+
+def webhook_sweep(*, now: datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE) -> int:
+    """Beat: attempt every due delivery of every tenant (one batch); returns how many."""
+    now = now or timezone.now()
+    claimed = _claim_due(now, batch_size)
+    for tenant, delivery_id in claimed:
+        with scope(tenant=tenant):
+            _attempt(delivery_id, now)
+    return len(claimed)
+
+
+def _claim(delivery_id: int, now: datetime) -> bool:
+    """Conditional UPDATE: only one sender moves a due row into its lease."""
+    return bool(
+        WebhookDelivery.objects.filter(
+            pk=delivery_id, status__in=DUE_STATUSES, next_attempt_at__lte=now
+        ).update(next_attempt_at=now + CLAIM_LEASE, attempts=F("attempts") + 1)
+    )
+
+
+@transaction.atomic
+def _claim_due(now: datetime, batch_size: int) -> list[tuple[Tenant, int]]:
+    # Cross-tenant on purpose, like the SLA sweep: each claimed row is then sent inside its
+    # own tenant's scope.
+    with scopes_disabled():
+        due = WebhookDelivery.objects.filter(status__in=DUE_STATUSES, next_attempt_at__lte=now)
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        rows = list(due.order_by("next_attempt_at").values_list("pk", "tenant_id")[:batch_size])
+        claimed = [(pk, tenant_id) for pk, tenant_id in rows if _claim(pk, now)]
+    tenants = Tenant.objects.in_bulk({tenant_id for _pk, tenant_id in claimed})
+    return [(tenants[tenant_id], pk) for pk, tenant_id in claimed]
+
+
+def _attempt(delivery_id: int, now: datetime) -> None:
+    """Send the claimed delivery once and record the outcome."""
+    delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    if not delivery.subscription.is_active:
+        _finish(delivery, DeliveryStatus.GAVE_UP, error=_("The webhook is disabled."))
+        return
+    status_code, error = _send(delivery)
+    if status_code is not None and 200 <= status_code < 300:
+        _finish(delivery, DeliveryStatus.SUCCEEDED, status_code=status_code, delivered_at=now)
+        WebhookSubscription.objects.filter(pk=delivery.subscription_id, failure_count__gt=0).update(
+            failure_count=0
+        )
+    elif now + retry_delay(delivery.attempts) > delivery.created_at + GIVE_UP_AFTER:
+        _finish(delivery, DeliveryStatus.GAVE_UP, status_code=status_code, error=error)
+        _count_give_up(delivery.subscription_id, now)
+    else:
+        _finish(
+            delivery,
+            DeliveryStatus.FAILED,
+            status_code=status_code,
+            error=error,
+            next_attempt_at=now + retry_delay(delivery.attempts),
+        )
+
+
+def _finish(delivery: WebhookDelivery, status: str, **fields) -> None:
+    values = {
+        "status": status,
+        "last_status_code": fields.get("status_code"),
+        "last_error": (fields.get("error") or "")[:MAX_ERROR_LENGTH],
+        "next_attempt_at": fields.get("next_attempt_at"),
+        "delivered_at": fields.get("delivered_at"),
+    }
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(**values)
+
+
+def _count_give_up(subscription_id: int, now: datetime) -> None:
+    WebhookSubscription.objects.filter(pk=subscription_id).update(
+        failure_count=F("failure_count") + 1
+    )
+    disabled = WebhookSubscription.objects.filter(
+        pk=subscription_id, is_active=True, failure_count__gte=DISABLE_AFTER_GIVE_UPS
+    ).update(is_active=False, disabled_at=now)
+    if disabled:
+        logger.warning("webhook %s disabled after repeated failures", subscription_id)
+
+
+# --- sending --------------------------------------------------------------------------------------
+
+
+def delivery_body(delivery: WebhookDelivery) -> bytes:
+    """The same bytes on every attempt: the receiver may compare retries."""
+    envelope = {
+        "id": delivery.pk,
+        "event": delivery.event,
+        "created_at": delivery.created_at.isoformat(),
+        "data": delivery.payload,
+    }
+    encoded = json.dumps(envelope, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    return encoded.encode()
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """``t=<timestamp>,v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>``."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def _send(delivery: WebhookDelivery) -> tuple[int | None, str]:
+    """POST once; (status code or None, error text)."""
+    subscription = delivery.subscription
+    body = delivery_body(delivery)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Helpdesk-Webhooks/1",
+        "X-Helpdesk-Event": delivery.event,
+        "X-Helpdesk-Delivery": str(delivery.pk),
+        "X-Helpdesk-Signature": signature(subscription.secret, int(time.time()), body),
+    }
+    try:
+        parts, addresses = webhook_url_addresses(subscription.url)
+    except ValidationError as error:
+        return None, " ".join(error.messages)
+    try:
+        conn = _pinned_connection(parts, addresses[0])
+        try:
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            conn.request("POST", path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read(65536)
+            return response.status, "" if response.status < 300 else response.reason[:200]
+        finally:
+            conn.close()
+    except (OSError, http.client.HTTPException) as error:
+        return None, f"{type(error).__name__}: {error}"
+
+
+def _pinned_connection(parts: SplitResult, address: str) -> http.client.HTTPConnection:
+    timeout = settings.HELPDESK_WEBHOOK_TIMEOUT_SECONDS
+    host = parts.netloc.rsplit("@", 1)[-1]
+    if parts.scheme == "https":
+        conn = _PinnedHTTPSConnection(host, timeout=timeout)
+    else:
+        conn = _PinnedHTTPConnection(host, timeout=timeout)
+    conn.pinned_address = address
+    return conn
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address that was checked, not to a second DNS answer."""
+
+    pinned_address = ""
+
+    def connect(self):
+        self.sock = socket.create_connection((self.pinned_address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """As above; the certificate is still verified against the URL's host name (SNI)."""
+
+    pinned_address = ""
+
+    def connect(self):
+        sock = socket.create_connection((self.pinned_address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+# --- the events -----------------------------------------------------------------------------------
+
+TICKET_UPDATE_FIELDS = frozenset({"status", "priority", "assignee", "team", "category"})
+
+
+def _ticket_data(ticket) -> dict:
+    """The ticket as it is now, by ids only (no query)."""
+    return {
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "customer_id": ticket.customer_id,
+        "category_id": ticket.category_id,
+        "team_id": ticket.team_id,
+        "assignee_id": ticket.assignee_id,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "resolved_at": ticket.resolved_at,
+    }
+
+
+def webhooks_on_ticket_event(
+    ticket, action: str, *, field: str, old: object, new: object, data: dict | None
+) -> None:
+    """Called by ``tickets.services._event`` for every audit event; emits the webhook events.
+
+    Some services record the event before they set the field, so the snapshot takes the new
+    value from the event itself.
+    """
+    if action == "created":
+        webhook_emit(tenant=ticket.tenant_id, event="ticket.created", payload=_ticket_data(ticket))
+        return
+    if field not in TICKET_UPDATE_FIELDS:
+        return
+    snapshot = _ticket_data(ticket)
+    if field == "assignee":
+        snapshot["assignee_id"] = (data or {}).get("assignee")
+    elif field in ("team", "category"):
+        snapshot[f"{field}_id"] = getattr(new, "pk", None)
+    else:
+        snapshot[field] = str(new)
+    change = {"field": field, "old": _plain(old), "new": _plain(new)}
+    payload = {"ticket": snapshot, "change": change}
+    webhook_emit(tenant=ticket.tenant_id, event="ticket.updated", payload=payload)
+    if field == "status" and new == "resolved":
+        webhook_emit(tenant=ticket.tenant_id, event="ticket.resolved", payload=payload)
+
+
+def _plain(value: object) -> object:
+    return None if value in (None, "") else str(value)
+
+
+def webhooks_on_sla_record(ticket, *, target: str, level: str, cycle: int, due_at) -> None:
+    """Called by ``sla.services._record`` for each recorded checkpoint (warning, breach)."""
+    event = {"warning": "sla.warning", "breach": "sla.breach"}.get(level)
+    if event is None:
+        return
+    payload = {"ticket": _ticket_data(ticket), "target": target, "cycle": cycle, "due_at": due_at}
+    webhook_emit(tenant=ticket.tenant_id, event=event, payload=payload)
+
+
+def webhooks_on_survey_answered(response) -> None:
+    """Called by ``surveys.services.survey_answer`` when an answer is saved (or edited)."""
+    payload = {
+        "response_id": response.pk,
+        "ticket_number": response.ticket.number,
+        "overall": response.overall,
+        "response_speed": response.response_speed,
+        "resolution": response.resolution,
+        "professionalism": response.professionalism,
+        "product": response.product,
+        "nps": response.nps,
+        "comment": response.comment,
+        "not_solved": response.not_solved,
+        "edited": response.edited_at is not None,
+        "answered_at": response.created_at,
+    }
+    webhook_emit(tenant=response.tenant_id, event="survey.answered", payload=payload)

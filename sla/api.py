@@ -1,0 +1,103 @@
+"""API of the SLA engine: policies (read) and the SLA state shown inside a ticket."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+
+from helpdesk.api import TenantAPIView, TenantViewSetMixin
+
+from .models import Calendar, Escalation, SlaPolicy, TicketSla
+
+
+class PolicyRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Escalation
+        fields = ["target", "level", "cycle", "reason", "due_at", "created_at"]
+
+
+class TicketSlaSerializer(serializers.ModelSerializer):
+    """Stored deadlines and colour: green, amber (at risk), red (breached), met, paused, none."""
+
+    policy = PolicyRefSerializer(allow_null=True)
+
+    class Meta:
+        model = TicketSla
+        fields = [
+            "policy",
+            "colour",
+            "first_response_due_at",
+            "next_response_due_at",
+            "resolution_due_at",
+            "next_deadline_at",
+            "first_response_breached_at",
+            "next_response_breached_at",
+            "resolution_breached_at",
+            "paused_since",
+            "is_escalated",
+        ]
+
+
+class CalendarRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Calendar
+        fields = ["id", "name", "time_zone", "is_24x7"]
+
+
+class SlaPolicySerializer(serializers.ModelSerializer):
+    calendar = CalendarRefSerializer()
+    priorities = serializers.ListField(child=serializers.CharField())
+    tiers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    categories = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    first_response_minutes = serializers.DecimalField(
+        max_digits=9, decimal_places=2, coerce_to_string=False
+    )
+    next_response_minutes = serializers.DecimalField(
+        max_digits=9, decimal_places=2, coerce_to_string=False, allow_null=True
+    )
+    resolution_minutes = serializers.DecimalField(
+        max_digits=9, decimal_places=2, coerce_to_string=False, allow_null=True
+    )
+
+    class Meta:
+        model = SlaPolicy
+        fields = [
+            "id",
+            "name",
+            "position",
+            "is_active",
+            "priorities",
+            "tiers",
+            "categories",
+            "calendar",
+            "first_response_minutes",
+            "next_response_minutes",
+            "resolution_minutes",
+            "amber_percent",
+            "manager_after_percent",
+            "pause_on_hold",
+        ]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="SLA policies, in the order they are tried",
+        description="The first active policy whose conditions (priorities, tiers, categories) "
+        "all match a ticket applies; an empty condition matches everything. Targets are "
+        "minutes of the policy's calendar.",
+    ),
+    retrieve=extend_schema(summary="One SLA policy"),
+)
+class SlaPolicyViewSet(TenantViewSetMixin, viewsets.ReadOnlyModelViewSet, TenantAPIView):
+    model = SlaPolicy
+    serializer_class = SlaPolicySerializer
+
+    def scoped_queryset(self):
+        return SlaPolicy.objects.select_related("calendar").prefetch_related("tiers", "categories")
+
+
+# (prefix, viewset, basename) for the router in ``helpdesk.urls``.
+api_routes = [("sla-policies", SlaPolicyViewSet, "sla-policy")]
