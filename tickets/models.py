@@ -338,3 +338,7 @@ class TicketEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Ticket events are append-only.")
+
+
+# Incidents, playbooks and surge alerts live in their own module (registered here).
+from .incident_models import *  # noqa: E402, F403

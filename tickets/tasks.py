@@ -18,3 +18,7 @@ def sweep_resolved_tickets() -> None:
     """Beat entry: one auto-close task per tenant that has resolved tickets waiting."""
     for tenant_id in Tenant.objects.filter(is_active=True).values_list("pk", flat=True):
         close_resolved_tickets.delay(tenant_id=tenant_id)
+
+
+# Incident tasks live in their own module; importing it here registers them with the worker.
+from .incident_tasks import detect_surges, send_incident_update, sweep_incidents  # noqa: E402, F401
