@@ -1,19 +1,42 @@
-"""``python -m bench [--load-only] [--requests N] [--concurrency N] [--no-http]``.
+"""``python -m bench [--only queue|sla|api|dashboard] [--load-only] [--requests N] …``.
 
-Uses ``DATABASE_URL`` when set, else postgres://postgres@127.0.0.1:5432/helpdesk_bench, and
-creates that database when it is missing.
+Runs the queue benchmark, the SLA sweep benchmark and the API benchmark (``bench.api_bench``,
+on the queue benchmark's database), each in its own process; ``--only`` runs one of them.
+
+The queue benchmark uses ``DATABASE_URL`` when set, else
+postgres://postgres@127.0.0.1:5432/helpdesk_bench. The SLA benchmark uses its own database,
+``SLA_BENCH_DATABASE_URL`` when set, else postgres://postgres@127.0.0.1:5432/helpdesk_bench_sla,
+and Redis at ``CELERY_BROKER_URL`` when that is a redis:// URL, else redis://127.0.0.1:6379/11.
+Each database is created when it is missing.
 """
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench"
+DEFAULT_SLA_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench_sla"
+DEFAULT_SLA_BROKER_URL = "redis://127.0.0.1:6379/11"
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = _parse(argv)
+    if args.only is None:
+        # Both, one process each: each benchmark sets Django up on its own database.
+        codes = [
+            subprocess.call([sys.executable, "-m", "bench", *argv, "--only", part])  # noqa: S603
+            for part in ("queue", "sla", "api", "dashboard")
+        ]
+        return max(codes)
+    if args.only == "sla":
+        return _sla(args)
+    if args.only == "dashboard":  # its own database: 1,000,000 tickets in one tenant
+        from bench import dashboard_bench
+
+        return dashboard_bench.main(args)
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
     os.environ.setdefault("HELPDESK_BASE_DOMAIN", "localhost")
@@ -37,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Already loaded: {result.tickets:,} tickets", flush=True)
     if args.load_only:
         return 0
+    if args.only == "api":  # bench.api_bench: same database, through gunicorn
+        from bench import api_bench
+
+        return api_bench.run(requests=args.api_requests, concurrency=args.concurrency)
     return queue_bench.run(
         requests=args.requests,
         concurrency=args.concurrency,
@@ -45,13 +72,65 @@ def main(argv: list[str] | None = None) -> int:
     )
 
 
+def _sla(args: argparse.Namespace) -> int:
+    os.environ["DATABASE_URL"] = os.environ.get("SLA_BENCH_DATABASE_URL", DEFAULT_SLA_DATABASE_URL)
+    if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis://"):
+        os.environ["CELERY_BROKER_URL"] = DEFAULT_SLA_BROKER_URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "false")
+    _ensure_database(os.environ["DATABASE_URL"])
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench import sla_load
+
+    call_command("migrate", interactive=False, verbosity=0)
+    print("Loading the SLA data set (skipped when already loaded) …", flush=True)
+    result = sla_load.load()
+    if result.loaded:
+        print(f"Loaded {result.tickets:,} open tickets in {result.seconds:.0f} s", flush=True)
+    else:
+        print(f"Already loaded: {result.tickets:,} open tickets", flush=True)
+    if args.load_only:
+        return 0
+    from bench import sla_bench
+
+    return sla_bench.run(
+        lead_seconds=args.sla_lead,
+        workers=args.sla_workers,
+        concurrency=args.sla_concurrency,
+        sweep_seconds=args.sla_sweep_seconds,
+    )
+
+
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--only",
+        choices=("queue", "sla", "api", "dashboard"),
+        help="run one benchmark (default: all)",
+    )
+    parser.add_argument("--api-requests", type=int, default=1200, help="per API endpoint")
     parser.add_argument("--load-only", action="store_true", help="load the data set and stop")
+    parser.add_argument(
+        "--dashboard-requests", type=int, default=30, help="per dashboard page and role"
+    )
     parser.add_argument("--requests", type=int, default=200, help="requests per view and role")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients")
     parser.add_argument("--no-http", action="store_true", help="selector level only")
     parser.add_argument("--no-explain", action="store_true", help="skip EXPLAIN ANALYZE")
+    sla = parser.add_argument_group("SLA benchmark")
+    sla.add_argument(
+        "--sla-lead", type=float, default=90.0, help="seconds from arming to the due minute"
+    )
+    sla.add_argument("--sla-workers", type=int, default=2, help="Celery worker processes")
+    sla.add_argument("--sla-concurrency", type=int, default=2, help="concurrency per worker")
+    sla.add_argument(
+        "--sla-sweep-seconds", type=float, default=15.0, help="HELPDESK_SLA_SWEEP_SECONDS"
+    )
     return parser.parse_args(argv)
 
 

@@ -1,13 +1,14 @@
 """In-app notifications, each also e-mailed once by a Celery task after the commit."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.utils import timezone
 
 from .models import Membership, Notification, Tenant
+from .queue import enqueue_on_commit
 from .tenancy import tenant_url
 
 logger = logging.getLogger(__name__)
@@ -20,12 +21,42 @@ def notify(*, recipient: Membership, text: str, url: str = "") -> Notification:
     )
     from .tasks import send_notification_email
 
-    transaction.on_commit(
-        lambda: send_notification_email.delay(
-            tenant_id=recipient.tenant_id, notification_id=notification.pk
-        )
+    enqueue_on_commit(
+        send_notification_email, tenant_id=recipient.tenant_id, notification_id=notification.pk
     )
     return notification
+
+
+def notify_many(items: list[tuple[Membership, str, str]]) -> list[Notification]:
+    """``notify`` for many (recipient, text, url) at once: one INSERT, then one e-mail task per
+    notification after the commit. Every recipient carries its tenant id (a sweep batch spans
+    tenants: call it with scopes disabled)."""
+    if not items:
+        return []
+    from .tasks import send_notification_email
+
+    notifications = Notification.objects.bulk_create(
+        Notification(tenant_id=recipient.tenant_id, recipient=recipient, text=text[:500], url=url)
+        for recipient, text, url in items
+    )
+    for notification in notifications:
+        enqueue_on_commit(
+            send_notification_email,
+            tenant_id=notification.tenant_id,
+            notification_id=notification.pk,
+        )
+    return notifications
+
+
+def notification_emails_catch_up(*, tenant: Tenant, older_than_seconds: int = 60) -> int:
+    """Mail notifications whose task never ran (broker down, worker lost). Each is claimed by
+    ``notification_email`` itself, so racing the regular task sends nothing twice."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    pending = Notification.objects.filter(emailed_at__isnull=True, created_at__lte=cutoff)
+    sent = 0
+    for pk in pending.order_by("pk").values_list("pk", flat=True)[:500]:
+        sent += notification_email(tenant=tenant, notification_id=pk)
+    return sent
 
 
 def notification_email(*, tenant: Tenant, notification_id: int) -> bool:

@@ -3,21 +3,27 @@
 ``sla_refresh`` is the one entry point: ticket services call it after each change and the
 sweeper calls it when a checkpoint comes due. It derives the clock from the ticket's state
 (pauses, customer waiting, reopen), computes deadlines with the pure ``sla.deadlines``,
-records every checkpoint that has passed exactly once (unique row, inserted in a savepoint)
-and queues the notifications for after the commit.
+records every checkpoint that has passed exactly once (unique row, ``INSERT … ON CONFLICT DO
+NOTHING``) and queues the notifications for after the commit. The sweeper hands it a
+``SweepBatch``: what a batch of due tickets needs is then read once for the batch, and the
+audit events and notifications are written in bulk at its end, in the same transaction.
 """
 
 import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from helpdesk.models import Membership, Role
-from helpdesk.notifications import notify
+from helpdesk.models import Membership, Role, WebhookSubscription
+from helpdesk.notifications import notify, notify_many
+from helpdesk.queue import enqueue_on_commit
+from helpdesk.webhooks import webhooks_on_sla_record
 from tickets.models import Status, Ticket, TicketEvent
 
 from . import deadlines as dl
@@ -53,7 +59,11 @@ def _schedule(zone: str, always_open: bool, hours: tuple, holidays: frozenset) -
 
 def active_policies() -> list[SlaPolicy]:
     """The tenant's active policies in order, with everything matching needs. Scope active."""
-    return list(
+    return list(_active_policies_query())
+
+
+def _active_policies_query():
+    return (
         SlaPolicy.objects.filter(is_active=True)
         .select_related("calendar")
         .prefetch_related("tiers", "categories", "calendar__holidays")
@@ -101,10 +111,22 @@ def _should_pause(ticket: Ticket, policy: SlaPolicy | None) -> bool:
     return ticket.status == Status.ON_HOLD and policy is not None and policy.pause_on_hold
 
 
-def _sync_pause(sla: TicketSla, ticket: Ticket, policy: SlaPolicy | None, now: datetime) -> None:
-    open_span = PauseSpan.objects.filter(ticket=ticket, ended_at__isnull=True).first()
+def _sync_pause(
+    sla: TicketSla,
+    ticket: Ticket,
+    policy: SlaPolicy | None,
+    now: datetime,
+    spans: list[PauseSpan] | None = None,
+) -> None:
+    """``spans``: the ticket's pause spans when the sweep batch loaded them (kept up to date)."""
+    if spans is None:
+        open_span = PauseSpan.objects.filter(ticket=ticket, ended_at__isnull=True).first()
+    else:
+        open_span = next((span for span in spans if span.ended_at is None), None)
     if _should_pause(ticket, policy) and open_span is None:
-        PauseSpan.objects.create(tenant_id=ticket.tenant_id, ticket=ticket, started_at=now)
+        span = PauseSpan.objects.create(tenant_id=ticket.tenant_id, ticket=ticket, started_at=now)
+        if spans is not None:
+            spans.append(span)
         sla.paused_since = now
     elif not _should_pause(ticket, policy) and open_span is not None:
         open_span.ended_at = now
@@ -132,8 +154,11 @@ def _sync_cycles(sla: TicketSla, ticket: Ticket, now: datetime) -> None:
         sla.resolution_started_at = now
 
 
-def _clock(ticket: Ticket, sla: TicketSla) -> dl.Clock:
-    spans = PauseSpan.objects.filter(ticket=ticket, ended_at__isnull=False)
+def _clock(ticket: Ticket, sla: TicketSla, spans: list[PauseSpan] | None = None) -> dl.Clock:
+    if spans is None:
+        closed = PauseSpan.objects.filter(ticket=ticket, ended_at__isnull=False)
+    else:
+        closed = [span for span in spans if span.ended_at is not None]
     done_at = ticket.resolved_at or ticket.closed_at
     return dl.Clock(
         created_at=ticket.created_at,
@@ -142,7 +167,7 @@ def _clock(ticket: Ticket, sla: TicketSla) -> dl.Clock:
         resolved_at=done_at if ticket.status in (Status.RESOLVED, Status.CLOSED) else None,
         next_response_started_at=sla.next_response_started_at,
         paused_since=sla.paused_since,
-        pauses=tuple((s.started_at, s.ended_at) for s in spans),
+        pauses=tuple((s.started_at, s.ended_at) for s in closed),
     )
 
 
@@ -154,33 +179,142 @@ def _cycle(sla: TicketSla, target: str) -> int:
     return 0
 
 
+# --- a sweep batch: read once, write in bulk -----------------------------------------------------
+
+
+@dataclass
+class SweepBatch:
+    """What a batch of claimed SLA rows reads once instead of once per ticket (policies of
+    every tenant in it, pause spans, recorded checkpoints, managers), and the audit events and
+    notifications its refreshes queue, written by ``flush`` in the batch's own transaction.
+
+    Precondition of ``load`` and ``flush``: scopes disabled (a batch spans tenants); each row
+    read or written carries its tenant id, and each ticket is then refreshed in its own scope.
+    """
+
+    policies: dict[int, list[SlaPolicy]]
+    pauses: defaultdict[int, list[PauseSpan]]
+    recorded: defaultdict[int, set[tuple]]
+    managers: defaultdict[int, list[Membership]]
+    webhook_tenants: set[int]  # tenants with an active webhook subscription
+    events: list[TicketEvent] = field(default_factory=list)
+    notices: list[tuple[Membership, str, str]] = field(default_factory=list)
+    slas: list[TicketSla] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, rows: list[TicketSla]) -> "SweepBatch":
+        tenant_ids = {row.tenant_id for row in rows}
+        ticket_ids = [row.ticket_id for row in rows]
+        policies: dict[int, list[SlaPolicy]] = defaultdict(list)
+        for policy in _active_policies_query().filter(tenant_id__in=tenant_ids):
+            policies[policy.tenant_id].append(policy)
+        pauses = defaultdict(list)
+        for span in PauseSpan.objects.filter(ticket_id__in=ticket_ids).order_by("started_at"):
+            pauses[span.ticket_id].append(span)
+        recorded = defaultdict(set)
+        keys = Escalation.objects.filter(ticket_id__in=ticket_ids).values_list(
+            "ticket_id", "target", "cycle", "level"
+        )
+        for ticket_id, target, cycle, level in keys:
+            recorded[ticket_id].add((target, cycle, level))
+        managers = defaultdict(list)
+        for member in _managers().filter(tenant_id__in=tenant_ids).select_related("user"):
+            managers[member.tenant_id].append(member)
+        subscribed = WebhookSubscription.objects.filter(tenant_id__in=tenant_ids, is_active=True)
+        webhook_tenants = set(subscribed.values_list("tenant_id", flat=True))
+        return cls(dict(policies), pauses, recorded, managers, webhook_tenants)
+
+    def flush(self) -> None:
+        _save_slas(self.slas)
+        TicketEvent.objects.bulk_create(self.events)
+        notify_many(self.notices)
+        self.events, self.notices, self.slas = [], [], []
+
+
+# Everything a refresh may change on the SLA row (all of it but the ids).
+SLA_STATE_FIELDS = [
+    f
+    for f in TicketSla._meta.concrete_fields
+    if not f.primary_key and f.name not in ("tenant", "ticket")
+]
+
+
+def _save_slas(slas: list[TicketSla]) -> None:
+    """``save()`` of many rows as one statement run for each (``executemany``: pipelined on
+    psycopg). ``bulk_update`` builds a CASE per field and row, which costs more Python than
+    the per-row saves it replaces."""
+    if not slas:
+        return
+    qn = connection.ops.quote_name
+    assignments = ", ".join(f"{qn(f.column)} = %s" for f in SLA_STATE_FIELDS)
+    sql = f"UPDATE {qn(TicketSla._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
+    params = [
+        [f.get_db_prep_save(getattr(sla, f.attname), connection) for f in SLA_STATE_FIELDS]
+        + [sla.pk]
+        for sla in slas
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 # --- the entry point -----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def sla_refresh(
-    *, ticket: Ticket, now: datetime | None = None, policies: list[SlaPolicy] | None = None
+    *,
+    ticket: Ticket,
+    now: datetime | None = None,
+    policies: list[SlaPolicy] | None = None,
+    sla: TicketSla | None = None,
+    batch: SweepBatch | None = None,
 ) -> TicketSla:
     """Bring the ticket's SLA row up to date and record passed checkpoints once.
 
-    Precondition: the ticket's tenant scope is active. Takes the row lock on PostgreSQL.
+    Precondition: the ticket's tenant scope is active. Takes the row lock on PostgreSQL. The
+    sweeper passes the row it claimed (already locked, in this transaction) as ``sla`` and its
+    ``batch``; the refresh then runs in the batch's transaction, reads what the batch loaded
+    and leaves the events and notifications to ``batch.flush()`` before the commit.
     """
-    now = now or timezone.now()
-    sla = _locked_sla(ticket)
+    with transaction.atomic(savepoint=batch is None):
+        return _refresh(ticket, now or timezone.now(), policies, sla, batch)
+
+
+def _refresh(
+    ticket: Ticket,
+    now: datetime,
+    policies: list[SlaPolicy] | None,
+    sla: TicketSla | None,
+    batch: SweepBatch | None,
+) -> TicketSla:
+    sla = sla if sla is not None else _locked_sla(ticket)
+    spans = None
+    if batch is not None:
+        policies = batch.policies.get(ticket.tenant_id, [])
+        spans = batch.pauses[ticket.pk]
     policy = policy_for(ticket, policies)
     sla.policy = policy
-    _sync_pause(sla, ticket, policy, now)
+    _sync_pause(sla, ticket, policy, now, spans)
     _sync_cycles(sla, ticket, now)
     if policy is None:
-        _store(sla, None, now, recorded=set())
+        _store(sla, None, now, set(), batch)
         return sla
-    computed = dl.compute(targets_of(policy), schedule_for(policy.calendar), _clock(ticket, sla))
-    recorded = set(Escalation.objects.filter(ticket=ticket).values_list("target", "cycle", "level"))
+    clock = _clock(ticket, sla, spans)
+    computed = dl.compute(targets_of(policy), schedule_for(policy.calendar), clock)
+    if batch is None:
+        recorded = set(
+            Escalation.objects.filter(ticket=ticket).values_list("target", "cycle", "level")
+        )
+    else:
+        recorded = batch.recorded[ticket.pk]
     for checkpoint in computed.checkpoints:
         key = (checkpoint.target, _cycle(sla, checkpoint.target), checkpoint.level)
-        if checkpoint.at <= now and key not in recorded and _record(ticket, sla, checkpoint, key):
+        if (
+            checkpoint.at <= now
+            and key not in recorded
+            and _record(ticket, sla, checkpoint, key, batch)
+        ):
             recorded.add(key)
-    _store(sla, computed, now, recorded)
+    _store(sla, computed, now, recorded, batch)
     return sla
 
 
@@ -194,7 +328,13 @@ def _locked_sla(ticket: Ticket) -> TicketSla:
     return sla
 
 
-def _store(sla: TicketSla, computed: dl.Deadlines | None, now: datetime, recorded: set) -> None:
+def _store(
+    sla: TicketSla,
+    computed: dl.Deadlines | None,
+    now: datetime,
+    recorded: set,
+    batch: SweepBatch | None = None,
+) -> None:
     if computed is None:
         sla.colour, sla.next_check_at, sla.next_deadline_at = Colour.NONE, None, None
     else:
@@ -213,28 +353,27 @@ def _store(sla: TicketSla, computed: dl.Deadlines | None, now: datetime, recorde
         ]
         sla.next_check_at = min(pending) if pending else None
     sla.updated_at = now
-    sla.save()
+    if batch is None:
+        sla.save()
+    else:
+        batch.slas.append(sla)  # one UPDATE for the batch, in its transaction
 
 
-def _record(ticket: Ticket, sla: TicketSla, checkpoint: dl.Checkpoint, key: tuple) -> bool:
+def _record(
+    ticket: Ticket,
+    sla: TicketSla,
+    checkpoint: dl.Checkpoint,
+    key: tuple,
+    batch: SweepBatch | None = None,
+) -> bool:
     """Insert the escalation row; False if another sweeper already did (unique constraint)."""
     target, cycle, level = key
-    try:
-        with transaction.atomic():
-            Escalation.objects.create(
-                tenant_id=ticket.tenant_id,
-                ticket=ticket,
-                target=target,
-                cycle=cycle,
-                level=level,
-                due_at=checkpoint.at,
-            )
-    except IntegrityError:
+    if not _insert_escalation(ticket, key, checkpoint.at):
         return False
     if level == Level.BREACH:
         setattr(sla, f"{target}_breached_at", checkpoint.at)
         sla.is_escalated = True
-    TicketEvent.objects.create(
+    event = TicketEvent(
         tenant_id=ticket.tenant_id,
         ticket=ticket,
         actor_label="SLA",
@@ -242,20 +381,55 @@ def _record(ticket: Ticket, sla: TicketSla, checkpoint: dl.Checkpoint, key: tupl
         field=target,
         data={"due_at": checkpoint.at.isoformat(), "cycle": cycle},
     )
-    for recipient in _recipients(ticket, level):
-        notify(
-            recipient=recipient,
-            text=_notice_text(ticket, target, level, recipient),
-            url=f"/tickets/{ticket.number}/",
+    if batch is None:
+        event.save()
+    else:
+        batch.events.append(event)
+    if batch is None or ticket.tenant_id in batch.webhook_tenants:
+        webhooks_on_sla_record(
+            ticket, target=target, level=level, cycle=cycle, due_at=checkpoint.at
         )
+    managers = None if batch is None else batch.managers[ticket.tenant_id]
+    for recipient in _recipients(ticket, level, managers):
+        text = _notice_text(ticket, target, level, recipient)
+        url = f"/tickets/{ticket.number}/"
+        if batch is None:
+            notify(recipient=recipient, text=text, url=url)
+        else:
+            batch.notices.append((recipient, text, url))
     return True
 
 
-def _recipients(ticket: Ticket, level: str) -> list[Membership]:
+def _insert_escalation(ticket: Ticket, key: tuple, due_at: datetime) -> bool:
+    """One statement, no savepoint: True if the row was inserted, False if the unique
+    (ticket, target, cycle, level) row was there already (another sweeper, a redo)."""
+    target, cycle, level = key
+    ops = connection.ops
+    sql = (
+        f"INSERT INTO {ops.quote_name(Escalation._meta.db_table)}"  # noqa: S608 - our own table
+        " (tenant_id, ticket_id, target, cycle, level, reason, due_at, created_at)"
+        " VALUES (%s, %s, %s, %s, %s, '', %s, %s) ON CONFLICT DO NOTHING RETURNING id"
+    )
+    params = [ticket.tenant_id, ticket.pk, target, cycle, level]
+    params += [ops.adapt_datetimefield_value(due_at), ops.adapt_datetimefield_value(timezone.now())]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
+
+
+def _managers():
+    return Membership.objects.filter(role=Role.MANAGER, is_active=True)
+
+
+def _recipients(
+    ticket: Ticket, level: str, managers: list[Membership] | None = None
+) -> list[Membership]:
     """Amber → the assignee; red → the team lead; still unmet later → the managers.
-    Whoever is missing on a rung is replaced by the next rung up."""
+    Whoever is missing on a rung is replaced by the next rung up. ``managers``: the tenant's,
+    when the sweep batch loaded them."""
     lead = ticket.team.lead if ticket.team_id and ticket.team.lead_id else None
-    managers = list(Membership.objects.filter(role=Role.MANAGER, is_active=True))
+    if managers is None:
+        managers = list(_managers())
     if level == Level.WARNING:
         chosen = [ticket.assignee] if ticket.assignee_id else [lead] if lead else managers
     elif level == Level.BREACH:
@@ -358,4 +532,4 @@ def sla_settings_changed(*, tenant) -> None:
     from .tasks import recompute_open_tickets
 
     _schedule.cache_clear()
-    transaction.on_commit(lambda: recompute_open_tickets.delay(tenant_id=tenant.pk))
+    enqueue_on_commit(recompute_open_tickets, tenant_id=tenant.pk)

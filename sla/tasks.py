@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from helpdesk.models import Tenant
+from helpdesk.queue import enqueue_now
 from helpdesk.tasks import TenantTask
 
 from . import services, sweeper
@@ -10,8 +11,14 @@ from . import services, sweeper
 
 @shared_task
 def sweep() -> int:
-    """Beat, every ~15 s. Idempotent: what it records is unique, what it claims is locked."""
-    return sweeper.sweep_due()
+    """Beat, every ~15 s. Idempotent: what it records is unique, what it claims is locked.
+
+    Fan-out: when its first batch is full (a backlog, say thousands due in one minute), it
+    queues one more sweep, which claims other rows (SKIP LOCKED) in another worker process and
+    fans out in turn while the backlog lasts. Each extra sweep follows a full batch of real
+    work, so a backlog of N rows queues at most N / 200 of them.
+    """
+    return sweeper.sweep_due(on_backlog=lambda: enqueue_now(sweep))
 
 
 @shared_task(base=TenantTask)
