@@ -29,3 +29,44 @@ def send_notification_email(*, tenant: Tenant, notification_id: int) -> bool:
     from .notifications import notification_email
 
     return notification_email(tenant=tenant, notification_id=notification_id)
+
+
+@shared_task
+def catch_up_notification_emails() -> int:
+    """Beat: e-mail notifications whose own task was never queued or never ran."""
+    from .notifications import notification_emails_catch_up
+
+    sent = 0
+    for tenant in Tenant.objects.filter(is_active=True).order_by("pk"):
+        with scope(tenant=tenant):
+            sent += notification_emails_catch_up(tenant=tenant)
+    return sent
+
+
+@shared_task
+def purge_idempotency_keys() -> int:
+    """Forget ``Idempotency-Key`` rows older than 24 h, tenant by tenant. Idempotent."""
+    from .idempotency import idempotency_keys_purge
+
+    purged = 0
+    for tenant in Tenant.objects.order_by("pk"):
+        with scope(tenant=tenant):
+            purged += idempotency_keys_purge(tenant=tenant)
+    return purged
+
+
+@shared_task(base=TenantTask)
+def deliver_webhook(*, tenant: Tenant, delivery_id: int) -> bool:
+    """One attempt right after the commit; retries are the sweep's (it owns the backoff)."""
+    from .webhooks import webhook_deliver
+
+    return webhook_deliver(delivery_id=delivery_id)
+
+
+@shared_task
+def sweep_webhooks() -> int:
+    """Beat, every ~30 s: webhook deliveries that are due (new ones whose task never ran,
+    retries after a failure). Idempotent: each row is claimed before it is sent."""
+    from .webhooks import webhook_sweep
+
+    return webhook_sweep()
