@@ -1,8 +1,11 @@
-# Routine commands. Only Python 3.11 is needed: everything else is installed into .venv.
+# Routine commands. Python 3.11 is needed: Python packages go into .venv. Where npm exists,
+# the chart library (Chart.js) goes into node_modules, from where Django serves it; without
+# npm everything works except that the dashboard shows its tables without charts.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
 export HELPDESK_PORT ?= 8000
 
 .PHONY: install run test lint format bench e2e messages clean
@@ -13,7 +16,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# Re-runs when package.json (or its lock) changes.
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund && touch $(NODE_STAMP); \
+	else \
+		echo "npm not found: the dashboard will show tables without charts (install Node.js to get them)."; \
+	fi
+
+install: $(STAMP) $(NODE_STAMP)
 
 ## Embedded default: SQLite + on-disk broker; web, worker and beat together.
 run: install
@@ -44,3 +55,19 @@ messages: install
 
 clean:
 	rm -rf var .pytest_cache
+
+## Queue and SLA sweep benchmarks: 1M tickets each in PostgreSQL (helpdesk_bench and
+## helpdesk_bench_sla, created if missing); load once, then print figures. One of them:
+## BENCH_ARGS="--only queue" or "--only sla". See docs/benchmarks.md.
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## Browser end-to-end tests: PostgreSQL (DATABASE_URL, else a fresh local helpdesk_e2e) and
+## Redis, gunicorn + Celery worker + beat, Playwright on Debian's /usr/bin/chromium.
+E2E_STAMP := $(VENV)/.e2e-installed-stamp
+$(E2E_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,e2e]"
+	touch $(E2E_STAMP)
+
+e2e: $(E2E_STAMP)
+	$(BIN)/python tests_e2e/run.py $(E2E_ARGS)

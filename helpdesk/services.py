@@ -45,12 +45,14 @@ def tenant_create(
 
 
 def tenant_seed_defaults(tenant: Tenant) -> None:
-    """Tiers and SLA policies a new tenant starts with. Precondition: scope active."""
+    """Tiers, SLA policies, banned phrases a new tenant starts with. Precondition: scope active."""
     from customers.defaults import seed_tiers
+    from knowledge.services import banned_phrases_seed
     from sla.defaults import seed_sla_defaults
 
     seed_tiers(tenant)
     seed_sla_defaults(tenant)
+    banned_phrases_seed(tenant=tenant)
 
 
 @transaction.atomic

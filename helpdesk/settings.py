@@ -76,6 +76,11 @@ ALLOWED_HOSTS = env_list(
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set in production.")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+# How links in e-mails reach the service desk (workers have no request to copy them from).
+HELPDESK_PUBLIC_SCHEME = os.environ.get("HELPDESK_PUBLIC_SCHEME", "https" if PRODUCTION else "http")
+HELPDESK_PUBLIC_PORT = os.environ.get(
+    "HELPDESK_PUBLIC_PORT", "" if PRODUCTION else os.environ.get("HELPDESK_PORT", "8000")
+)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -84,6 +89,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Registers the expression wrappers PostgreSQL indexes need (trigram operator classes);
+    # harmless on SQLite.
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
     "django_htmx",
@@ -143,6 +151,10 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     # Reconnect cleanly after a database restart instead of failing on a dead pooled connection.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Form selects iterate querysets with .iterator(), which on PostgreSQL opens a server-side
+    # cursor: three round trips for a dozen rows. Client-side cursors are also what a
+    # transaction-pooling PgBouncer needs.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -199,7 +211,11 @@ USE_TZ = True
 # --- Static and media --------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Browser libraries come from npm (package.json; `make install` runs npm install), served
+# from node_modules under /static/vendor/ — never copied into the repository.
+STATICFILES_DIRS: list = [BASE_DIR / "static"]
+if (BASE_DIR / "node_modules" / "chart.js" / "dist").is_dir():  # absent where npm is not
+    STATICFILES_DIRS.append(("vendor", BASE_DIR / "node_modules" / "chart.js" / "dist"))
 MEDIA_ROOT = Path(os.environ.get("HELPDESK_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -233,12 +249,13 @@ EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ACKS_LATE = True
@@ -251,7 +268,25 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The agent queue re-renders itself this often so SLA colours change without a reload.
+HELPDESK_QUEUE_POLL_SECONDS = env_int("HELPDESK_QUEUE_POLL_SECONDS", 15)
 CELERY_BEAT_SCHEDULE: dict = {
+    # Notifications whose e-mail task was never queued (broker down) are mailed from here.
+    "notification-emails-catch-up": {
+        "task": "helpdesk.tasks.catch_up_notification_emails",
+        "schedule": 60.0,
+        "options": {"expires": 120},
+    },
+    "customer-emails-catch-up": {
+        "task": "customers.tasks.catch_up_customer_emails",
+        "schedule": 60.0,
+        "options": {"expires": 120},
+    },
+    "survey-emails-catch-up": {
+        "task": "surveys.tasks.catch_up_survey_emails",
+        "schedule": 60.0,
+        "options": {"expires": 120},
+    },
     "sla-sweep": {
         "task": "sla.tasks.sweep",
         "schedule": float(os.environ.get("HELPDESK_SLA_SWEEP_SECONDS", "15")),
@@ -262,6 +297,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "tickets.tasks.sweep_resolved_tickets",
         "schedule": 600.0,
     },
+    # Overdue follow-ups escalate once; non-responders get their one survey reminder.
+    "surveys-sweep": {
+        "task": "surveys.tasks.sweep",
+        "schedule": float(os.environ.get("HELPDESK_SURVEY_SWEEP_SECONDS", "60")),
+        "options": {"expires": 120},
+    },
 }
 
 # --- REST API --------------------------------------------------------------------------------
@@ -271,10 +312,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["helpdesk.permissions.IsTenantMember"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "helpdesk.api_schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "helpdesk.api_errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
-        "tenant": os.environ.get("HELPDESK_API_RATE", "600/minute"),
+        "tenant": os.environ.get("HELPDESK_API_RATE", "700/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -285,6 +327,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+}
+# Stored Idempotency-Key responses are kept 24 h; older rows are purged hourly.
+CELERY_BEAT_SCHEDULE["purge-idempotency-keys"] = {
+    "task": "helpdesk.tasks.purge_idempotency_keys",
+    "schedule": 3600.0,
+    "options": {"expires": 1800},
 }
 
 # --- Security ----------------------------------------------------------------------------------
@@ -339,3 +387,53 @@ HELPDESK_ATTACHMENT_EXTENSIONS = env_list(
 )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
+
+# --- Customer portal and customer e-mail ---------------------------------------------------------
+# Web-form submissions (and sign-in link requests) per client address per hour, counted in the
+# shared cache so every web process sees the same count.
+HELPDESK_PORTAL_RATE_PER_HOUR = env_int("HELPDESK_PORTAL_RATE_PER_HOUR", 20)
+HELPDESK_PORTAL_LINK_MAX_AGE_DAYS = env_int("HELPDESK_PORTAL_LINK_MAX_AGE_DAYS", 180)
+HELPDESK_PORTAL_SIGN_IN_MAX_AGE_MINUTES = env_int("HELPDESK_PORTAL_SIGN_IN_MAX_AGE_MINUTES", 30)
+# Inbound e-mail: every tenant with an active mailbox is read this often.
+CELERY_BEAT_SCHEDULE["fetch-mail"] = {
+    "task": "customers.tasks.fetch_all_mailboxes",
+    "schedule": float(os.environ.get("HELPDESK_MAIL_FETCH_SECONDS", "60")),
+    "options": {"expires": 120},
+}
+
+# --- Webhooks and per-token API throttle --------------------------------------------------------
+# Webhook URLs may not resolve to loopback, private, link-local or reserved addresses unless this
+# is on (checked when subscribing and again before every delivery).
+HELPDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("HELPDESK_WEBHOOK_ALLOW_PRIVATE", default=False)
+HELPDESK_WEBHOOK_TIMEOUT_SECONDS = env_int("HELPDESK_WEBHOOK_TIMEOUT_SECONDS", 10)
+CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
+    "task": "helpdesk.tasks.sweep_webhooks",
+    "schedule": float(os.environ.get("HELPDESK_WEBHOOK_SWEEP_SECONDS", "30")),
+    "options": {"expires": 60},
+}
+# Each token has its own budget inside the tenant's (HELPDESK_API_RATE).
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["token"] = os.environ.get(
+    "HELPDESK_API_TOKEN_RATE", "300/minute"
+)
+
+# --- Major incidents -----------------------------------------------------------------------------
+# Overdue first updates (escalated once) and owed incident e-mails whose task never ran.
+CELERY_BEAT_SCHEDULE["incidents-sweep"] = {
+    "task": "tickets.incident_tasks.sweep_incidents",
+    "schedule": 60.0,
+    "options": {"expires": 120},
+}
+# Complaint surges per category: each surge alerts the managers once per clock hour.
+CELERY_BEAT_SCHEDULE["complaint-surges"] = {
+    "task": "tickets.incident_tasks.detect_surges",
+    "schedule": float(os.environ.get("HELPDESK_SURGE_CHECK_SECONDS", "300")),
+    "options": {"expires": 600},
+}
+
+# --- Reports --------------------------------------------------------------------------------------
+# Per-ticket figures and daily rollups behind the dashboards are refreshed this often.
+CELERY_BEAT_SCHEDULE["reports-rollups"] = {
+    "task": "reports.tasks.refresh_all_rollups",
+    "schedule": float(os.environ.get("HELPDESK_REPORTS_ROLLUP_SECONDS", "300")),
+    "options": {"expires": 240},
+}

@@ -23,10 +23,15 @@ def tenant_for_host(host: str) -> Tenant | None:
 
 
 def tenant_url(tenant: Tenant, path: str, *, request=None) -> str:
-    """An absolute URL on the tenant's host, keeping the scheme and port of ``request``."""
-    scheme, port = "https", ""
+    """An absolute URL on the tenant's host, keeping the scheme and port of ``request``.
+
+    Without a request (e-mails sent by a worker) the scheme and port come from settings:
+    https on the default port in production, ``http`` and ``make run``'s port in development.
+    """
+    scheme = settings.HELPDESK_PUBLIC_SCHEME
+    port = f":{settings.HELPDESK_PUBLIC_PORT}" if settings.HELPDESK_PUBLIC_PORT else ""
     if request is not None:
-        scheme = request.scheme
+        scheme, port = request.scheme, ""
         host = request.get_host()
         if ":" in host:
             port = ":" + host.rsplit(":", 1)[1]

@@ -5,15 +5,21 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from customers.api import api_routes as customer_api_routes
+from reports import api as reports_api
+from sla.api import api_routes as sla_api_routes
+from tickets.api import api_routes as ticket_api_routes
 from tickets.urls import notification_patterns
 
-from . import api, views
+from . import api, views, webhook_views
 from .auth import member_required
 from .forms import TenantLoginForm
 
 router = DefaultRouter()
 router.register("teams", api.TeamViewSet, basename="team")
 router.register("skills", api.SkillViewSet, basename="skill")
+for prefix, viewset, basename in (*ticket_api_routes, *customer_api_routes, *sla_api_routes):
+    router.register(prefix, viewset, basename=basename)
 
 account_patterns = [
     path(
@@ -66,10 +72,39 @@ urlpatterns = [
     ),
     path("tickets/", include("tickets.urls")),
     path("notifications/", include(notification_patterns)),
+    path("", include("surveys.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/me/", api.MeView.as_view(), name="api_me"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("", include("knowledge.urls")),
+    path("customers/", include("customers.urls")),
+    path("support/", include("customers.portal_urls")),
+]
+
+# Webhooks (tenant admins) and the bare authenticated API endpoint.
+urlpatterns += [
+    path("settings/webhooks/", webhook_views.webhooks, name="webhooks"),
+    path("settings/webhooks/<int:pk>/", webhook_views.webhook_detail, name="webhook_detail"),
+    path(
+        "settings/webhooks/<int:pk>/disable/",
+        webhook_views.webhook_disable,
+        name="webhook_disable",
+    ),
+    path("settings/webhooks/<int:pk>/enable/", webhook_views.webhook_enable, name="webhook_enable"),
+    path("settings/webhooks/<int:pk>/delete/", webhook_views.webhook_delete, name="webhook_delete"),
+    path("api/v1/ping/", api.PingView.as_view(), name="api_ping"),
+]
+
+handler404 = "helpdesk.api_errors.page_not_found"
+
+# Major incidents, playbooks, surge alerts, backlog catch-up (tickets/incident_*.py).
+urlpatterns += [path("incidents/", include("tickets.incident_urls"))]
+
+# Reports: KPI dashboard, assessments, quality spot checks, feedback report (reports/).
+urlpatterns += [
+    path("reports/", include("reports.urls")),
+    path("api/v1/reports/kpis/", reports_api.KpiView.as_view(), name="api_report_kpis"),
 ]

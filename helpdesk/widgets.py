@@ -23,9 +23,7 @@ class FastSelect(forms.Select):
                 for option_value, label in self._flat_choices()
             ),
         )
-        return format_html(
-            '<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options
-        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options)
 
     def _flat_choices(self):
         for option_value, label in self.choices:

@@ -21,6 +21,8 @@ def _isolated_settings(settings, tmp_path):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Links in e-mails as production writes them, whatever port this machine's dev setup uses.
+    settings.HELPDESK_PUBLIC_SCHEME, settings.HELPDESK_PUBLIC_PORT = "https", ""
     celery_app.conf.task_always_eager = True
 
 

@@ -23,14 +23,70 @@ PUBLIC_URL_NAMES = frozenset(
         "healthz",
         "api_schema",
         "api_docs",
+        # The survey page: no sign-in, the token is the key (tests/surveys prove the isolation).
+        "surveys:answer",
+        # The customer portal: no sign-in, signed links are the keys (tests/customers prove
+        # that a link of tenant A gets nothing on tenant B's host).
+        "portal_home",
+        "portal_received",
+        "portal_ticket",
+        "portal_reply",
+        "portal_attachment",
+        "portal_sign_in",
+        "portal_sign_in_accept",
+        "portal_my_tickets",
+        "portal_sign_out",
+        # The public knowledge base: published, public articles only (tests/knowledge).
+        "knowledge:public_home",
+        "knowledge:public_search",
+        "knowledge:public_suggest",
+        "knowledge:public_category",
+        "knowledge:public_article",
+        "knowledge:public_viewed",
+        "knowledge:public_vote",
+        "knowledge:public_solved",
     }
 )
 
 # name → function(objects of tenant A) → kwargs for reverse()
 SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
     "api_token_revoke": lambda objs: {"pk": objs["api_token"].pk},
+    **{
+        name: (lambda objs: {"pk": objs["webhook"].pk})
+        for name in ("webhook_detail", "webhook_disable", "webhook_enable", "webhook_delete")
+    },
     "team-detail": lambda objs: {"pk": objs["team"].pk},
     "skill-detail": lambda objs: {"pk": objs["skill"].pk},
+    **{
+        f"knowledge:{name}": (lambda objs: {"pk": objs["kb_article"].pk})
+        for name in (
+            "article_detail",
+            "article_edit",
+            "article_status",
+            "public_article",
+            "public_viewed",
+            "public_vote",
+            "public_solved",
+        )
+    },
+    "knowledge:public_category": lambda objs: {"pk": objs["kb_category"].pk},
+    "knowledge:ticket_panel": lambda objs: {"number": objs["ticket"].number},
+    "knowledge:ticket_link": lambda objs: {"number": objs["ticket"].number},
+    "knowledge:template_apply": lambda objs: {
+        "number": objs["ticket"].number,
+        "pk": objs["reply_template"].pk,
+    },
+    "knowledge:template_edit": lambda objs: {"pk": objs["reply_template"].pk},
+    "knowledge:template_review": lambda objs: {"pk": objs["reply_template"].pk},
+    "knowledge:banned_phrase_delete": lambda objs: {"pk": objs["banned_phrase"].pk},
+    "ticket-detail": lambda objs: {"number": objs["ticket"].number},
+    "ticket-messages": lambda objs: {"number": objs["ticket"].number},
+    "ticket-events": lambda objs: {"number": objs["ticket"].number},
+    "category-detail": lambda objs: {"pk": objs["category"].pk},
+    "customer-detail": lambda objs: {"pk": objs["ticket"].customer_id},
+    "organization-detail": lambda objs: {"pk": objs["organization"].pk},
+    "tier-detail": lambda objs: {"pk": objs["tier"].pk},
+    "sla-policy-detail": lambda objs: {"pk": objs["sla_policy"].pk},
     "password_reset_confirm": lambda objs: {"uidb64": "x", "token": "y"},
     **{
         name: (lambda objs: {"number": objs["ticket"].number})
@@ -52,6 +108,12 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
         "number": objs["ticket"].number,
         "pk": objs["attachment"].pk,
     },
+    "surveys:answer": lambda objs: {"token": "0" * 64},
+    "surveys:follow_up_schedule": lambda objs: {"number": objs["ticket"].number},
+    "surveys:follow_up_log": lambda objs: {
+        "number": objs["ticket"].number,
+        "pk": objs["follow_up"].pk,
+    },
     "sla:policy": lambda objs: {"pk": objs["sla_policy"].pk},
     "sla:calendar": lambda objs: {"pk": objs["calendar"].pk},
     "sla:holiday_add": lambda objs: {"pk": objs["calendar"].pk},
@@ -60,13 +122,66 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
         "pk": objs["calendar"].pk,
         "holiday_pk": objs["holiday"].pk,
     },
+    **{
+        name: (lambda objs: {"pk": objs["ticket"].customer_id})
+        for name in ("customer_detail", "customer_edit", "customer_merge")
+    },
+    "portal_notice_edit": lambda objs: {"pk": objs["portal_notice"].pk},
+    **{
+        name: (lambda objs: {"token": "not-a-signed-token"})
+        for name in ("portal_received", "portal_ticket", "portal_reply", "portal_sign_in_accept")
+    },
+    "portal_attachment": lambda objs: {"token": "not-a-signed-token", "pk": 1},
+    **{
+        name: (lambda objs: {"pk": objs["incident"].pk})
+        for name in (
+            "incident_detail",
+            "incident_edit",
+            "incident_link",
+            "incident_unlink",
+            "incident_ticket_new",
+            "incident_update_post",
+            "incident_resolve",
+            "incident_playbook_attach",
+        )
+    },
+    "incident_update_progress": lambda objs: {
+        "pk": objs["incident"].pk,
+        "update_pk": objs["incident_update"].pk,
+    },
+    "incident_step_done": lambda objs: {
+        "pk": objs["incident"].pk,
+        "step_pk": objs["incident_step"].pk,
+    },
+    "playbook_edit": lambda objs: {"pk": objs["playbook"].pk},
+    "reports:quality_check": lambda objs: {"number": objs["ticket"].number},
+    "reports:export": lambda objs: {"table": "tickets"},
 }
 
 # Pages that only accept POST: a GET by a member is 405 (an outsider still gets 404).
 POST_ONLY_URL_NAMES = frozenset(
     {
+        "reports:assessment_settings",
+        "reports:feedback_note",
+        "incident_link_selected",
+        "incident_link",
+        "incident_unlink",
+        "incident_update_post",
+        "incident_resolve",
+        "incident_playbook_attach",
+        "incident_step_done",
+        "knowledge:article_status",
+        "knowledge:preview",
+        "knowledge:ticket_link",
+        "knowledge:template_apply",
+        "knowledge:phrase_check",
+        "knowledge:template_review",
+        "knowledge:banned_phrase_delete",
         "tenant_switch",
         "api_token_revoke",
+        "webhook_disable",
+        "webhook_enable",
+        "webhook_delete",
         "ticket_bulk",
         "ticket_reply",
         "ticket_status",
@@ -82,6 +197,7 @@ POST_ONLY_URL_NAMES = frozenset(
         "sla:holiday_add",
         "sla:holidays_load",
         "sla:holiday_delete",
+        "surveys:follow_up_log",
     }
 )
 

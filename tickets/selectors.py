@@ -147,3 +147,53 @@ def ticket_thread(*, ticket: Ticket, include_internal: bool) -> list[Message]:
 
 def ticket_history(*, ticket: Ticket) -> list[TicketEvent]:
     return list(ticket.events.order_by("created_at", "pk"))
+
+
+# --- API -----------------------------------------------------------------------------------------
+
+# Everything the API's ticket representation reads, joined or prefetched once per page.
+API_TICKET_RELATIONS = (
+    "customer__tier",
+    "category",
+    "assignee__user",
+    "team",
+    "sla__policy",
+    "merged_into",
+)
+
+
+def tickets_for_api(*, member: Membership) -> QuerySet[Ticket]:
+    """The member's visible tickets, ready for the API (a constant number of queries per page:
+    the rows with their joins, then one query for the tags)."""
+    return tickets_visible_to(member).select_related(*API_TICKET_RELATIONS).prefetch_related("tags")
+
+
+def ticket_get_for_api(*, member: Membership, number: int) -> Ticket:
+    """One visible ticket with its SLA escalations, else 404."""
+    ticket = (
+        tickets_for_api(member=member).prefetch_related("escalations").filter(number=number).first()
+    )
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def ticket_reload_for_api(*, ticket: Ticket) -> Ticket:
+    """The ticket again after a write, for the response. Precondition: the caller was allowed
+    to write it (it may have just handed the ticket to a team it cannot see)."""
+    return (
+        Ticket.objects.select_related(*API_TICKET_RELATIONS)
+        .prefetch_related("tags", "escalations")
+        .get(pk=ticket.pk)
+    )
+
+
+def ticket_messages_for_api(*, ticket: Ticket) -> QuerySet[Message]:
+    """The whole thread, internal notes included (the API serves members only)."""
+    return ticket.messages.select_related(
+        "author_member__user", "author_customer"
+    ).prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+
+
+def ticket_events_for_api(*, ticket: Ticket) -> QuerySet[TicketEvent]:
+    return ticket.events.all()

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.utils.translation import override
 from customers.models import Customer
 from helpdesk.models import Membership, Team, Tenant
 from helpdesk.notifications import notify
+from helpdesk.webhooks import webhooks_on_ticket_event
 
 from . import routing
 from .attachments import validate_upload
@@ -67,6 +68,7 @@ def _event(
     new: object = "",
     data: dict | None = None,
 ) -> TicketEvent:
+    webhooks_on_ticket_event(ticket, action, field=field, old=old, new=new, data=data)
     return TicketEvent.objects.create(
         tenant_id=ticket.tenant_id,
         ticket=ticket,
@@ -92,11 +94,43 @@ def _sla(ticket: Ticket) -> None:
     sla_refresh(ticket=ticket)
 
 
+def _tell_customer(ticket: Ticket, kind: str, message: Message | None = None) -> None:
+    """E-mail the ticket's customer after the commit (customers.notifications)."""
+    from customers.notifications import customer_email_queue
+
+    customer_email_queue(ticket=ticket, kind=kind, message=message)
+
+
+def _invite_to_survey(ticket: Ticket) -> None:
+    """Survey invitation and tier follow-up call on resolution (surveys.services)."""
+    from surveys.services import survey_on_ticket_resolved
+
+    survey_on_ticket_resolved(ticket=ticket)
+
+
 def _next_number(tenant: Tenant) -> int:
-    """Precondition: in a transaction. The counter row stays locked until it commits."""
-    TicketCounter.objects.get_or_create(tenant=tenant)
-    TicketCounter.objects.filter(tenant=tenant).update(last_number=F("last_number") + 1)
-    return TicketCounter.objects.get(tenant=tenant).last_number
+    """Precondition: in a transaction. The counter row stays locked until it commits.
+
+    One ``UPDATE … RETURNING`` (PostgreSQL, SQLite ≥ 3.35); the tenant's first ticket creates
+    the row, and a concurrent first creation is caught by the primary key and retried.
+    """
+    if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
+        TicketCounter.objects.get_or_create(tenant=tenant)
+        TicketCounter.objects.filter(tenant=tenant).update(last_number=F("last_number") + 1)
+        return TicketCounter.objects.get(tenant=tenant).last_number
+    table = connection.ops.quote_name(TicketCounter._meta.db_table)
+    sql = f"UPDATE {table} SET last_number = last_number + 1 WHERE tenant_id = %s RETURNING last_number"  # noqa: S608,E501 - our own table name
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tenant.pk])
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0]
+    try:
+        with transaction.atomic():
+            TicketCounter.objects.create(tenant=tenant, last_number=1)
+    except IntegrityError:
+        return _next_number(tenant)
+    return 1
 
 
 # --- creation ----------------------------------------------------------------------------------
@@ -161,6 +195,7 @@ def ticket_create(
         _store_attachments(message, attachments)
     _route_new_ticket(ticket)
     _sla(ticket)
+    _tell_customer(ticket, "received")
     return ticket
 
 
@@ -222,6 +257,7 @@ def ticket_reply(
         fields.append("status")
     _touch(ticket, *fields)
     _sla(ticket)
+    _tell_customer(ticket, "reply", message)
     return message
 
 
@@ -305,9 +341,13 @@ def _set_status(ticket: Ticket, actor: Membership | None, new: str) -> None:
 def ticket_change_status(*, ticket: Ticket, actor: Membership | None, status: str) -> Ticket:
     if status not in Status.values:
         raise ValidationError({"status": _("Unknown status.")})
+    was = ticket.status
     _set_status(ticket, actor, status)
     _touch(ticket, "status", "resolved_at", "closed_at", "reopened_count")
     _sla(ticket)
+    if status == Status.RESOLVED and was != status:
+        _tell_customer(ticket, "resolved")
+        _invite_to_survey(ticket)
     return ticket
 
 
@@ -465,7 +505,9 @@ def ticket_transfer(
         new=team,
         data={"reason": reason, "expected_handled_by": expected.isoformat()},
     )
-    _tell_customer_about_transfer(ticket, actor, team, reason, expected)
+    _tell_customer(
+        ticket, "transfer", _tell_customer_about_transfer(ticket, actor, team, reason, expected)
+    )
     _assign(ticket, actor, routing.pick_assignee(ticket=ticket), reason="transfer")
     if team.lead_id:
         notify(
@@ -479,7 +521,7 @@ def ticket_transfer(
 
 def _tell_customer_about_transfer(
     ticket: Ticket, actor: Membership, team: Team, reason: str, expected: datetime
-) -> None:
+) -> Message:
     language = ticket.customer.language or ticket.tenant.default_language
     local = timezone.localtime(expected, timezone=_zone(ticket.tenant))
     with override(language):
@@ -487,7 +529,7 @@ def _tell_customer_about_transfer(
             "Your request has been transferred to %(team)s. Reason: %(reason)s. "
             "We expect to handle it by %(when)s."
         ) % {"team": team.name, "reason": reason, "when": local.strftime("%Y-%m-%d %H:%M")}
-    Message.objects.create(
+    return Message.objects.create(
         tenant_id=ticket.tenant_id,
         ticket=ticket,
         kind=MessageKind.PUBLIC,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -57,7 +58,7 @@ from .selectors import (
     tickets_visible_to,
 )
 
-QUEUE_PAGE_SIZE = 50
+QUEUE_PAGE_SIZE = 25
 # Offsets beyond this get slow on large tenants; nobody pages that far instead of filtering.
 QUEUE_MAX_PAGE = 2000
 
@@ -141,6 +142,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "queues": QUEUE_LABELS.items(),
         "page": _queue_page(tickets, _page_number(request.GET.get("page", "1"))),
         "bulk_form": BulkActionForm(auto_id="id_bulk_%s"),
+        "poll_seconds": max(settings.HELPDESK_QUEUE_POLL_SECONDS, 1),
     }
     # htmx swaps just the results; the full page is served to everyone else (and on reload).
     template = "tickets/_queue_results.html" if request.htmx else "tickets/queue.html"

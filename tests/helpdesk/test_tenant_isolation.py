@@ -8,11 +8,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_scopes import ScopeError, scope
 
-from helpdesk.models import Membership, Skill, Team
+from customers.models import Organization, PortalNotice, Tier
+from helpdesk.models import Membership, Skill, Team, WebhookSubscription
 from helpdesk.services import api_token_create, tenant_seed_defaults
 from sla.models import Calendar, SlaPolicy
+from surveys.models import FollowUp
 from tests.conftest import HOST_A, client_for
 from tests.factories import CustomerFactory
+from tests.incidents.helpers import incident_objects
+from tests.knowledge.helpers import knowledge_objects
 from tests.url_catalogue import (
     POST_ONLY_URL_NAMES,
     PUBLIC_URL_NAMES,
@@ -20,6 +24,7 @@ from tests.url_catalogue import (
     tenant_routes,
 )
 from tickets import services as ticket_services
+from tickets.models import Category
 
 
 def scoped_models():
@@ -34,6 +39,7 @@ def scoped_models():
 def objects_a(tenant_a, admin_a, team_a):
     with scope(tenant=tenant_a):
         token, _key = api_token_create(membership=admin_a, name="erp")
+        webhook = WebhookSubscription.objects.create(tenant=tenant_a, url="https://example.com/")
         skill = Skill.objects.create(tenant=tenant_a, name="billing")
         ticket = ticket_services.ticket_create(
             tenant=tenant_a,
@@ -47,11 +53,32 @@ def objects_a(tenant_a, admin_a, team_a):
         calendar = Calendar.objects.first()
         holiday = calendar.holidays.create(tenant=tenant_a, date=date(2026, 10, 1), name="国庆节")
         policy = SlaPolicy.objects.first()
+        knowledge = knowledge_objects(tenant_a, admin_a)
+        follow_up = FollowUp.objects.create(
+            tenant=tenant_a,
+            ticket=ticket,
+            customer=ticket.customer,
+            kind="manual",
+            due_at=ticket.created_at,
+        )
+        tier = Tier.objects.first()
+        category = Category.objects.create(tenant=tenant_a, name="Repair")
+        organization = Organization.objects.create(tenant=tenant_a, name="ACME Retail")
+        portal_notice = PortalNotice.objects.create(tenant=tenant_a, text="Maintenance tonight")
+        incident = incident_objects(tenant_a, admin_a, ticket)
     return {
+        **incident,
+        **knowledge,
+        "follow_up": follow_up,
+        "tier": tier,
+        "category": category,
+        "organization": organization,
+        "portal_notice": portal_notice,
         "sla_policy": policy,
         "calendar": calendar,
         "holiday": holiday,
         "api_token": token,
+        "webhook": webhook,
         "team": team_a,
         "skill": skill,
         "ticket": ticket,

@@ -5,6 +5,8 @@ from django_scopes import scope
 from customers.demo import seed_customers
 from helpdesk import demo
 from helpdesk.services import tenant_seed_defaults
+from knowledge.demo import seed_knowledge
+from surveys.demo import seed_surveys
 from tickets.demo import seed_tickets
 
 
@@ -18,6 +20,8 @@ class Command(BaseCommand):
         with scope(tenant=acme):
             tenant_seed_defaults(acme)
             seed_tickets(acme, seed_customers(acme), people["agent1@acme.test"])
+            seed_knowledge(acme, people["agent1@acme.test"], people["manager@acme.test"])
+            seed_surveys(acme, people["agent1@acme.test"])
         demo.demo_tenant("globex", "Globex Corporation", "admin@globex.test", "en")
         self.stdout.write(
             "Demo tenants ready: acme (admin@acme.test, manager@acme.test, agent1@acme.test, …) "
