@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from helpdesk.models import Membership, Tenant
+from helpdesk.models import AuditEvent, Membership, Tenant
 
 
 class Tier(models.Model):
@@ -159,38 +159,13 @@ class Customer(models.Model):
         return None
 
 
-class CustomerEvent(models.Model):
+class CustomerEvent(AuditEvent):
     """Append-only audit trail of a customer: who changed what, from what to what."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    actor_label = models.CharField(max_length=200, blank=True)
-    action = models.CharField(max_length=40)
-    field = models.CharField(max_length=40, blank=True)
-    old_value = models.TextField(blank=True)
-    new_value = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(tenant="tenant")
-
-    class Meta:
-        ordering = ["created_at", "pk"]
+    class Meta(AuditEvent.Meta):
         indexes = [models.Index(fields=["customer", "created_at"], name="customer_event_history")]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.field}".strip()
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Customer events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Customer events are append-only.")
 
 
 class CustomerEmailKind(models.TextChoices):

@@ -378,3 +378,37 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.subscription_id}"
+
+
+class AuditEvent(models.Model):
+    """Base of the append-only audit trails (tickets, customers): who changed what, from
+    what to what, and when. A saved event can be neither changed nor deleted."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=40)
+    field = models.CharField(max_length=40, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.field}".strip()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError(f"{type(self).__name__} rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{type(self).__name__} rows are append-only.")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from customers.models import Customer
-from helpdesk.models import Membership, Skill, Team, Tenant
+from helpdesk.models import AuditEvent, Membership, Skill, Team, Tenant
 
 
 class Status(models.TextChoices):
@@ -306,38 +306,13 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class TicketEvent(models.Model):
+class TicketEvent(AuditEvent):
     """Append-only audit trail: who changed what, from what to what, and when."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    actor_label = models.CharField(max_length=200, blank=True)
-    action = models.CharField(max_length=40)
-    field = models.CharField(max_length=40, blank=True)
-    old_value = models.TextField(blank=True)
-    new_value = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(tenant="tenant")
-
-    class Meta:
-        ordering = ["created_at", "pk"]
+    class Meta(AuditEvent.Meta):
         indexes = [models.Index(fields=["ticket", "created_at"], name="event_history")]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.field}".strip()
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Ticket events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Ticket events are append-only.")
 
 
 # Incidents, playbooks and surge alerts live in their own module (registered here).
