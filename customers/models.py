@@ -5,6 +5,7 @@ Writes go through ``customers.services``; nothing else calls ``save()`` on these
 """
 
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
@@ -136,7 +137,11 @@ class Customer(models.Model):
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        indexes = [models.Index(fields=["tenant", "email"], name="customer_tenant_email")]
+        indexes = [
+            models.Index(fields=["tenant", "email"], name="customer_tenant_email"),
+            # email__iexact (queue search, intake, API) compares UPPER(email) = UPPER(%s).
+            models.Index("tenant", Upper("email"), name="customer_tenant_email_upper"),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.email
