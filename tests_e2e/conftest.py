@@ -53,6 +53,16 @@ def new_page(browser, request) -> Iterator[Callable]:
     every page it opened in test-results/failures/.
     """
     contexts = []
+    blocked: list[str] = []  # what the Content-Security-Policy refused, on any page
+
+    def watch(page):
+        page.on(
+            "console",
+            lambda message: (
+                blocked.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
+        return page
 
     def make(language: str | None = "en"):
         context = browser.new_context(viewport={"width": 1280, "height": 860})
@@ -62,7 +72,7 @@ def new_page(browser, request) -> Iterator[Callable]:
                 [{"name": "django_language", "value": language, "url": u} for u in (ACME, GLOBEX)]
             )
         contexts.append(context)
-        return context.new_page()
+        return watch(context.new_page())
 
     yield make
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
@@ -75,6 +85,7 @@ def new_page(browser, request) -> Iterator[Callable]:
                 with contextlib.suppress(Exception):
                     page.screenshot(path=str(FAILURES / name), full_page=True)
         context.close()
+    assert blocked == [], f"the page needed something the CSP forbids: {blocked}"
 
 
 @pytest.fixture

@@ -1,0 +1,12 @@
+// Behaviour shared by every page. Served from /static/ so the Content-Security-Policy can
+// forbid inline script; htmx runs with eval disabled for the same reason.
+document.addEventListener("htmx:beforeRequest", function (event) {
+  // The queue refreshes itself to move SLA colours, but never under an agent who has rows
+  // selected for a bulk action: that refresh would drop the selection.
+  var results = event.detail.elt;
+  if (results.id === "ticket-results" && event.detail.requestConfig.triggeringEvent &&
+      event.detail.requestConfig.triggeringEvent.type !== "submit" &&
+      results.querySelector("input[type=checkbox]:checked")) {
+    event.preventDefault();
+  }
+});
