@@ -26,9 +26,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from bench import sla_load
+from helpdesk.tenancy import across_tenants
 from sla.sweeper import BATCH_SIZE, claim_query, sweep_due
 
 TARGET_IDLE_MS = 10.0
@@ -83,7 +83,7 @@ def run(
 
 def _claim_sql(now: datetime) -> tuple[str, tuple]:
     """The sweeper's claim query, as ``_sweep_batch`` builds it."""
-    with scopes_disabled():
+    with across_tenants():
         query = claim_query(now)[:BATCH_SIZE].query
     return query.get_compiler(connection=connection).as_sql()
 

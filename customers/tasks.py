@@ -1,10 +1,10 @@
 """Celery entry points of customers: thin, idempotent, scoped through the task base class."""
 
 from celery import shared_task
-from django_scopes import scopes_disabled
 
 from helpdesk.models import Tenant
 from helpdesk.tasks import TenantTask
+from helpdesk.tenancy import across_tenants
 
 from .models import MailboxSettings
 
@@ -27,7 +27,7 @@ def fetch_mail(*, tenant: Tenant) -> int:
 def fetch_all_mailboxes() -> None:
     """Beat entry: one fetch task per tenant with an active mailbox."""
     # Lists tenant ids only, across tenants on purpose: each task then opens its own scope.
-    with scopes_disabled():
+    with across_tenants():
         tenant_ids = list(
             MailboxSettings.objects.filter(is_active=True, tenant__is_active=True).values_list(
                 "tenant_id", flat=True

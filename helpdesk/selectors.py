@@ -1,9 +1,9 @@
 """Reads of the tenancy core."""
 
 from django.http import Http404
-from django_scopes import scopes_disabled
 
 from .models import ApiToken, Membership, Notification, Tenant, User
+from .tenancy import across_tenants
 
 
 def membership_for(*, user: User, tenant: Tenant) -> Membership | None:
@@ -23,7 +23,7 @@ def memberships_of_user(*, user: User) -> list[Membership]:
     Reads across tenants on purpose: this is the only place a user sees the list of their
     tenants, and it only ever returns the user's own memberships.
     """
-    with scopes_disabled():
+    with across_tenants():
         return list(
             Membership.objects.filter(user=user, is_active=True, tenant__is_active=True)
             .select_related("tenant")
@@ -33,7 +33,7 @@ def memberships_of_user(*, user: User) -> list[Membership]:
 
 def api_token_by_hash(*, key_hash: str) -> ApiToken | None:
     """Find a token before any tenant is known: the key itself says which tenant it belongs to."""
-    with scopes_disabled():
+    with across_tenants():
         return (
             ApiToken.objects.filter(key_hash=key_hash, revoked_at__isnull=True)
             .select_related("tenant", "membership__user")
@@ -56,3 +56,11 @@ def notifications_for(*, member: Membership, limit: int = 100) -> list[Notificat
 
 def unread_notification_count(*, member: Membership) -> int:
     return Notification.objects.filter(recipient_id=member.pk, read_at__isnull=True).count()
+
+
+def user_get_active(*, pk: object) -> User | None:
+    """An active user by id (users are not tenant-owned); the caller then checks membership."""
+    try:
+        return User.objects.filter(pk=int(pk), is_active=True).first()
+    except (TypeError, ValueError):
+        return None

@@ -1,6 +1,10 @@
 """Which tenant a request is for: the first label of the host, under the base domain."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.conf import settings
+from django_scopes import scopes_disabled
 
 from .models import Tenant
 
@@ -36,3 +40,16 @@ def tenant_url(tenant: Tenant, path: str, *, request=None) -> str:
         if ":" in host:
             port = ":" + host.rsplit(":", 1)[1]
     return f"{scheme}://{tenant.slug}.{settings.HELPDESK_BASE_DOMAIN}{port}{path}"
+
+
+@contextmanager
+def across_tenants() -> Iterator[None]:
+    """The one sanctioned way to query outside a tenant scope.
+
+    Used only where work is found across tenants and each row is then handled inside its own
+    tenant's scope: the sweepers that claim due rows (SLA, surveys, webhooks), the mailbox
+    fetch fan-out, and the lookups that identify a tenant before any is known (API key, a
+    user's own memberships). Anything else must run inside ``scope(tenant=…)``.
+    """
+    with scopes_disabled():
+        yield

@@ -17,7 +17,12 @@ from .auth import member_required
 from .celery import app as celery_app
 from .forms import ApiTokenForm, TenantPasswordResetForm, TenantSignupForm
 from .models import ApiToken, Membership, Role, Team, User
-from .selectors import api_token_get_for_admin, membership_for, memberships_of_user
+from .selectors import (
+    api_token_get_for_admin,
+    membership_for,
+    memberships_of_user,
+    user_get_active,
+)
 from .services import api_token_create, api_token_revoke, tenant_create
 from .tenancy import tenant_url
 
@@ -147,7 +152,7 @@ def _user_from_switch_token(request: HttpRequest, token: str) -> User | None:
         return None
     if request.tenant is None or data.get("tenant") != request.tenant.slug:
         return None
-    user = User.objects.filter(pk=data.get("user"), is_active=True).first()
+    user = user_get_active(pk=data.get("user"))
     # The last-login stamp changes on every sign-in, which makes the token single-use.
     if user is None or str(user.last_login) != data.get("last_login"):
         return None

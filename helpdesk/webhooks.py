@@ -47,10 +47,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from .models import DeliveryStatus, Tenant, WebhookDelivery, WebhookSubscription
 from .queue import enqueue_on_commit
+from .tenancy import across_tenants
 
 logger = logging.getLogger(__name__)
 
@@ -213,7 +214,7 @@ def _claim(delivery_id: int, now: datetime) -> bool:
 def _claim_due(now: datetime, batch_size: int) -> list[tuple[Tenant, int]]:
     # Cross-tenant on purpose, like the SLA sweep: each claimed row is then sent inside its
     # own tenant's scope.
-    with scopes_disabled():
+    with across_tenants():
         due = WebhookDelivery.objects.filter(status__in=DUE_STATUSES, next_attempt_at__lte=now)
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))

@@ -215,3 +215,16 @@ def deflections_by_article(*, tenant: Tenant, start: datetime, end: datetime) ->
     return list(
         rows.values("article_id", "article__title").annotate(count=Count("pk")).order_by("-count")
     )
+
+
+def banned_phrase_get(*, pk: int) -> "BannedPhrase":
+    """A banned phrase of the tenant, else 404. Precondition: the caller checked the role
+    (managers keep the list) and the tenant scope is active."""
+    from django.http import Http404
+
+    from .models import BannedPhrase
+
+    banned = BannedPhrase.objects.filter(pk=pk).first()
+    if banned is None:
+        raise Http404
+    return banned

@@ -381,9 +381,7 @@ def banned_phrases(request: HttpRequest) -> HttpResponse:
 @member_required(*MANAGER_ROLES)
 @require_POST
 def banned_phrase_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    banned = BannedPhrase.objects.filter(pk=pk).first()
-    if banned is None:
-        raise Http404
+    banned = selectors.banned_phrase_get(pk=pk)
     services.banned_phrase_remove(banned=banned, actor=request.membership)
     messages.success(request, _("Phrase removed."))
     return redirect("knowledge:banned_phrases")

@@ -370,3 +370,16 @@ def live_board(filters: KpiFilters, *, oldest: int = 5) -> LiveBoard:
         ),
         as_of=timezone.now(),
     )
+
+
+def quality_criterion_get(*, pk: int):
+    """A rubric criterion of the tenant, else 404. Precondition: the caller checked the role
+    (the rubric is kept by quality supervisors and managers); scope active."""
+    from django.http import Http404
+
+    from .models import QualityCriterion
+
+    criterion = QualityCriterion.objects.filter(pk=pk).first()
+    if criterion is None:
+        raise Http404
+    return criterion

@@ -222,9 +222,7 @@ def quality_rubric(request: HttpRequest) -> HttpResponse:
                 return redirect("reports:quality_rubric")
         elif action in ("retire", "restore"):
             wanted = selectors.int_or_none(request.POST.get("criterion")) or 0
-            criterion = QualityCriterion.objects.filter(pk=wanted).first()
-            if criterion is None:
-                raise Http404
+            criterion = selectors.quality_criterion_get(pk=wanted)
             services.quality_criterion_set_active(criterion=criterion, active=action == "restore")
             return redirect("reports:quality_rubric")
     context = {"criteria": QualityCriterion.objects.all(), "form": form}

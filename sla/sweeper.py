@@ -12,8 +12,9 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
+from helpdesk.tenancy import across_tenants
 from tickets.models import Ticket
 
 from .models import TicketSla
@@ -66,7 +67,7 @@ def claim_query(now: datetime):
 def _sweep_batch(now: datetime, batch_size: int) -> int:
     # Cross-tenant on purpose: the sweep serves every tenant; each row is then handled only
     # inside its own tenant's scope.
-    with scopes_disabled():
+    with across_tenants():
         rows = list(claim_query(now)[:batch_size])
         if not rows:
             return 0
@@ -83,6 +84,6 @@ def _sweep_batch(now: datetime, batch_size: int) -> int:
         ticket = row.ticket
         with scope(tenant=ticket.tenant):
             sla_refresh(ticket=ticket, now=now, sla=row, batch=batch)
-    with scopes_disabled():
+    with across_tenants():
         batch.flush()  # the batch's events and notifications, in its transaction
     return len(rows)

@@ -14,7 +14,9 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
+
+from helpdesk.tenancy import across_tenants
 
 from .models import FollowUp, FollowUpStatus, SurveyInvitation
 from .services import follow_up_escalate, invitation_remind
@@ -53,7 +55,7 @@ def _locked(rows: QuerySet) -> QuerySet:
 def _escalate_batch(now: datetime, batch_size: int) -> int:
     # Cross-tenant on purpose: the sweep serves every tenant; each row is then handled only
     # inside its own tenant's scope.
-    with scopes_disabled():
+    with across_tenants():
         due = FollowUp.objects.filter(
             status=FollowUpStatus.PENDING, escalated_at__isnull=True, due_at__lte=now
         ).order_by("due_at")
@@ -66,7 +68,7 @@ def _escalate_batch(now: datetime, batch_size: int) -> int:
 
 @transaction.atomic
 def _remind_batch(now: datetime, batch_size: int) -> int:
-    with scopes_disabled():
+    with across_tenants():
         due = SurveyInvitation.objects.filter(
             reminder_sent_at__isnull=True, remind_at__isnull=False, remind_at__lte=now
         ).order_by("remind_at")
