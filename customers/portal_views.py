@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from helpdesk.web import service_error_into_form
 from tickets.models import Status
 from tickets.services import ticket_customer_reply
 
@@ -56,14 +57,6 @@ def _too_many(request: HttpRequest) -> HttpResponse:
     return _render(request, "rate_limited.html", status=429)
 
 
-def _errors_into_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 # --- web form ------------------------------------------------------------------------------------
 
 
@@ -93,7 +86,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
                 language=translation.get_language() or "",
             )
         except ValidationError as error:
-            _errors_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             token = tokens.follow_token(tenant_id=ticket.tenant_id, ticket_id=ticket.pk)
             return redirect("portal_received", token=token)
@@ -157,7 +150,7 @@ def portal_reply(request: HttpRequest, token: str) -> HttpResponse:
                 attachments=form.cleaned_data["attachments"],
             )
         except ValidationError as error:
-            _errors_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             return redirect("portal_ticket", token=token)
     fresh, _expired = selectors.portal_ticket_from_token(tenant=request.tenant, token=token)

@@ -5,22 +5,19 @@ Thin on purpose: reads through ``customers.selectors`` (which 404 on another ten
 writes as POSTs handed to one service. A service's ``ValidationError`` becomes form errors.
 """
 
-import zoneinfo
 from dataclasses import dataclass
-from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from helpdesk.auth import member_required
 from helpdesk.models import Role
+from helpdesk.web import in_tenant_time_zone, service_error_into_form
 
 from . import selectors, services
 from .forms import (
@@ -38,23 +35,6 @@ PAGE_SIZE = 50
 MAX_PAGE = 2000
 # Who may merge, import and change the portal: the people who own the customer base.
 SENIOR_ROLES = (Role.ADMIN, Role.MANAGER, Role.TEAM_LEAD)
-
-
-def in_tenant_time_zone(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        with timezone.override(zoneinfo.ZoneInfo(request.tenant.time_zone)):
-            return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _errors_into_form(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- list ----------------------------------------------------------------------------------------
@@ -163,7 +143,7 @@ def customer_new(request: HttpRequest) -> HttpResponse:
                 tenant=request.tenant, actor=request.membership, **form.service_kwargs()
             )
         except ValidationError as error:
-            _errors_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             messages.success(request, _("Customer created."))
             return redirect("customer_detail", pk=customer.pk)
@@ -185,7 +165,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 customer=customer, actor=request.membership, **form.service_kwargs()
             )
         except ValidationError as error:
-            _errors_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             messages.success(request, _("Customer saved."))
             return redirect("customer_detail", pk=customer.pk)
@@ -210,7 +190,7 @@ def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
         except Http404:
             form.add_error("duplicate", _("There is no such customer."))
         except ValidationError as error:
-            _errors_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             messages.success(
                 request,
@@ -258,7 +238,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
         try:
             services.organization_create(tenant=request.tenant, **form.cleaned_data)
         except ValidationError as error:
-            _errors_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             messages.success(request, _("Organization created."))
             return redirect("organization_list")
@@ -279,7 +259,7 @@ def portal_notices(request: HttpRequest) -> HttpResponse:
         try:
             services.portal_notice_save(tenant=request.tenant, notice=None, **form.cleaned_data)
         except ValidationError as error:
-            _errors_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             messages.success(request, _("Notice saved."))
             return redirect("portal_notices")
@@ -306,7 +286,7 @@ def portal_notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.portal_notice_save(tenant=request.tenant, notice=notice, **form.cleaned_data)
         except ValidationError as error:
-            _errors_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             messages.success(request, _("Notice saved."))
             return redirect("portal_notices")

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from helpdesk.auth import member_required
 from helpdesk.models import Membership
+from helpdesk.web import service_error_into_form
 from tickets.rendering import render_body
 from tickets.selectors import ticket_get_for_member, tickets_visible_to
 
@@ -38,14 +39,6 @@ from .models import (
     ReplyTemplate,
 )
 from .selectors import MANAGER_ROLES
-
-
-def _error_into_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _htmx_redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -87,7 +80,7 @@ def article_new(request: HttpRequest) -> HttpResponse:
                 tenant=request.tenant, author=request.membership, fields=form.to_fields()
             )
         except ValidationError as error:
-            _error_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             messages.success(request, _("Draft saved."))
             return redirect("knowledge:article_detail", pk=article.pk)
@@ -122,7 +115,7 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 article=article, editor=request.membership, fields=form.to_fields()
             )
         except ValidationError as error:
-            _error_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             messages.success(request, _("Article saved."))
             return redirect("knowledge:article_detail", pk=article.pk)
@@ -178,7 +171,7 @@ def categories(request: HttpRequest) -> HttpResponse:
         try:
             services.category_create(tenant=request.tenant, **form.cleaned_data)
         except ValidationError as error:
-            _error_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             messages.success(request, _("Category added."))
             return redirect("knowledge:categories")
@@ -320,7 +313,7 @@ def template_new(request: HttpRequest) -> HttpResponse:
                 tenant=request.tenant, owner=request.membership, fields=form.to_fields()
             )
         except ValidationError as error:
-            _error_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             messages.success(request, _("Template saved."))
             return redirect("knowledge:template_list")
@@ -339,7 +332,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 template=template, actor=request.membership, fields=form.to_fields()
             )
         except ValidationError as error:
-            _error_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             messages.success(request, _("Template saved."))
             return redirect("knowledge:template_list")

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from helpdesk.auth import member_required
 from helpdesk.models import Membership
+from helpdesk.web import in_tenant_time_zone
 from tickets.models import Ticket
-from tickets.views import in_tenant_time_zone
 
 from . import exports, quality, selectors, services
 from .access import MANAGING_ROLES, QUALITY_ROLES, ReportAccess, access_for

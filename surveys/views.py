@@ -12,15 +12,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from helpdesk.auth import member_required
 from helpdesk.models import Role
+from helpdesk.web import in_tenant_time_zone, safe_next, service_error_into_form
 from tickets.selectors import ticket_get_for_member
-from tickets.views import in_tenant_time_zone
 
 from . import services
 from .forms import FollowUpLogForm, FollowUpScheduleForm, SurveyForm, SurveySettingsForm
@@ -84,13 +83,6 @@ def _survey_page(request: HttpRequest, invitation: SurveyInvitation) -> HttpResp
 # --- agents: my follow-ups, logging, scheduling ----------------------------------------------
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
-
-
 @member_required()
 @require_GET
 @in_tenant_time_zone
@@ -105,7 +97,7 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def follow_up_log(request: HttpRequest, number: int, pk: int) -> HttpResponse:
     follow_up = follow_up_get_for_member(member=request.membership, number=number, pk=pk)
-    back = _safe_next(request, reverse("surveys:follow_up_list"))
+    back = safe_next(request, reverse("surveys:follow_up_list"))
     form = FollowUpLogForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Nothing was recorded: choose done, missed or cancel."))
@@ -133,7 +125,7 @@ def follow_up_schedule(request: HttpRequest, number: int) -> HttpResponse:
                 ticket=ticket, actor=request.membership, **form.cleaned_data
             )
         except ValidationError as error:
-            _service_error_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             messages.success(request, _("Follow-up scheduled."))
             return redirect("ticket_detail", number=ticket.number)
@@ -142,14 +134,6 @@ def follow_up_schedule(request: HttpRequest, number: int) -> HttpResponse:
     )
     status = 400 if request.method == "POST" else 200
     return render(request, template, {"ticket": ticket, "form": form}, status=status)
-
-
-def _service_error_into_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- settings ----------------------------------------------------------------------------------

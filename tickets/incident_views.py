@@ -11,17 +11,16 @@ from functools import wraps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from helpdesk.auth import member_required
 from helpdesk.models import Role
+from helpdesk.web import in_tenant_time_zone, safe_next, service_error_into_form
 
 from . import incidents as svc
 from .forms import TicketIntakeForm
@@ -47,7 +46,6 @@ from .incident_surge import (
     surge_settings_for,
     surge_settings_save,
 )
-from .views import in_tenant_time_zone
 
 # Playbooks and the surge settings belong to the people who run the service.
 PLAYBOOK_ROLES = (Role.ADMIN, Role.MANAGER)
@@ -67,23 +65,8 @@ EVENT_LABELS = {
 }
 
 
-def _errors_into_form(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _detail_url(incident: Incident) -> str:
     return reverse("incident_detail", args=[incident.pk])
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
 
 
 # --- list, create, edit --------------------------------------------------------------------------
@@ -129,7 +112,7 @@ def incident_create(request: HttpRequest) -> HttpResponse:
                 tenant=request.tenant, actor=request.membership, surge_alert=alert, **data
             )
         except ValidationError as error:
-            _errors_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             messages.success(request, _("Incident opened. Post the first update within 30 min."))
             return redirect(_detail_url(incident))
@@ -214,7 +197,7 @@ def _commander_action(form_class, form_name: str):
                 try:
                     text = apply(request, incident, form.cleaned_data)
                 except ValidationError as error:
-                    _errors_into_form(form, error)
+                    service_error_into_form(form, error)
                 else:
                     messages.success(request, text)
                     return redirect(_detail_url(incident))
@@ -285,7 +268,7 @@ def incident_link(request: HttpRequest, pk: int) -> HttpResponse:
                 incident=incident, actor=request.membership, numbers=form.cleaned_data["numbers"]
             )
         except ValidationError as error:
-            _errors_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             _report_links(request, outcome)
             return redirect(_detail_url(incident))
@@ -304,7 +287,7 @@ def _report_links(request: HttpRequest, outcome: dict) -> None:
 @require_POST
 def incident_link_selected(request: HttpRequest) -> HttpResponse:
     """The queue's bulk action (and the candidates list): selected tickets → one incident."""
-    back = _safe_next(request, reverse("ticket_queue"))
+    back = safe_next(request, reverse("ticket_queue"))
     form = LinkSelectedForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -342,7 +325,7 @@ def incident_ticket_new(request: HttpRequest, pk: int) -> HttpResponse:
                 incident=incident, actor=request.membership, data=form.cleaned_data
             )
         except ValidationError as error:
-            _errors_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             messages.success(
                 request, _("Ticket #%(number)s created and linked.") % {"number": ticket.number}
@@ -413,7 +396,7 @@ def _playbook_edit(request: HttpRequest, playbook=None) -> HttpResponse:
                 tenant=request.tenant, playbook=playbook, steps=rows, **form.cleaned_data
             )
         except ValidationError as error:
-            _errors_into_form(form, error)
+            service_error_into_form(form, error)
         else:
             messages.success(request, _("Playbook saved."))
             return redirect("playbook_edit", pk=saved.pk)

@@ -6,7 +6,6 @@ one) becomes a message and a re-rendered form with what was typed: never a 500.
 """
 
 import mimetypes
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -19,7 +18,6 @@ from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -31,6 +29,7 @@ from customers.services import customer_create
 from helpdesk.auth import member_required
 from helpdesk.selectors import notifications_for
 from helpdesk.services import notifications_mark_read
+from helpdesk.web import in_tenant_time_zone, safe_next, service_error_into_form
 
 from . import services
 from .forms import (
@@ -61,34 +60,6 @@ from .selectors import (
 QUEUE_PAGE_SIZE = 25
 # Offsets beyond this get slow on large tenants; nobody pages that far instead of filtering.
 QUEUE_MAX_PAGE = 2000
-
-
-def in_tenant_time_zone(view):
-    """Show and parse datetimes in the tenant's time zone (history, datetime-local inputs)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        with timezone.override(zoneinfo.ZoneInfo(request.tenant.time_zone)):
-            return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _service_error_into_form(form: Form, error: ValidationError) -> str:
-    """Attach a service's error to the form (by field where the form has it); return its text."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-    return " ".join(error.messages)
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
 
 
 # --- queue ---------------------------------------------------------------------------------------
@@ -155,7 +126,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
     """Apply one action to each selected ticket through its service; report every failure."""
-    back = _safe_next(request, reverse("ticket_queue"))
+    back = safe_next(request, reverse("ticket_queue"))
     form = BulkActionForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -255,7 +226,7 @@ def _change(
         try:
             landing, text = apply(ticket, form.cleaned_data)
         except ValidationError as error:
-            messages.error(request, _service_error_into_form(form, error))
+            messages.error(request, service_error_into_form(form, error))
         else:
             messages.success(request, text)
             return redirect(landing)
@@ -500,7 +471,7 @@ def new(request: HttpRequest) -> HttpResponse:
         try:
             ticket = _create_from_intake(request, form.cleaned_data)
         except ValidationError as error:
-            messages.error(request, _service_error_into_form(form, error))
+            messages.error(request, service_error_into_form(form, error))
         else:
             messages.success(request, _("Ticket #%(number)s created.") % {"number": ticket.number})
             return redirect("ticket_detail", number=ticket.number)

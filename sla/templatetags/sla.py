@@ -10,17 +10,9 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from helpdesk.web import duration_text
+
 register = template.Library()
-
-
-def _duration(seconds: float) -> str:
-    minutes = int(abs(seconds) // 60)
-    if minutes < 60:
-        return _("%(m)s min") % {"m": minutes}
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
-    return _("%(d)s days") % {"d": hours // 24}
 
 
 def _labels() -> dict[str, str]:
@@ -49,7 +41,7 @@ def sla_badge(ticket) -> str:
         )
     left = (due - timezone.now()).total_seconds()
     text = (_("%(time)s left") if left >= 0 else _("overdue by %(time)s")) % {
-        "time": _duration(left)
+        "time": duration_text(left)
     }
     return format_html(
         '<span class="sla-badge sla-{}" title="{}"><span class="sla-dot" aria-hidden="true">'

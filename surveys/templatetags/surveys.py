@@ -7,6 +7,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from helpdesk.web import duration_text
+
 from ..forms import FollowUpLogForm
 from ..selectors import survey_panel_for_ticket
 
@@ -26,16 +28,6 @@ def surveys_panel(context, ticket) -> dict:
     }
 
 
-def _duration(seconds: float) -> str:
-    minutes = int(abs(seconds) // 60)
-    if minutes < 60:
-        return _("%(m)s min") % {"m": minutes}
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
-    return _("%(d)s days") % {"d": hours // 24}
-
-
 @register.simple_tag
 def follow_up_badge(follow_up) -> str:
     colour = follow_up.colour()
@@ -50,7 +42,7 @@ def follow_up_badge(follow_up) -> str:
     if follow_up.is_pending:
         left = (follow_up.due_at - timezone.now()).total_seconds()
         time_text = (_("%(time)s left") if left >= 0 else _("overdue by %(time)s")) % {
-            "time": _duration(left)
+            "time": duration_text(left)
         }
         text = f"{text} · {time_text}"
     return format_html(
