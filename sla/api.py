@@ -64,22 +64,7 @@ class SlaPolicySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SlaPolicy
-        fields = [
-            "id",
-            "name",
-            "position",
-            "is_active",
-            "priorities",
-            "tiers",
-            "categories",
-            "calendar",
-            "first_response_minutes",
-            "next_response_minutes",
-            "resolution_minutes",
-            "amber_percent",
-            "manager_after_percent",
-            "pause_on_hold",
-        ]
+        fields = ["id", *SlaPolicy.EDITABLE_FIELDS]
 
 
 @extend_schema_view(

@@ -34,21 +34,7 @@ class PolicyForm(forms.ModelForm):
 
     class Meta:
         model = SlaPolicy
-        fields = [
-            "name",
-            "position",
-            "is_active",
-            "priorities",
-            "tiers",
-            "categories",
-            "calendar",
-            "first_response_minutes",
-            "next_response_minutes",
-            "resolution_minutes",
-            "amber_percent",
-            "manager_after_percent",
-            "pause_on_hold",
-        ]
+        fields = list(SlaPolicy.EDITABLE_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -138,6 +138,23 @@ class SlaPolicy(models.Model):
 
     objects = ScopedManager(tenant="tenant")
 
+    # What an admin edits (the settings form) and the API shows, besides the id.
+    EDITABLE_FIELDS = (
+        "name",
+        "position",
+        "is_active",
+        "priorities",
+        "tiers",
+        "categories",
+        "calendar",
+        "first_response_minutes",
+        "next_response_minutes",
+        "resolution_minutes",
+        "amber_percent",
+        "manager_after_percent",
+        "pause_on_hold",
+    )
+
     class Meta:
         verbose_name = _("SLA policy")
         verbose_name_plural = _("SLA policies")

@@ -227,22 +227,15 @@ def ticket_reply(
     attachments: list[UploadedFile] | None = None,
 ) -> Message:
     """An agent's public reply or internal note. A note changes nothing the customer sees."""
-    if not body.strip():
-        raise ValidationError({"body": _("Write a message first.")})
-    if ticket.status == Status.CLOSED:
-        raise TransitionError(_("This ticket is closed; open a new one instead."))
-    for upload in attachments or []:
-        validate_upload(upload)
-    now = timezone.now()
-    message = Message.objects.create(
-        tenant_id=ticket.tenant_id,
-        ticket=ticket,
+    message = _add_message(
+        ticket,
+        body,
+        attachments,
+        closed_error=_("This ticket is closed; open a new one instead."),
         kind=MessageKind.INTERNAL if internal else MessageKind.PUBLIC,
         author_member=actor,
-        body=body,
-        created_at=now,
     )
-    _store_attachments(message, attachments or [])
+    now = message.created_at
     _event(ticket, actor, "note" if internal else "reply", data={"message": message.pk})
     if internal:
         _touch(ticket)
@@ -266,22 +259,15 @@ def ticket_customer_reply(
     *, ticket: Ticket, customer: Customer, body: str, attachments: list[UploadedFile] | None = None
 ) -> Message:
     """The customer writes back: a pending or resolved ticket reopens (直至客户满意为止)."""
-    if not body.strip():
-        raise ValidationError({"body": _("Write a message first.")})
-    if ticket.status == Status.CLOSED:
-        raise TransitionError(_("This ticket is closed; please open a new request."))
-    for upload in attachments or []:
-        validate_upload(upload)
-    now = timezone.now()
-    message = Message.objects.create(
-        tenant_id=ticket.tenant_id,
-        ticket=ticket,
+    message = _add_message(
+        ticket,
+        body,
+        attachments,
+        closed_error=_("This ticket is closed; please open a new request."),
         kind=MessageKind.PUBLIC,
         author_customer=customer,
-        body=body,
-        created_at=now,
     )
-    _store_attachments(message, attachments or [])
+    now = message.created_at
     _event(ticket, None, "customer_reply", data={"message": message.pk})
     ticket.last_customer_reply_at = now
     fields = ["last_customer_reply_at"]
@@ -290,6 +276,32 @@ def ticket_customer_reply(
         fields += ["status", "resolved_at", "reopened_count"]
     _touch(ticket, *fields)
     _sla(ticket)
+    return message
+
+
+def _add_message(
+    ticket: Ticket,
+    body: str,
+    attachments: list[UploadedFile] | None,
+    *,
+    closed_error: str,
+    **author_and_kind,
+) -> Message:
+    """Check and store one message of the thread with its files (both reply services)."""
+    if not body.strip():
+        raise ValidationError({"body": _("Write a message first.")})
+    if ticket.status == Status.CLOSED:
+        raise TransitionError(closed_error)
+    for upload in attachments or []:
+        validate_upload(upload)
+    message = Message.objects.create(
+        tenant_id=ticket.tenant_id,
+        ticket=ticket,
+        body=body,
+        created_at=timezone.now(),
+        **author_and_kind,
+    )
+    _store_attachments(message, attachments or [])
     return message
 
 
