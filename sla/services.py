@@ -247,7 +247,7 @@ def _save_slas(slas: list[TicketSla]) -> None:
         return
     qn = connection.ops.quote_name
     assignments = ", ".join(f"{qn(f.column)} = %s" for f in SLA_STATE_FIELDS)
-    sql = f"UPDATE {qn(TicketSla._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
+    sql = f"UPDATE {qn(TicketSla._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608 - our own table and columns  # nosec B608
     params = [
         [f.get_db_prep_save(getattr(sla, f.attname), connection) for f in SLA_STATE_FIELDS]
         + [sla.pk]
@@ -406,7 +406,7 @@ def _insert_escalation(ticket: Ticket, key: tuple, due_at: datetime) -> bool:
     target, cycle, level = key
     ops = connection.ops
     sql = (
-        f"INSERT INTO {ops.quote_name(Escalation._meta.db_table)}"  # noqa: S608 - our own table
+        f"INSERT INTO {ops.quote_name(Escalation._meta.db_table)}"  # noqa: S608 - our own table  # nosec B608
         " (tenant_id, ticket_id, target, cycle, level, reason, due_at, created_at)"
         " VALUES (%s, %s, %s, %s, %s, '', %s, %s) ON CONFLICT DO NOTHING RETURNING id"
     )

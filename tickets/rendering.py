@@ -42,4 +42,4 @@ def render_body(text: str) -> SafeString:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(clean)  # noqa: S308 - sanitized by nh3 just above
+    return mark_safe(clean)  # noqa: S308 - sanitized by nh3 just above  # nosec B308 B703

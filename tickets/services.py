@@ -119,7 +119,7 @@ def _next_number(tenant: Tenant) -> int:
         TicketCounter.objects.filter(tenant=tenant).update(last_number=F("last_number") + 1)
         return TicketCounter.objects.get(tenant=tenant).last_number
     table = connection.ops.quote_name(TicketCounter._meta.db_table)
-    sql = f"UPDATE {table} SET last_number = last_number + 1 WHERE tenant_id = %s RETURNING last_number"  # noqa: S608,E501 - our own table name
+    sql = f"UPDATE {table} SET last_number = last_number + 1 WHERE tenant_id = %s RETURNING last_number"  # noqa: S608,E501 - our own table name  # nosec B608
     with connection.cursor() as cursor:
         cursor.execute(sql, [tenant.pk])
         row = cursor.fetchone()
