@@ -58,7 +58,8 @@ clean:
 
 ## Queue and SLA sweep benchmarks: 1M tickets each in PostgreSQL (helpdesk_bench and
 ## helpdesk_bench_sla, created if missing); load once, then print figures. One of them:
-## BENCH_ARGS="--only queue" or "--only sla". See docs/benchmarks.md.
+## BENCH_ARGS="--only queue" or "--only sla". The mixed load test (50 clients for 60 s, then a
+## check that every accepted write is stored): BENCH_ARGS="--only load". See docs/benchmarks.md.
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 

@@ -1,12 +1,16 @@
-"""``python -m bench [--only queue|sla|api|dashboard|kb] [--load-only] [--requests N] …``.
+"""``python -m bench [--only queue|sla|api|dashboard|kb|load] [--load-only] [--requests N] …``.
 
-Runs the queue benchmark, the SLA sweep benchmark and the API benchmark (``bench.api_bench``,
-on the queue benchmark's database), each in its own process; ``--only`` runs one of them.
+Runs the queue benchmark, the SLA sweep benchmark, the API benchmark (``bench.api_bench``,
+on the queue benchmark's database), the dashboard and knowledge-base benchmarks and the mixed
+load test (``bench.load_test``, on its own database), each in its own process; ``--only`` runs
+one of them.
 
 The queue benchmark uses ``DATABASE_URL`` when set, else
 postgres://postgres@127.0.0.1:5432/helpdesk_bench. The SLA benchmark uses its own database,
 ``SLA_BENCH_DATABASE_URL`` when set, else postgres://postgres@127.0.0.1:5432/helpdesk_bench_sla,
 and Redis at ``CELERY_BROKER_URL`` when that is a redis:// URL, else redis://127.0.0.1:6379/11.
+The load test uses ``LOAD_BENCH_DATABASE_URL`` when set, else
+postgres://postgres@127.0.0.1:5432/helpdesk_bench_load, and Redis db 10.
 Each database is created when it is missing.
 """
 
@@ -28,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         # Both, one process each: each benchmark sets Django up on its own database.
         codes = [
             subprocess.call([sys.executable, "-m", "bench", *argv, "--only", part])  # noqa: S603
-            for part in ("queue", "sla", "api", "dashboard", "kb")
+            for part in ("queue", "sla", "api", "dashboard", "kb", "load")
         ]
         return max(codes)
     if args.only == "kb":  # its own database: 100,000 articles across tenants
@@ -37,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         return kb_search.main([])
     if args.only == "sla":
         return _sla(args)
+    if args.only == "load":  # its own database, gunicorn + Celery, 50 clients for 60 s
+        from bench import load_test
+
+        return load_test.main(args)
     if args.only == "dashboard":  # its own database: 1,000,000 tickets in one tenant
         from bench import dashboard_bench
 
@@ -114,7 +122,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
         "--only",
-        choices=("queue", "sla", "api", "dashboard", "kb"),
+        choices=("queue", "sla", "api", "dashboard", "kb", "load"),
         help="run one benchmark (default: all)",
     )
     parser.add_argument("--api-requests", type=int, default=1200, help="per API endpoint")
@@ -126,6 +134,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients")
     parser.add_argument("--no-http", action="store_true", help="selector level only")
     parser.add_argument("--no-explain", action="store_true", help="skip EXPLAIN ANALYZE")
+    load = parser.add_argument_group("load test")
+    load.add_argument("--load-seconds", type=float, default=60.0, help="length of the load")
+    load.add_argument("--load-clients", type=int, default=50, help="concurrent clients")
     sla = parser.add_argument_group("SLA benchmark")
     sla.add_argument(
         "--sla-lead", type=float, default=90.0, help="seconds from arming to the due minute"

@@ -16,7 +16,6 @@ Preconditions: Django is set up against the loaded SLA bench database; Redis is 
 
 import math
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bench import sla_load
+from bench.stack import celery_start, celery_stop
 from helpdesk.tenancy import across_tenants
 from sla.sweeper import BATCH_SIZE, claim_query, sweep_due
 
@@ -151,24 +151,9 @@ def _burst(armed, workers: int, concurrency: int, sweep_seconds: float, timeout:
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "PYTHONUNBUFFERED": "1",
     }
-    celery = [sys.executable, "-m", "celery", "-A", "helpdesk"]
-    subprocess.run([*celery, "purge", "-f"], env=env, check=False, capture_output=True)  # noqa: S603
-    quiet = ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"]
-    commands = [
-        [*celery, "worker", "-c", str(concurrency), "-n", f"slabench{i}@%h", *quiet]
-        for i in range(1, workers + 1)
-    ]
-    commands.append([*celery, "beat", "-s", str(tmp / "beat"), "-l", "WARNING"])
-    processes = [
-        subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            command,
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=(tmp / f"process{n}.log").open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        for n, command in enumerate(commands)
-    ]
+    processes = celery_start(
+        env=env, log_dir=tmp, name="slabench", workers=workers, concurrency=concurrency
+    )
     print(f"Started {workers} worker(s) × concurrency {concurrency} and beat; logs in {tmp}")
     progress = []
     emails = {"notifications": 0, "emailed": 0, "emails_done_after": float("nan")}
@@ -197,14 +182,7 @@ def _burst(armed, workers: int, concurrency: int, sweep_seconds: float, timeout:
         if any(p.poll() is not None for p in processes):
             print(f"A Celery process exited early; see {tmp}", file=sys.stderr)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        subprocess.run([*celery, "purge", "-f"], env=env, check=False, capture_output=True)  # noqa: S603
+        celery_stop(processes, env)
     return {**_lags(), **emails, "log_dir": tmp}
 
 
