@@ -1,6 +1,50 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate
 
 
 class HelpdeskConfig(AppConfig):
     name = "helpdesk"
     verbose_name = "Helpdesk core"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)
+
+        # Row-level security: policies after every migrate (tables added later are covered),
+        # and the tenant setting kept in step with the scope on every PostgreSQL connection.
+        post_migrate.connect(_enable_row_security, sender=self, dispatch_uid="helpdesk_rls")
+        connection_created.connect(_install_tenant_setting_sync, dispatch_uid="helpdesk_rls")
+        for connection in connections.all(initialized_only=True):
+            _install_tenant_setting_sync(sender=None, connection=connection)
+
+
+def _enable_row_security(sender, *, using: str, verbosity: int = 1, **kwargs) -> None:
+    from .row_security import enable_row_security
+
+    changed = enable_row_security(using=using)
+    if changed and verbosity >= 1:
+        print(f"  Row-level security policy applied to {len(changed)} table(s).")
+    _enable_indexed_search(using=using, verbosity=verbosity)
+
+
+def _enable_indexed_search(*, using: str, verbosity: int) -> None:
+    """Keep search on its indexes under the policies, when migrate runs as a superuser.
+
+    Only a superuser may mark functions LEAKPROOF; the ordinary application role skips this
+    and gets warning helpdesk.W002 until a superuser has done it once.
+    """
+    from .row_security import mark_search_functions_leakproof, role_is_superuser
+
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not role_is_superuser(connection):
+        return
+    marked = mark_search_functions_leakproof(using=using)
+    if marked and verbosity >= 1:
+        print(f"  Marked {len(marked)} search function(s) LEAKPROOF for row-level security.")
+
+
+def _install_tenant_setting_sync(sender, *, connection, **kwargs) -> None:
+    from .row_security import install_tenant_setting_sync
+
+    install_tenant_setting_sync(connection)

@@ -50,6 +50,8 @@ def across_tenants() -> Iterator[None]:
     tenant's scope: the sweepers that claim due rows (SLA, surveys, webhooks), the mailbox
     fetch fan-out, and the lookups that identify a tenant before any is known (API key, a
     user's own memberships). Anything else must run inside ``scope(tenant=…)``.
+    Inside it PostgreSQL's row-level security lets every tenant's rows through as well
+    (``helpdesk.row_security``).
     """
     with scopes_disabled():
         yield
