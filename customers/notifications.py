@@ -1,8 +1,10 @@
 """E-mail to customers about their tickets (received, agent reply, transfer, resolved).
 
 ``customer_email_queue`` runs inside the ticket's transaction: it writes one ``CustomerEmail``
-row and asks Celery to send it after the commit. The task claims the row with a conditional
-UPDATE, so a redelivered task does not mail twice and a rolled-back change mails nothing.
+row and asks Celery to send it after the commit; a rolled-back change mails nothing. The task
+(or the catch-up sweep, when the task was lost) sends each row once, as ``helpdesk.outbox``
+defines "once": a redelivered task or a racing sweep sends nothing twice, and a worker killed
+before the hand-over to the mail server leaves the row owed.
 """
 
 import logging
@@ -16,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from helpdesk.models import Tenant
+from helpdesk.outbox import email_send_once, stable_message_id
 from helpdesk.queue import enqueue_on_commit
 from helpdesk.tenancy import tenant_url
 
@@ -65,26 +68,31 @@ def reply_address(mailbox: MailboxSettings | None, token: str) -> str:
 
 
 def customer_email_send(*, tenant: Tenant, email_id: int) -> bool:
-    """Claim and send one owed e-mail; False if it was already sent. Precondition: scope of
-    ``tenant`` active, so the row, its ticket and its customer can only be this tenant's."""
-    claimed = CustomerEmail.objects.filter(pk=email_id, sent_at__isnull=True).update(
-        sent_at=timezone.now()
-    )
-    if not claimed:
-        return False
+    """Send one owed e-mail once; False if it was already sent. Claim, send and mark are one
+    transaction (``helpdesk.outbox``): a worker killed before the hand-over to the mail server
+    leaves it owed to the catch-up, never lost. Precondition: scope of ``tenant`` active (so
+    the row, its ticket and its customer can only be this tenant's), no transaction open."""
     owed = CustomerEmail.objects.select_related(
         "ticket__customer", "ticket__team", "ticket__tenant", "message"
-    ).get(pk=email_id)
+    )
+    try:
+        return email_send_once(
+            owed, pk=email_id, field="sent_at", build=lambda row: _message(tenant, row)
+        )
+    except OSError:
+        logger.warning("customer e-mail %s failed, will retry", email_id, exc_info=True)
+        raise
+
+
+def _message(tenant: Tenant, owed: CustomerEmail) -> EmailMessage:
     ticket = owed.ticket
     if ticket.tenant_id != tenant.pk or ticket.customer.tenant_id != tenant.pk:
         raise AssertionError("customer e-mail across tenants")  # unreachable under the scope
-    try:
-        _build(tenant, owed).send()
-    except OSError:
-        logger.warning("customer e-mail %s failed, will retry", email_id, exc_info=True)
-        CustomerEmail.objects.filter(pk=email_id).update(sent_at=None)
-        raise
-    return True
+    message = _build(tenant, owed)
+    message.extra_headers["Message-ID"] = stable_message_id(
+        kind="customer-email", pk=owed.pk, tenant=tenant
+    )
+    return message
 
 
 SUBJECTS = {

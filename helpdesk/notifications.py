@@ -1,13 +1,15 @@
-"""In-app notifications, each also e-mailed once by a Celery task after the commit."""
+"""In-app notifications, each also e-mailed once by a Celery task after the commit (and by
+the catch-up sweep when that task was lost; ``helpdesk.outbox`` says what "once" means)."""
 
 import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.utils import timezone
 
 from .models import Membership, Notification, Tenant
+from .outbox import email_send_once, stable_message_id
 from .queue import enqueue_on_commit
 from .tenancy import tenant_url
 
@@ -60,27 +62,31 @@ def notification_emails_catch_up(*, tenant: Tenant, older_than_seconds: int = 60
 
 
 def notification_email(*, tenant: Tenant, notification_id: int) -> bool:
-    """Claim the notification (conditional UPDATE) and mail it; False if already mailed.
-
-    A worker that dies after the claim but before the send loses that one e-mail rather than
-    sending it twice; the in-app notification is there either way.
+    """Mail the notification once; False if it was mailed already. Claim, send and mark are
+    one transaction (``helpdesk.outbox``): a worker killed before the send leaves it owed to
+    the catch-up, never lost. Precondition: the tenant's scope is active, no transaction open.
     """
-    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
-    )
-    if not claimed:
-        return False
-    notification = Notification.objects.select_related("recipient__user").get(pk=notification_id)
-    link = tenant_url(tenant, notification.url) if notification.url.startswith("/") else ""
+    owed = Notification.objects.select_related("recipient__user")
     try:
-        send_mail(
-            subject=notification.text[:120],
-            message=f"{notification.text}\n\n{link}".strip(),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[notification.recipient.user.email],
+        return email_send_once(
+            owed,
+            pk=notification_id,
+            field="emailed_at",
+            build=lambda notification: _notification_message(tenant, notification),
         )
     except OSError:
         logger.warning("notification %s: e-mail failed, will retry", notification_id, exc_info=True)
-        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
         raise
-    return True
+
+
+def _notification_message(tenant: Tenant, notification: Notification) -> EmailMessage:
+    link = tenant_url(tenant, notification.url) if notification.url.startswith("/") else ""
+    return EmailMessage(
+        subject=notification.text[:120],
+        body=f"{notification.text}\n\n{link}".strip(),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient.user.email],
+        headers={
+            "Message-ID": stable_message_id(kind="notification", pk=notification.pk, tenant=tenant)
+        },
+    )

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.utils.translation import override
 from customers.models import Customer, Tier
 from helpdesk.models import Membership, Role, Tenant
 from helpdesk.notifications import notify
+from helpdesk.outbox import email_send_once, stable_message_id
 from helpdesk.queue import enqueue_on_commit
 from helpdesk.tenancy import tenant_url
 from helpdesk.webhooks import webhooks_on_survey_answered
@@ -535,23 +536,24 @@ EMAIL_CLAIMS = {"invitation": "emailed_at", "reminder": "reminder_emailed_at"}
 
 def survey_email(*, tenant: Tenant, invitation_id: int, kind: str) -> bool:
     """Mail the invitation (or its reminder) once, in the customer's language; False if
-    already mailed. Like ``helpdesk.notifications.notification_email``: claimed first, the
-    claim released if the mail server fails so the retry sends it."""
-    field = EMAIL_CLAIMS[kind]
-    claimed = SurveyInvitation.objects.filter(pk=invitation_id, **{f"{field}__isnull": True})
-    if not claimed.update(**{field: timezone.now()}):
-        return False
-    invitation = SurveyInvitation.objects.select_related("ticket", "customer").get(pk=invitation_id)
+    already mailed. Like ``helpdesk.notifications.notification_email``: claim, send and mark
+    are one transaction (``helpdesk.outbox``), so a worker killed before the hand-over to the
+    mail server leaves it owed to the catch-up. Precondition: the tenant's scope is active, no
+    transaction open."""
+    owed = SurveyInvitation.objects.select_related("ticket", "customer")
     try:
-        _send_survey_mail(tenant, invitation, kind)
+        return email_send_once(
+            owed,
+            pk=invitation_id,
+            field=EMAIL_CLAIMS[kind],
+            build=lambda invitation: _survey_message(tenant, invitation, kind),
+        )
     except OSError:
         logger.warning("survey %s: e-mail failed, will retry", invitation_id, exc_info=True)
-        SurveyInvitation.objects.filter(pk=invitation_id).update(**{field: None})
         raise
-    return True
 
 
-def _send_survey_mail(tenant: Tenant, invitation: SurveyInvitation, kind: str) -> None:
+def _survey_message(tenant: Tenant, invitation: SurveyInvitation, kind: str) -> EmailMessage:
     link = tenant_url(tenant, invitation_path(invitation))
     with override(invitation.language or tenant.default_language):
         values = {"number": invitation.ticket.number, "tenant": tenant.name}
@@ -565,11 +567,13 @@ def _send_survey_mail(tenant: Tenant, invitation: SurveyInvitation, kind: str) -
             "If your problem is not solved, say so on that page and we will reopen it.\n\n"
             "%(tenant)s"
         ) % {**values, "subject": invitation.ticket.subject, "link": link}
-    send_mail(
+    message_id = stable_message_id(kind=f"survey-{kind}", pk=invitation.pk, tenant=tenant)
+    return EmailMessage(
         subject=subject,
-        message=body,
+        body=body,
         from_email=django_settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[invitation.customer.email],
+        to=[invitation.customer.email],
+        headers={"Message-ID": message_id},
     )
 
 

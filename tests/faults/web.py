@@ -19,7 +19,8 @@ def free_port() -> int:
 
 
 class WebServer:
-    def __init__(self, env: dict, log: Path):
+    def __init__(self, env: dict, log: Path, *, threads: int = 1):
+        """One worker process; ``threads`` > 1 lets it serve requests side by side."""
         self.port = free_port()
         self.process = start(
             [
@@ -30,6 +31,8 @@ class WebServer:
                 f"127.0.0.1:{self.port}",
                 "--workers",
                 "1",
+                "--threads",
+                str(threads),
                 "--timeout",
                 "30",
             ],
