@@ -10,8 +10,10 @@ from sla.models import SlaPolicy
 from tests.api.conftest import token_client
 from tests.conftest import HOST_A, HOST_B, client_for
 from tests.factories import CustomerFactory
+from tests.knowledge.helpers import article
+from tests.surveys.helpers import answered_survey
 from tests.tickets.helpers import make_category, make_ticket
-from tests.url_catalogue import SAMPLE_KWARGS
+from tests.url_catalogue import POST_ONLY_URL_NAMES, SAMPLE_KWARGS
 
 API_ROUTE_NAMES = (
     "ticket-list",
@@ -28,6 +30,13 @@ API_ROUTE_NAMES = (
     "tier-detail",
     "sla-policy-list",
     "sla-policy-detail",
+    "survey-response-list",
+    "survey-response-detail",
+    "follow-up-list",
+    "follow-up-detail",
+    "follow-up-complete",
+    "article-list",
+    "article-detail",
 )
 
 
@@ -36,7 +45,13 @@ def objects(tenant_a, admin_a):
     with scope(tenant=tenant_a):
         tenant_seed_defaults(tenant_a)
         ticket = make_ticket(tenant_a, customer=CustomerFactory(tenant=tenant_a), actor=admin_a)
+        surveyed = make_ticket(tenant_a, customer=ticket.customer, actor=admin_a)
+        # A bad answer: it comes with its follow-up call.
+        survey_response = answered_survey(surveyed, actor=admin_a, overall=1)
         return {
+            "survey_response": survey_response,
+            "follow_up": survey_response.follow_ups.first(),
+            "kb_article": article(tenant=tenant_a, author=admin_a, title="Leaks"),
             "ticket": ticket,
             "category": make_category(tenant_a),
             "organization": Organization.objects.create(tenant=tenant_a, name="ACME Retail"),
@@ -73,6 +88,8 @@ def test_it_returns_404_to_an_outsiders_token_on_every_api_route(objects, outsid
 
 def test_it_serves_every_api_route_to_the_tenant_admin(objects, api_a):
     statuses = {name: api_a.get(url).status_code for name, url in api_urls(objects)}
+    post_only = {name: statuses.pop(name) for name in POST_ONLY_URL_NAMES if name in statuses}
+    assert set(post_only.values()) == {405}, post_only
     assert set(statuses.values()) == {200}, statuses
 
 
