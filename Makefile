@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 export HELPDESK_PORT ?= 8000
 
-.PHONY: install run test lint format bench e2e audit messages clean
+.PHONY: install run test lint format bench profile e2e audit messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ clean:
 ## check that every accepted write is stored): BENCH_ARGS="--only load". See docs/benchmarks.md.
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## CPU time per request, in-process, on the queue benchmark's loaded database: queue pages and
+## the ticket API. PROFILE_ARGS="--profile 'api create'" adds a cProfile of one of them.
+profile: install
+	$(BIN)/python -m bench.profile_requests $(PROFILE_ARGS)
 
 ## Browser end-to-end tests: PostgreSQL (DATABASE_URL, else a fresh local helpdesk_e2e) and
 ## Redis, gunicorn + Celery worker + beat, Playwright on Debian's /usr/bin/chromium.

@@ -3,12 +3,15 @@
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from helpdesk.api import (
     IDEMPOTENCY_KEY_PARAMETER,
+    FieldsOnceModelSerializer,
     StableCursorPagination,
     TenantAPIView,
     TenantPrimaryKeyField,
@@ -29,7 +32,7 @@ class TierSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "rank", "colour", "is_vip"]
 
 
-class TierRefSerializer(serializers.ModelSerializer):
+class TierRefSerializer(FieldsOnceModelSerializer):
     class Meta:
         model = Tier
         fields = ["id", "code", "name"]
@@ -49,7 +52,7 @@ class OrganizationRefSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
-class CustomerRefSerializer(serializers.ModelSerializer):
+class CustomerRefSerializer(FieldsOnceModelSerializer):
     """A customer inside another resource (a ticket)."""
 
     tier = TierRefSerializer(allow_null=True)

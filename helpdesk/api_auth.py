@@ -16,7 +16,8 @@ class TenantTokenAuthentication(TokenAuthentication):
         if token is None or not token.membership.is_active or not token.membership.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         request_tenant = getattr(self, "_request_tenant", None)
-        if request_tenant is None or token.tenant_id != request_tenant.pk:
+        owners = {token.tenant_id, token.membership.tenant_id}
+        if request_tenant is None or owners != {request_tenant.pk}:
             # A key of another tenant proves nothing here; answer as for a missing object.
             raise exceptions.NotFound()
         if token.last_used_at is None or (timezone.now() - token.last_used_at).seconds > 60:
@@ -25,4 +26,11 @@ class TenantTokenAuthentication(TokenAuthentication):
 
     def authenticate(self, request):
         self._request_tenant = getattr(request._request, "tenant", None)
-        return super().authenticate(request)
+        result = super().authenticate(request)
+        if result is not None:
+            # The token names the membership, checked active and of this tenant above: the
+            # one ``membership_for`` would look up again (one per user and tenant).
+            membership = result[1].membership
+            membership.tenant = self._request_tenant
+            request._request.membership = membership
+        return result

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from helpdesk.api import TenantAPIView, TenantViewSetMixin
+from helpdesk.api import FieldsOnceModelSerializer, TenantAPIView, TenantViewSetMixin
 
 from .models import Calendar, Escalation, SlaPolicy, TicketSla
 
@@ -13,13 +13,13 @@ class PolicyRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class EscalationSerializer(serializers.ModelSerializer):
+class EscalationSerializer(FieldsOnceModelSerializer):
     class Meta:
         model = Escalation
         fields = ["target", "level", "cycle", "reason", "due_at", "created_at"]
 
 
-class TicketSlaSerializer(serializers.ModelSerializer):
+class TicketSlaSerializer(FieldsOnceModelSerializer):
     """Stored deadlines and colour: green, amber (at risk), red (breached), met, paused, none."""
 
     policy = PolicyRefSerializer(allow_null=True)

@@ -7,6 +7,7 @@ records every checkpoint that has passed exactly once (unique row, ``INSERT … 
 NOTHING``) and queues the notifications for after the commit. The sweeper hands it a
 ``SweepBatch``: what a batch of due tickets needs is then read once for the batch, and the
 audit events and notifications are written in bulk at its end, in the same transaction.
+``sla_start`` is the entry point's shortcut for a ticket created in the same transaction.
 """
 
 import logging
@@ -277,6 +278,20 @@ def sla_refresh(
     """
     with transaction.atomic(savepoint=batch is None):
         return _refresh(ticket, now or timezone.now(), policies, sla, batch)
+
+
+def sla_start(*, ticket: Ticket, now: datetime | None = None) -> TicketSla:
+    """``sla_refresh`` for a ticket created in this transaction.
+
+    Its SLA row cannot exist yet, so one INSERT stands in for the locking read and the
+    ``get_or_create`` (a read, a savepoint and the INSERT) that ``sla_refresh`` needs for an
+    existing ticket; no other transaction sees the new row before the commit. Precondition:
+    inside the transaction that created ``ticket``; its tenant scope is active.
+    """
+    sla = TicketSla.objects.create(
+        tenant_id=ticket.tenant_id, ticket=ticket, resolution_started_at=ticket.created_at
+    )
+    return sla_refresh(ticket=ticket, now=now, sla=sla)
 
 
 def _refresh(

@@ -25,11 +25,11 @@ from rest_framework.response import Response
 
 from customers.api import CustomerRefSerializer
 from customers.models import Customer
-from customers.selectors import customer_find_for_intake
-from customers.services import customer_create
+from customers.services import customer_get_or_create
 from helpdesk.api import (
     IDEMPOTENCY_KEY_PARAMETER,
     BoundedJSONParser,
+    FieldsOnceModelSerializer,
     PkCursorPagination,
     StableCursorPagination,
     StableOrderingFilter,
@@ -73,7 +73,7 @@ class NamedRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class MemberRefSerializer(serializers.ModelSerializer):
+class MemberRefSerializer(FieldsOnceModelSerializer):
     email = serializers.EmailField(source="user.email")
     name = serializers.CharField(source="user.__str__")
 
@@ -82,12 +82,21 @@ class MemberRefSerializer(serializers.ModelSerializer):
         fields = ["id", "email", "name"]
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TagNamesField(serializers.ListField):
+    """A ticket's tag names, from the list ``tickets.selectors`` loads as ``tag_list``."""
+
+    child = serializers.CharField()
+
+    def to_representation(self, data):
+        return [tag.name for tag in data]
+
+
+class TicketSerializer(FieldsOnceModelSerializer):
     customer = CustomerRefSerializer()
     category = NamedRefSerializer(allow_null=True)
     team = NamedRefSerializer(allow_null=True)
     assignee = MemberRefSerializer(allow_null=True)
-    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    tags = TagNamesField(source="tag_list", read_only=True)
     merged_into = serializers.IntegerField(
         source="merged_into.number",
         allow_null=True,
@@ -214,7 +223,10 @@ class TicketCreateSerializer(serializers.Serializer):
         max_length=MAX_TEXT, required=False, allow_blank=True, default=""
     )
     customer = TenantPrimaryKeyField(
-        Customer, required=False, help_text=_("An existing customer; or give customer_email.")
+        Customer,
+        select_related=("tier",),  # routing, escalation rules and the SLA policy read it
+        required=False,
+        help_text=_("An existing customer; or give customer_email."),
     )
     customer_email = serializers.EmailField(
         required=False,
@@ -495,7 +507,7 @@ class TicketViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView):
         def create() -> Response:
             data = validated(TicketCreateSerializer, request.data)
             ticket = ticket_create_from_api(request=request, data=data)
-            ticket = selectors.ticket_reload_for_api(ticket=ticket)
+            ticket = selectors.ticket_complete_for_api(ticket=ticket)
             return Response(TicketDetailSerializer(ticket).data, status=status.HTTP_201_CREATED)
 
         return idempotent(request, create)

@@ -55,6 +55,13 @@ class MemberChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Membership) -> str:
         return str(obj.user)
 
+    def offer(self, members: list[Membership]) -> None:
+        """Render the options from members already loaded (the queue page has two member
+        selects and loads the list once); a submitted value is still checked against the
+        field's queryset."""
+        empty = [] if self.empty_label is None else [("", self.empty_label)]
+        self.widget.choices = empty + [(m.pk, self.label_from_instance(m)) for m in members]
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -118,6 +125,9 @@ class QueueFilterForm(forms.Form):
         self.fields["tier"].queryset = Tier.objects.all()
         for name in ("category", "team", "assignee", "tier"):
             self.fields[name].empty_label = "—"
+        # Loaded once: the page's bulk form offers the same members (``BulkActionForm``).
+        self.members = list(member_choices())
+        self.fields["assignee"].offer(self.members)
 
     def selected_queue(self) -> str:
         self.is_valid()
@@ -157,10 +167,13 @@ class BulkActionForm(forms.Form):
     )
     status = forms.ChoiceField(label=_("New status"), choices=Status.choices, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, members: list[Membership] | None = None, **kwargs):
+        """``members``: the active members when the page has loaded them already."""
         super().__init__(*args, **kwargs)
         use_fast_selects(self)
         self.fields["assignee"].queryset = member_choices()
+        if members is not None:
+            self.fields["assignee"].offer(members)
         # Any number is accepted here; each one is then fetched through the access check.
         numbers = self.data.getlist("tickets") if hasattr(self.data, "getlist") else []
         self.fields["tickets"].choices = [(n, n) for n in numbers]

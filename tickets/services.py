@@ -94,6 +94,13 @@ def _sla(ticket: Ticket) -> None:
     sla_refresh(ticket=ticket)
 
 
+def _start_sla(ticket: Ticket) -> None:
+    """The new ticket's SLA row and deadlines (sla.services.sla_start)."""
+    from sla.services import sla_start
+
+    sla_start(ticket=ticket)
+
+
 def _tell_customer(ticket: Ticket, kind: str, message: Message | None = None) -> None:
     """E-mail the ticket's customer after the commit (customers.notifications)."""
     from customers.notifications import customer_email_queue
@@ -194,7 +201,7 @@ def ticket_create(
         )
         _store_attachments(message, attachments)
     _route_new_ticket(ticket)
-    _sla(ticket)
+    _start_sla(ticket)
     _tell_customer(ticket, "received")
     return ticket
 

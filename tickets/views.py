@@ -112,7 +112,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "queue_label": QUEUE_LABELS[current],
         "queues": QUEUE_LABELS.items(),
         "page": _queue_page(tickets, _page_number(request.GET.get("page", "1"))),
-        "bulk_form": BulkActionForm(auto_id="id_bulk_%s"),
+        "bulk_form": BulkActionForm(auto_id="id_bulk_%s", members=form.members),
         "poll_seconds": max(settings.HELPDESK_QUEUE_POLL_SECONDS, 1),
     }
     # htmx swaps just the results; the full page is served to everyone else (and on reload).

@@ -4,9 +4,10 @@ A simple tag building its markup with ``format_html``: it runs once per queue ro
 inclusion tag's template render was a measurable share of the page.
 """
 
+from functools import lru_cache
+
 from django import template
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -15,15 +16,18 @@ from helpdesk.web import duration_text
 register = template.Library()
 
 
-def _labels() -> dict[str, str]:
-    return {
-        "green": _("On track"),
-        "amber": _("At risk"),
-        "red": _("Breached"),
-        "met": _("Met"),
-        "paused": _("Paused"),
-        "none": _("No SLA"),
-    }
+@lru_cache(maxsize=8)
+def _labels(language: str | None) -> dict[str, str]:
+    # Once per language and process, not six translations per badge.
+    with translation.override(language):
+        return {
+            "green": _("On track"),
+            "amber": _("At risk"),
+            "red": _("Breached"),
+            "met": _("Met"),
+            "paused": _("Paused"),
+            "none": _("No SLA"),
+        }
 
 
 @register.simple_tag
@@ -31,7 +35,7 @@ def sla_badge(ticket) -> str:
     sla = getattr(ticket, "sla", None)
     colour = sla.colour if sla else "none"
     due = sla.next_deadline_at if sla else None
-    label = _labels().get(colour, colour)
+    label = _labels(translation.get_language()).get(colour, colour)
     if due is None:
         return format_html(
             '<span class="sla-badge sla-{}"><span class="sla-dot" aria-hidden="true"></span>'
@@ -47,7 +51,7 @@ def sla_badge(ticket) -> str:
         '<span class="sla-badge sla-{}" title="{}"><span class="sla-dot" aria-hidden="true">'
         "</span>{} · {}</span>",
         colour,
-        date_format(timezone.localtime(due), "Y-m-d H:i"),
+        timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),  # date_format's "Y-m-d H:i"
         label,
         text,
     )

@@ -10,6 +10,7 @@ from django_scopes import scope
 
 from customers.models import Customer, Tier
 from helpdesk.models import CertificationStage, Role
+from helpdesk.services import tenant_seed_defaults
 from tests.api.conftest import patch_json, post_json, token_client
 from tests.conftest import client_for
 from tests.factories import (
@@ -103,6 +104,29 @@ def test_it_creates_a_ticket_for_a_customer_id(api_a, tenant_a):
     assert response.status_code == 201
     assert response.json()["customer"]["id"] == customer.pk
     assert response.json()["category"] == {"id": category.pk, "name": category.name}
+
+
+def test_it_answers_a_create_with_what_a_read_of_the_ticket_returns(
+    api_a, tenant_a, team_a, agent_a
+):
+    # The response is built from the new ticket in memory, not read back: every relation of
+    # the representation is filled here (routing, rule escalation, SLA policy, tags).
+    with scope(tenant=tenant_a):
+        agent_a.certification_stage = CertificationStage.CERTIFIED
+        agent_a.save(update_fields=["certification_stage"])
+        customer = make_customer(tenant_a, tier_code="vip", is_vip=True)
+        category = make_category(tenant_a, team=team_a)
+        tenant_seed_defaults(tenant_a)  # the SLA policies
+    payload = {"subject": "Dryer noisy", "customer": customer.pk, "category": category.pk}
+    response = post_json(api_a, TICKETS, {**payload, "tags": ["noise", "dryer"]})
+    assert response.status_code == 201, response.json()
+    created = response.json()
+    assert created["assignee"]["id"] == agent_a.pk
+    assert created["team"]["id"] == team_a.pk
+    assert created["customer"]["tier"] is not None
+    assert created["sla"]["policy"] is not None
+    assert [e["level"] for e in created["escalations"]] == ["rule"]
+    assert created == api_a.get(url(created["number"])).json()
 
 
 def test_it_treats_another_tenants_customer_id_as_unknown(api_a, tenant_b):

@@ -1,0 +1,40 @@
+"""An API token stands for one membership: the request acts as it, and only while it is active."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_scopes import scope
+
+from tests.api.conftest import token_client
+from tests.factories import MembershipFactory, UserFactory
+
+PING = "/api/v1/ping/"
+
+
+def test_it_acts_as_the_tokens_membership_without_looking_it_up_again(tenant_a, agent_a):
+    client = token_client(agent_a)
+    client.get(PING)  # the first use records last_used_at
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(PING).status_code == 200
+    assert len(queries) == 2  # the tenant from the host, the token with its membership
+    me = client.get("/api/v1/me/").json()
+    assert (me["email"], me["tenant"], me["role"]) == ("agent@acme.test", "acme", "agent")
+
+
+def test_it_refuses_the_token_of_a_deactivated_membership(tenant_a, agent_a):
+    client = token_client(agent_a)
+    assert client.get(PING).status_code == 200
+    with scope(tenant=tenant_a):
+        agent_a.is_active = False
+        agent_a.save(update_fields=["is_active"])
+    assert client.get(PING).status_code == 401
+
+
+def test_it_refuses_a_token_whose_membership_is_in_another_tenant(tenant_a, tenant_b, agent_a):
+    # A token row pointing across tenants must not open tenant A for tenant B's member.
+    stranger = MembershipFactory(tenant=tenant_b, user=UserFactory(email="x@globex.test"))
+    client = token_client(agent_a)
+    with scope(tenant=tenant_a):
+        token = agent_a.api_tokens.get()
+        token.membership_id = stranger.pk
+        token.save(update_fields=["membership"])
+    assert client.get(PING).status_code == 404
