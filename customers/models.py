@@ -142,6 +142,20 @@ class Customer(models.Model):
             # email__iexact (queue search, intake, API) compares UPPER(email) = UPPER(%s).
             models.Index("tenant", Upper("email"), name="customer_tenant_email_upper"),
         ]
+        constraints = [
+            # One live customer per address and tenant, whatever its case: intake finds the
+            # customer by e-mail or creates one, and two requests from a new address at once
+            # must not create two (``services.customer_get_or_create``). Anonymised customers
+            # have no address; a merged duplicate keeps its own (the merge may even copy it to
+            # the customer it was merged into) so that intake follows it there: both stay out.
+            models.UniqueConstraint(
+                "tenant",
+                Upper("email"),
+                condition=models.Q(merged_into__isnull=True) & ~models.Q(email=""),
+                name="customer_tenant_email_unique",
+                violation_error_message=_("A customer with this e-mail address already exists."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.email

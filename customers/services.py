@@ -63,6 +63,34 @@ def _clean_email(email: str) -> str:
     return email.strip().lower()
 
 
+class CustomerEmailTaken(ValidationError):
+    """Another live customer of the tenant has this address: at most one may
+    (``customer_tenant_email_unique``, any case; merged duplicates and anonymised customers
+    aside)."""
+
+    def __init__(self) -> None:
+        super().__init__({"email": _("A customer with this e-mail address already exists.")})
+
+
+def _email_taken(email: str, *, other_than: int | None = None) -> bool:
+    live = Customer.objects.filter(email__iexact=email, merged_into__isnull=True)
+    return bool(email) and live.exclude(pk=other_than).exists()
+
+
+def _insert_customer(**fields) -> Customer:
+    """INSERT in a savepoint; ``CustomerEmailTaken`` if the unique constraint refuses it. The
+    savepoint keeps the caller's transaction usable. When a concurrent transaction inserted
+    the same address first, the constraint makes this INSERT wait for it and fail once it
+    commits, and its row is visible to the next query (READ COMMITTED)."""
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(**fields)
+    except IntegrityError:
+        if _email_taken(fields["email"]):
+            raise CustomerEmailTaken from None
+        raise
+
+
 def _set_tags(customer: Customer, names: list[str]) -> str:
     """Replace the customer's tags; returns them as one comma-separated string."""
     clean = sorted({name.strip()[:50] for name in names if name.strip()})
@@ -97,8 +125,11 @@ def customer_create(
     notes: str = "",
     language: str = "",
 ) -> Customer:
-    """A new contact (a first-time caller, a portal visitor, a sender of e-mail, an import)."""
-    customer = Customer.objects.create(
+    """A new contact (a first-time caller, a portal visitor, a sender of e-mail, an import).
+    Raises ``CustomerEmailTaken`` if a live customer has the address already (the database
+    decides, see ``_insert_customer``); intake that should rather find that customer calls
+    ``customer_get_or_create``."""
+    customer = _insert_customer(
         tenant=tenant,
         name=name.strip()[:200],
         email=_clean_email(email),
@@ -114,6 +145,44 @@ def customer_create(
         _set_tags(customer, tags)
     _event(customer, actor, "created")
     return customer
+
+
+def customer_get_or_create(
+    *,
+    tenant: Tenant,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    language: str = "",
+    actor: Membership | None = None,
+) -> Customer:
+    """The customer a new ticket belongs to (portal, API, inbound e-mail, agent intake): the
+    one with this e-mail address, else, without an address, with this phone number (a merged
+    duplicate leads to the customer it was merged into); else a new one.
+
+    Safe when two intakes from the same new address run at once: the loser's INSERT fails on
+    the unique constraint inside a savepoint (``_insert_customer``), and it takes the row the
+    winner committed. Precondition: the scope of ``tenant`` is active.
+    """
+    from .selectors import customer_find_for_intake
+
+    found = customer_find_for_intake(email=email, phone=phone)
+    if found is not None:
+        return found
+    try:
+        return customer_create(
+            tenant=tenant,
+            actor=actor,
+            name=name.strip() or email or phone,
+            email=email,
+            phone=phone,
+            language=language,
+        )
+    except CustomerEmailTaken:
+        found = customer_find_for_intake(email=email)
+        if found is None:  # the winner's row is gone again (merged, anonymised): let it show
+            raise
+        return found
 
 
 # Plain fields an agent edits on the profile; tier and tags have their own events.
@@ -137,11 +206,16 @@ def customer_update(
     notes: str,
     language: str,
 ) -> Customer:
-    """Save the profile form: one event per changed field, before → after."""
+    """Save the profile form: one event per changed field, before → after. Raises
+    ``CustomerEmailTaken`` for an address another live customer has."""
     old_effective_tier = customer.effective_tier
+    email = _clean_email(email)
+    is_live = customer.merged_into_id is None
+    if is_live and email != customer.email and _email_taken(email, other_than=customer.pk):
+        raise CustomerEmailTaken
     new = {
         "name": name.strip()[:200],
-        "email": _clean_email(email),
+        "email": email,
         "phone": phone.strip()[:40],
         "key_info": key_info,
         "notes": notes,
@@ -209,6 +283,10 @@ def customer_merge(*, keep: Customer, duplicate: Customer, actor: Membership | N
         raise ValidationError({"duplicate": _("This customer was already merged.")})
     moved = Ticket.objects.filter(customer=duplicate).update(customer=keep)
     Message.objects.filter(author_customer=duplicate).update(author_customer=keep)
+    # Merged first: ``keep`` may take over the duplicate's address, which the duplicate keeps
+    # too, and only one live customer may have it.
+    duplicate.merged_into = keep
+    duplicate.save(update_fields=["merged_into"])
     _fill_blanks(keep, duplicate)
     tags = {
         *keep.tags.values_list("name", flat=True),
@@ -219,8 +297,6 @@ def customer_merge(*, keep: Customer, duplicate: Customer, actor: Membership | N
     _event(keep, actor, "merged_in", old=duplicate.email or duplicate.name, data=summary)
     target = {"customer": keep.pk, "email": keep.email}
     _event(duplicate, actor, "merged_into", new=keep.email or keep.name, data=target)
-    duplicate.merged_into = keep
-    duplicate.save(update_fields=["merged_into"])
     _refresh_open_tickets(keep)
     return keep
 
@@ -268,29 +344,42 @@ def customer_import_csv(
     report = parse_customer_csv(upload)
     if report.has_errors:
         return report
-    with transaction.atomic():
-        for row in report.rows:
-            organization = None
-            if row.organization:
-                organization = Organization.objects.filter(
-                    name__iexact=row.organization
-                ).first() or Organization.objects.create(tenant=tenant, name=row.organization)
-            customer = customer_create(
-                tenant=tenant,
-                actor=actor,
-                name=row.name,
-                email=row.email,
-                phone=row.phone,
-                organization=organization,
-                tier=row.tier,
-                tags=row.tags,
-                key_info=row.key_info,
-                notes=row.notes,
-                language=row.language,
-            )
-            _event(customer, actor, "imported", data={"line": row.line})
-        report.created = len(report.rows)
+    try:
+        with transaction.atomic():
+            for row in report.rows:
+                _import_row(tenant, actor, row)
+    except CustomerEmailTaken:
+        # An address taken since the check (an intake at the same moment): the row says so,
+        # and nothing was written.
+        return report
+    report.created = len(report.rows)
     return report
+
+
+def _import_row(tenant: Tenant, actor: Membership | None, row: ImportRow) -> None:
+    organization = None
+    if row.organization:
+        organization = Organization.objects.filter(
+            name__iexact=row.organization
+        ).first() or Organization.objects.create(tenant=tenant, name=row.organization)
+    try:
+        customer = customer_create(
+            tenant=tenant,
+            actor=actor,
+            name=row.name,
+            email=row.email,
+            phone=row.phone,
+            organization=organization,
+            tier=row.tier,
+            tags=row.tags,
+            key_info=row.key_info,
+            notes=row.notes,
+            language=row.language,
+        )
+    except CustomerEmailTaken as taken:
+        row.errors.extend(taken.messages)
+        raise
+    _event(customer, actor, "imported", data={"line": row.line})
 
 
 # --- portal --------------------------------------------------------------------------------------
@@ -314,10 +403,8 @@ def portal_submit(
     from tickets.models import Channel
     from tickets.services import ticket_create
 
-    from .selectors import customer_find_for_intake
-
-    customer = customer_find_for_intake(email=email) or customer_create(
-        tenant=tenant, name=name or email, email=email, phone=phone, language=language
+    customer = customer_get_or_create(
+        tenant=tenant, name=name, email=email, phone=phone, language=language
     )
     return ticket_create(
         tenant=tenant,
@@ -397,8 +484,6 @@ def _inbound_apply(tenant: Tenant, mail: InboundMail):
     from tickets.models import Channel, Status, Ticket
     from tickets.services import ticket_create, ticket_customer_reply
 
-    from .selectors import customer_find_for_intake
-
     if mail.is_automatic or not mail.sender_email or _is_our_address(mail.sender_email):
         return None, "ignored"
     uploads = _uploads(mail)
@@ -419,9 +504,7 @@ def _inbound_apply(tenant: Tenant, mail: InboundMail):
         body = _("Follow-up to closed request #%(number)s.") % {"number": ticket.number} + (
             "\n\n" + body if body else ""
         )
-    customer = customer_find_for_intake(email=mail.sender_email) or customer_create(
-        tenant=tenant, name=mail.sender_name or mail.sender_email, email=mail.sender_email
-    )
+    customer = customer_get_or_create(tenant=tenant, name=mail.sender_name, email=mail.sender_email)
     ticket = ticket_create(
         tenant=tenant,
         customer=customer,
@@ -466,3 +549,280 @@ def _uploads(mail: InboundMail) -> list[UploadedFile]:
             continue
         accepted.append(upload)
     return accepted
+
+
+# --- personal data (PIPL / GDPR) -----------------------------------------------------------------
+
+
+class ErasureCause(models.TextChoices):
+    """Why personal data was erased; the label is what the erased text reads afterwards."""
+
+    REQUEST = "request", gettext_lazy("[removed on request]")
+    RETENTION = "retention", gettext_lazy("[removed after the retention period]")
+
+
+ANONYMISED_NAME = gettext_lazy("Anonymised customer #%(id)s")
+# Profile fields whose old and new values the audit trail recorded (``customer_update``).
+AUDITED_PERSONAL_FIELDS = ("name", "email", "phone", "key_info", "notes", "language", "tags")
+MERGE_ACTIONS = ("merged_in", "merged_into")
+
+
+def _erased_text(tenant: Tenant, cause: str) -> str:
+    """The placeholder in the tenant's language: it is stored, and read by everyone there."""
+    with override(tenant.default_language):
+        return str(ErasureCause(cause).label)
+
+
+def _locked(rows: QuerySet) -> QuerySet:
+    """Row locks where the database has them (PostgreSQL); SQLite's write lock serialises."""
+    return (
+        rows.select_for_update(of=("self",)) if connection.features.has_select_for_update else rows
+    )
+
+
+@transaction.atomic
+def tickets_personal_data_erase(
+    *, tickets: list, cause: str, actor: Membership | None = None, now: datetime | None = None
+) -> int:
+    """Blank what the tickets say about their customer and keep what the reports count.
+
+    Blanked: subject and description (to the cause's placeholder), fault symptom, caller, every
+    message body — internal notes too —, survey comments, follow-up notes, and the subject and
+    comments in the webhook log. Deleted: attachments (their files after the commit) and the
+    e-mails still owed about the tickets. Survey links stop working. Kept: status, priority,
+    category, team, channel, product, every timestamp, SLA rows, survey scores and follow-up
+    outcomes — so every KPI in ``reports`` stays the same. A ticket erased for the first time
+    gets ``personal_data_erased_at`` and a ``personal_data_erased`` event. Idempotent; returns
+    how many were erased for the first time.
+
+    Precondition: the tenant scope is active, the tickets (of one tenant, ``tenant`` loaded)
+    are locked by the caller's transaction.
+    """
+    if not tickets:
+        return 0
+    now = now or timezone.now()
+    text = _erased_text(tickets[0].tenant, cause)
+    first = [ticket for ticket in tickets if ticket.personal_data_erased_at is None]
+    for ticket in tickets:
+        _ticket_fields_blank(ticket, text, now)
+    _ticket_rows_blank([ticket.pk for ticket in tickets], text, now)
+    _webhook_log_scrub([ticket.number for ticket in tickets], text)
+    for ticket in first:
+        _ticket_erased_event(ticket, actor, cause, now)
+    return len(first)
+
+
+def _ticket_fields_blank(ticket, text: str, now: datetime) -> None:
+    ticket.subject = text
+    ticket.description = text if ticket.description else ""
+    ticket.fault_symptom = ticket.caller = ""
+    ticket.personal_data_erased_at = ticket.personal_data_erased_at or now
+    # ``updated_at`` stays: nothing the desk works with or reports on has changed.
+    fields = ["subject", "description", "fault_symptom", "caller", "personal_data_erased_at"]
+    ticket.save(update_fields=fields)
+
+
+def _ticket_rows_blank(ticket_ids: list[int], text: str, now: datetime) -> None:
+    from surveys.models import FollowUp, SurveyInvitation, SurveyResponse
+    from tickets.models import Attachment, Message
+
+    Message.objects.filter(ticket_id__in=ticket_ids).update(body=text)
+    _attachments_delete(Attachment.objects.filter(message__ticket_id__in=ticket_ids))
+    CustomerEmail.objects.filter(ticket_id__in=ticket_ids, sent_at__isnull=True).delete()
+    SurveyResponse.objects.filter(ticket_id__in=ticket_ids).update(comment="")
+    _survey_links_revoke(SurveyInvitation.objects.filter(ticket_id__in=ticket_ids), now)
+    FollowUp.objects.filter(ticket_id__in=ticket_ids).update(notes="")
+
+
+def _attachments_delete(attachments: QuerySet) -> None:
+    """Rows now, files once the deletion is committed (a rollback keeps both)."""
+    names = [name for name in attachments.values_list("file", flat=True) if name]
+    attachments.delete()
+    if names:
+        storage = attachments.model._meta.get_field("file").storage
+        transaction.on_commit(lambda: _files_delete(storage, names))
+
+
+def _files_delete(storage, names: list[str]) -> None:
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            # The row is gone, so nothing serves the file any more; the operator removes it.
+            logger.warning("could not delete erased attachment file %s", name, exc_info=True)
+
+
+def _survey_links_revoke(invitations: QuerySet, now: datetime) -> None:
+    """A survey link opens the answer page: expire it, and replace the hash its token matches
+    (the token itself is never stored) by one no token has."""
+    invitations.filter(expires_at__gt=now).update(expires_at=now, remind_at=None)
+    for pk in invitations.values_list("pk", flat=True):
+        invitations.filter(pk=pk).update(token_hash=secrets.token_hex(32))
+
+
+def _webhook_log_scrub(numbers: list[int], text: str) -> None:
+    """Webhook payloads copied the subject (ticket events) and the comment (survey answers)."""
+    from helpdesk.models import WebhookDelivery
+
+    about = (
+        Q(payload__number__in=numbers)
+        | Q(payload__ticket__number__in=numbers)
+        | Q(payload__ticket_number__in=numbers)
+    )
+    for pk, payload in WebhookDelivery.objects.filter(about).values_list("pk", "payload"):
+        WebhookDelivery.objects.filter(pk=pk).update(payload=_scrubbed(payload, text))
+
+
+def _scrubbed(value: object, text: str) -> object:
+    if not isinstance(value, dict):
+        return value
+    replaced = {"subject": text, "comment": ""}
+    return {k: replaced.get(k, _scrubbed(v, text)) for k, v in value.items()}
+
+
+def _ticket_erased_event(ticket, actor: Membership | None, cause: str, now: datetime) -> None:
+    from tickets.models import TicketEvent
+
+    TicketEvent.objects.create(
+        tenant_id=ticket.tenant_id,
+        ticket=ticket,
+        actor=actor,
+        actor_label=_label(actor),
+        action="personal_data_erased",
+        data={"cause": cause},
+        created_at=now,
+    )
+
+
+@transaction.atomic
+def customer_anonymise(*, customer: Customer, by: Membership | None, reason: str) -> Customer:
+    """Erase, on the customer's request, everything that says who they are (PIPL Art. 47,
+    GDPR Art. 17), and keep what the reports count.
+
+    The customer and every duplicate merged into them become "Anonymised customer #<id>" with
+    no e-mail, phone, notes, key information, language or tags; outstanding portal sign-in and
+    survey links stop working; every one of their tickets is erased as
+    ``tickets_personal_data_erase`` says, and so is what they wrote on other tickets; the
+    audit trail loses the old values of those fields. Tickets, organization, tier and account
+    manager stay. One ``anonymised`` event records who did it and why (the reason as typed:
+    it should not repeat the personal data). Idempotent: a second call erases what was added
+    since (a ticket opened meanwhile) and records nothing when there was nothing new.
+    """
+    from tickets.models import Ticket
+
+    from .selectors import customer_with_duplicates
+
+    now = timezone.now()
+    ids = [person.pk for person in customer_with_duplicates(customer=customer)]
+    # Tickets before customers: the retention sweep holds ticket rows and then waits for a
+    # customer row, so taking them in the same order cannot deadlock with it.
+    tickets = _locked(Ticket.objects.filter(customer_id__in=ids).select_related("tenant"))
+    erased = tickets_personal_data_erase(
+        tickets=list(tickets.order_by("pk")), cause=ErasureCause.REQUEST, actor=by, now=now
+    )
+    people = list(_locked(Customer.objects.filter(pk__in=ids)).order_by("pk"))
+    _people_anonymise(
+        customer,
+        people,
+        cause=ErasureCause.REQUEST,
+        actor=by,
+        reason=reason,
+        now=now,
+        tickets=erased,
+    )
+    customer.refresh_from_db()
+    return customer
+
+
+@transaction.atomic
+def customer_anonymise_if_done(*, customer_id: int, now: datetime | None = None) -> bool:
+    """Anonymise a customer none of whose tickets keeps personal data any more (retention).
+
+    The customer's row lock orders two sweepers that erased the customer's last tickets at the
+    same time: the second one to get the lock sees the first one's committed erasure, so one
+    of them anonymises. Returns whether this call did. Precondition: the tenant scope is active.
+    """
+    from tickets.models import Ticket
+
+    from .selectors import customer_with_duplicates
+
+    now = now or timezone.now()
+    customer = (
+        _locked(Customer.objects.filter(pk=customer_id, anonymised_at__isnull=True))
+        .select_related("tenant")
+        .first()
+    )
+    if customer is None:
+        return False
+    people = customer_with_duplicates(customer=customer)
+    kept = Ticket.objects.filter(customer__in=people, personal_data_erased_at__isnull=True)
+    if kept.exists():
+        return False
+    cause = ErasureCause.RETENTION
+    _people_anonymise(customer, people, cause=cause, actor=None, reason="", now=now, tickets=0)
+    return True
+
+
+def _people_anonymise(
+    customer: Customer,
+    people: list[Customer],
+    *,
+    cause: str,
+    actor: Membership | None,
+    reason: str,
+    now: datetime,
+    tickets: int,
+) -> None:
+    """Blank the rows of one person (``people``: the customer and their duplicates) and what
+    is keyed to them; record the event when something was erased for the first time."""
+    from tickets.models import IncidentUpdateDelivery, Message
+
+    ids = [person.pk for person in people]
+    first = any(person.anonymised_at is None for person in people)
+    for person in people:
+        _profile_blank(person, customer.tenant, now)
+    Message.objects.filter(author_customer_id__in=ids).update(
+        body=_erased_text(customer.tenant, cause)
+    )
+    _person_rows_blank(ids, now)
+    IncidentUpdateDelivery.objects.filter(customer_id__in=ids, sent_at__isnull=True).delete()
+    _audit_trail_scrub(ids)
+    if first or tickets:
+        others = [pk for pk in ids if pk != customer.pk]
+        data = {"cause": cause, "reason": reason.strip()[:500], "tickets": tickets}
+        _event(customer, actor, "anonymised", data={**data, "duplicates": others})
+
+
+def _profile_blank(person: Customer, tenant: Tenant, now: datetime) -> None:
+    with override(tenant.default_language):
+        person.name = str(ANONYMISED_NAME % {"id": person.pk})
+    person.email = person.phone = person.key_info = person.notes = person.language = ""
+    # Sign-in links carry the counter they were made for: a new value kills those still out.
+    person.portal_sign_in_count += 1
+    person.anonymised_at = person.anonymised_at or now
+    fields = ["name", "email", "phone", "key_info", "notes", "language"]
+    person.save(update_fields=[*fields, "portal_sign_in_count", "anonymised_at"])
+    person.tags.clear()
+
+
+def _person_rows_blank(ids: list[int], now: datetime) -> None:
+    """Survey and follow-up rows keyed to the customer (after a merge, not to their tickets)."""
+    from surveys.models import FollowUp, SurveyInvitation, SurveyResponse
+
+    SurveyResponse.objects.filter(invitation__customer_id__in=ids).update(comment="")
+    _survey_links_revoke(SurveyInvitation.objects.filter(customer_id__in=ids), now)
+    FollowUp.objects.filter(customer_id__in=ids).update(notes="")
+
+
+def _audit_trail_scrub(ids: list[int]) -> None:
+    """The one rewrite of the append-only trail, because erasure law outranks it: the old and
+    new values of personal fields, and the addresses merges recorded, go; who changed which
+    field when stays. (``AuditEvent.save`` refuses changes; a queryset update is deliberate.)"""
+    events = CustomerEvent.objects.filter(customer_id__in=ids)
+    events.filter(field__in=AUDITED_PERSONAL_FIELDS).update(old_value="", new_value="")
+    merges = CustomerEvent.objects.filter(action__in=MERGE_ACTIONS).filter(
+        Q(customer_id__in=ids) | Q(data__customer__in=ids)
+    )
+    for pk, data in merges.values_list("pk", "data"):
+        kept = {key: value for key, value in (data or {}).items() if key != "email"}
+        CustomerEvent.objects.filter(pk=pk).update(old_value="", new_value="", data=kept)

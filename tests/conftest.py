@@ -2,6 +2,7 @@
 with an outsider who must never see anything of A."""
 
 import pytest
+from celery import _state as celery_state
 from django.test import Client
 from django_scopes import scope
 
@@ -24,6 +25,16 @@ def _isolated_settings(settings, tmp_path):
     # Links in e-mails as production writes them, whatever port this machine's dev setup uses.
     settings.HELPDESK_PUBLIC_SCHEME, settings.HELPDESK_PUBLIC_PORT = "https", ""
     celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_flag_restored():
+    """Celery's eager ``apply`` sets and restores a process-wide "a task is running" flag
+    without a lock: threads applying tasks at once (the concurrency tests) can leave it set,
+    and every later ``result.get()`` in this process would then refuse to run. Between tests
+    no task is running."""
+    yield
+    celery_state._set_task_join_will_block(False)
 
 
 @pytest.fixture
@@ -60,9 +71,12 @@ def team_a(tenant_a, agent_a):
 
 @pytest.fixture
 def outsider(tenant_b):
-    return MembershipFactory(
-        tenant=tenant_b, user=UserFactory(email="outsider@globex.test"), role=Role.ADMIN
-    )
+    # In B's own scope: some test packages keep A's scope open for the whole test, and under
+    # PostgreSQL row-level security a row of B cannot be written from A's scope.
+    with scope(tenant=tenant_b):
+        return MembershipFactory(
+            tenant=tenant_b, user=UserFactory(email="outsider@globex.test"), role=Role.ADMIN
+        )
 
 
 def client_for(membership=None, host=HOST_A) -> Client:

@@ -318,8 +318,8 @@ class TicketFilter(StrictFilterSet):
 def ticket_create_from_api(*, request, data: dict) -> Ticket:
     """One transaction: a rejected attachment must not leave a new customer behind."""
     tenant, member = request._request.tenant, request._request.membership
-    customer = data.get("customer") or _customer_by_email(
-        tenant, data["customer_email"], data["customer_name"]
+    customer = data.get("customer") or customer_get_or_create(
+        tenant=tenant, name=data["customer_name"], email=data["customer_email"]
     )
     return services.ticket_create(
         tenant=tenant,
@@ -335,11 +335,6 @@ def ticket_create_from_api(*, request, data: dict) -> Ticket:
         tags=data.get("tags"),
         attachments=data.get("attachments"),
     )
-
-
-def _customer_by_email(tenant, email: str, name: str) -> Customer:
-    found = customer_find_for_intake(email=email)
-    return found or customer_create(tenant=tenant, name=name or email, email=email)
 
 
 def _change_status(ticket, member, value):

@@ -26,14 +26,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
-from customers.selectors import customer_find_for_intake
-from customers.services import customer_create
+from customers.services import customer_get_or_create
+from helpdesk.csvfiles import (
+    CsvFileError,
+    csv_records,
+    dict_reader,
+    has_missing_values,
+    read_csv_upload,
+)
 from helpdesk.models import Membership, Tenant
 
 from . import services as ticket_services
 from .incident_models import Incident
 from .incidents import incident_link_tickets
-from .models import Category, Channel, Priority, Ticket
+from .models import TEXT_MAX_LENGTH, Category, Channel, Priority, Ticket
 
 MAX_ROWS = 500
 # A date further back than this is almost certainly a typo (2016 for 2026), not a backlog.
@@ -261,11 +267,6 @@ def _ticket_from(row: BacklogRow, tenant: Tenant, actor: Membership) -> Ticket:
 
 def _customer_for(row: BacklogRow, tenant: Tenant, actor: Membership) -> Customer:
     # Runs inside the import's transaction: a customer made for an earlier row is found again.
-    found = customer_find_for_intake(email=row.email, phone=row.phone)
-    return found or customer_create(
-        tenant=tenant,
-        actor=actor,
-        name=row.name or row.email or row.phone,
-        email=row.email,
-        phone=row.phone,
+    return customer_get_or_create(
+        tenant=tenant, actor=actor, name=row.name, email=row.email, phone=row.phone
     )

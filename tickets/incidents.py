@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from customers.models import Customer
 from helpdesk.models import Membership, Role, Tenant
 from helpdesk.notifications import notify
+from helpdesk.outbox import email_send_once, stable_message_id
 from helpdesk.queue import enqueue_on_commit
 
 from . import services as ticket_services
@@ -328,14 +329,11 @@ def incident_unlink_ticket(*, incident: Incident, actor: Membership, number: int
 def incident_ticket_intake(*, incident: Incident, actor: Membership, data: dict) -> Ticket:
     """Log a new ticket (hotline call, agent intake) already linked to the incident: one
     transaction, so a rejected attachment leaves neither customer nor ticket behind."""
-    from customers.selectors import customer_find_for_intake
-    from customers.services import customer_create
+    from customers.services import customer_get_or_create
 
-    customer = customer_find_for_intake(
-        email=data["customer_email"], phone=data["customer_phone"]
-    ) or customer_create(
+    customer = customer_get_or_create(
         tenant=incident.tenant,
-        name=data["customer_name"] or data["customer_email"] or data["customer_phone"],
+        name=data["customer_name"],
         email=data["customer_email"],
         phone=data["customer_phone"],
         actor=actor,
@@ -444,10 +442,10 @@ def _owe_update(update: IncidentUpdate) -> int:
 def incident_update_send(*, tenant: Tenant, update_id: int) -> int:
     """Send every owed e-mail of one update; returns how many this call sent.
 
-    Each row is claimed first (conditional UPDATE on ``sent_at``), so a second task or a
-    retry after a crash skips what was sent. A send that raises gives its claim back (the
-    retry sends it); a worker killed between claim and send loses that one e-mail rather
-    than ever sending one twice.
+    Each row is claimed, sent and marked in one transaction (``helpdesk.outbox``), so a
+    second task or a retry skips what was sent, and a send that raises or a worker killed
+    before the send leaves the row owed to the retry or the minute sweep: nothing is lost.
+    Precondition: the tenant's scope is active, no transaction open.
     """
     update = IncidentUpdate.objects.select_related("incident").filter(pk=update_id).first()
     if update is None:
@@ -460,19 +458,19 @@ def incident_update_send(*, tenant: Tenant, update_id: int) -> int:
 
 
 def _delivery_send(tenant: Tenant, update: IncidentUpdate, delivery_id: int) -> bool:
-    claimed = IncidentUpdateDelivery.objects.filter(pk=delivery_id, sent_at__isnull=True).update(
-        sent_at=timezone.now()
-    )
-    if not claimed:
-        return False
-    delivery = IncidentUpdateDelivery.objects.select_related("customer").get(pk=delivery_id)
+    def build(delivery: IncidentUpdateDelivery) -> EmailMessage:
+        message = incident_update_email(tenant, update, delivery.customer)
+        message.extra_headers["Message-ID"] = stable_message_id(
+            kind="incident-update", pk=delivery.pk, tenant=tenant
+        )
+        return message
+
+    owed = IncidentUpdateDelivery.objects.select_related("customer")
     try:
-        incident_update_email(tenant, update, delivery.customer).send()
+        return email_send_once(owed, pk=delivery_id, field="sent_at", build=build)
     except Exception:
         logger.warning("incident delivery %s failed, will retry", delivery_id, exc_info=True)
-        IncidentUpdateDelivery.objects.filter(pk=delivery_id).update(sent_at=None)
         raise
-    return True
 
 
 def incident_update_email(tenant: Tenant, update: IncidentUpdate, customer: Customer):

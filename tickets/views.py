@@ -24,14 +24,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers.selectors import customer_find_for_intake
-from customers.services import customer_create
+from customers.services import customer_get_or_create
 from helpdesk.auth import member_required
 from helpdesk.selectors import notifications_for
 from helpdesk.services import notifications_mark_read
 from helpdesk.web import in_tenant_time_zone, safe_next, service_error_into_form
 
 from . import services
+from .attachments import attachment_response
 from .forms import (
     QUEUE_LABELS,
     AssigneeForm,
@@ -481,11 +481,9 @@ def new(request: HttpRequest) -> HttpResponse:
 def _create_from_intake(request: HttpRequest, data: dict) -> Ticket:
     # One transaction: a rejected attachment must not leave a new customer behind.
     with transaction.atomic():
-        customer = customer_find_for_intake(
-            email=data["customer_email"], phone=data["customer_phone"]
-        ) or customer_create(
+        customer = customer_get_or_create(
             tenant=request.tenant,
-            name=data["customer_name"] or data["customer_email"] or data["customer_phone"],
+            name=data["customer_name"],
             email=data["customer_email"],
             phone=data["customer_phone"],
         )

@@ -1,18 +1,30 @@
 """Small builders for ticket tests, going through the services like the product does."""
 
+from django_scopes import scopes_disabled
+
 from customers.models import Customer, Tier
 from helpdesk.models import Skill
 from tickets import services
 from tickets.models import Category
 
 
-def make_customer(tenant, *, email="li.lei@example.test", tier_code=None, is_vip=False):
+def make_customer(tenant, *, email=None, tier_code=None, is_vip=False):
+    """A new customer, Li Lei by default. Addresses are unique per tenant, so each further
+    default customer of the tenant gets ``li.lei+<n>@example.test``."""
+    if email is None:
+        email = _unused_default_email(tenant)
     tier = None
     if tier_code:
         tier = Tier.objects.get_or_create(
             tenant=tenant, code=tier_code, defaults={"name": tier_code.title(), "is_vip": is_vip}
         )[0]
     return Customer.objects.create(tenant=tenant, name="Li Lei", email=email, tier=tier)
+
+
+def _unused_default_email(tenant) -> str:
+    with scopes_disabled():  # some callers have no scope open; the tenant filter is explicit
+        taken = Customer.objects.filter(tenant=tenant, email__startswith="li.lei").count()
+    return f"li.lei+{taken}@example.test" if taken else "li.lei@example.test"
 
 
 def make_category(tenant, *, name="Repair", team=None, skill_name=None, is_complaint=False):
