@@ -21,9 +21,10 @@ from helpdesk.api import (
     validated_query,
 )
 from helpdesk.api_errors import IDEMPOTENT_CREATE_ERRORS
+from helpdesk.models import Role
 
 from . import selectors, services
-from .models import Customer, Organization, Tier
+from .models import KEY_INFO_MAX_LENGTH, Customer, Organization, Tier
 
 
 class TierSerializer(serializers.ModelSerializer):
@@ -96,7 +97,9 @@ class CustomerCreateSerializer(serializers.Serializer):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=50), required=False, max_length=20, default=list
     )
-    key_info = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    key_info = serializers.CharField(
+        max_length=KEY_INFO_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     language = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
@@ -123,6 +126,17 @@ class CustomerListParamsSerializer(serializers.Serializer):
         max_value=2**63 - 1,
         help_text=_("Effective tier: the customer's own, else the organization's."),
     )
+
+
+# Who may take a customer's whole record out (an access request); others get 404, as on pages.
+EXPORT_ROLES = (Role.ADMIN, Role.MANAGER)
+
+
+def _customer_pk(pk: str) -> int:
+    """The id in the path if the database can hold it, else 404 (never a 500)."""
+    if not (pk.isascii() and pk.isdigit()) or not 0 < int(pk) < 2**63:
+        raise Http404
+    return int(pk)
 
 
 @transaction.atomic
@@ -159,9 +173,24 @@ class CustomerViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView
         return self.get_paginated_response(CustomerSerializer(page, many=True).data)
 
     def retrieve(self, request, pk: str):
-        if not (pk.isascii() and pk.isdigit()) or not 0 < int(pk) < 2**63:
+        return Response(CustomerSerializer(selectors.customer_get(pk=_customer_pk(pk))).data)
+
+    @extend_schema(
+        summary="Everything stored about one customer (admins and managers)",
+        description=(
+            "The customer, the duplicates merged into them, their tickets with every message "
+            "(internal notes too), attachment metadata, audit trails, surveys, follow-ups and "
+            "e-mails, as one JSON document with ISO 8601 timestamps: the answer to a PIPL / "
+            "GDPR access request. Other roles get 404."
+        ),
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"], url_path="export")
+    def export(self, request, pk: str):
+        if request._request.membership.role not in EXPORT_ROLES:
             raise Http404
-        return Response(CustomerSerializer(selectors.customer_get(pk=int(pk))).data)
+        customer = selectors.customer_get(pk=_customer_pk(pk))
+        return Response(selectors.customer_export(customer=customer))
 
     def create(self, request):
         def create() -> Response:

@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.models import Membership
 from knowledge.forms import suggest_subject_attrs
 from tickets.forms import MemberChoiceField, MultipleFileField, member_choices
-from tickets.models import Category
+from tickets.models import TEXT_MAX_LENGTH, Category
 
-from .models import Organization, Tier
+from .models import KEY_INFO_MAX_LENGTH, Organization, Tier
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -72,11 +72,15 @@ class CustomerForm(forms.Form):
     key_info = forms.CharField(
         label=_("Key information"),
         required=False,
+        max_length=KEY_INFO_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Shown prominently to every agent working this customer's tickets."),
     )
     notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Notes"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     language = forms.ChoiceField(
         label=_("Language"),
@@ -119,6 +123,32 @@ class CustomerMergeForm(forms.Form):
     )
 
 
+class CustomerAnonymiseForm(forms.Form):
+    """The confirmation step of an erasure: a reason for the audit trail, and the customer's
+    ID typed again so a slip of the keyboard cannot erase anyone."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        help_text=_(
+            "For the audit trail, e.g. the date and channel of the request. "
+            "Do not repeat the customer's personal data here."
+        ),
+    )
+    confirmation = forms.CharField(label=_("Customer ID"), max_length=20)
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        self.fields["confirmation"].help_text = _("Type %(id)s to confirm.") % {"id": customer.pk}
+
+    def clean_confirmation(self) -> str:
+        value = self.cleaned_data["confirmation"].strip().lstrip("#")
+        if value != str(self.customer.pk):
+            raise forms.ValidationError(_("This is not the ID of this customer."))
+        return value
+
+
 class CustomerImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
@@ -132,7 +162,10 @@ class OrganizationForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     tier = TierChoiceField(label=_("Tier"))
     notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Notes"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, **kwargs):

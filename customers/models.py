@@ -131,6 +131,8 @@ class Customer(models.Model):
     # Bumped by every portal sign-in, which makes each emailed sign-in link single-use.
     portal_sign_in_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Set once name, contact details and the customer's texts were erased (PIPL / GDPR).
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     objects = ScopedManager(tenant="tenant")
 

@@ -4,20 +4,26 @@ Preconditions for all of them: the tenant scope is active and the caller has che
 ``actor`` may make the change (views: ``member_required``).
 """
 
+import logging
+import secrets
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, override
 
 from helpdesk.models import Membership, Tenant
 
 from . import tokens
-from .importing import ImportReport, parse_customer_csv
+from .importing import ImportReport, ImportRow, parse_customer_csv
 from .inbound import InboundMail
 from .models import (
     Customer,
+    CustomerEmail,
     CustomerEvent,
     CustomerTag,
     InboundEmail,
@@ -26,6 +32,8 @@ from .models import (
     PortalNotice,
     Tier,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def _label(actor: Membership | None) -> str:

@@ -15,4 +15,6 @@ urlpatterns = [
     path("<int:pk>/", views.customer_detail, name="customer_detail"),
     path("<int:pk>/edit/", views.customer_edit, name="customer_edit"),
     path("<int:pk>/merge/", views.customer_merge, name="customer_merge"),
+    path("<int:pk>/export/", views.customer_export, name="customer_export"),
+    path("<int:pk>/anonymise/", views.customer_anonymise, name="customer_anonymise"),
 ]

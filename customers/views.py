@@ -5,11 +5,12 @@ Thin on purpose: reads through ``customers.selectors`` (which 404 on another ten
 writes as POSTs handed to one service. A service's ``ValidationError`` becomes form errors.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,6 +22,7 @@ from helpdesk.web import in_tenant_time_zone, service_error_into_form
 
 from . import selectors, services
 from .forms import (
+    CustomerAnonymiseForm,
     CustomerFilterForm,
     CustomerForm,
     CustomerImportForm,
@@ -31,6 +33,7 @@ from .forms import (
 )
 from .models import Customer, CustomerEvent
 
+logger = logging.getLogger(__name__)
 PAGE_SIZE = 50
 MAX_PAGE = 2000
 # Who may merge, import and change the portal: the people who own the customer base.
@@ -80,6 +83,7 @@ ACTION_LABELS = {
     "tier_changed": gettext_lazy("changed the tier"),
     "merged_in": gettext_lazy("merged a duplicate into this customer"),
     "merged_into": gettext_lazy("merged this customer into another"),
+    "anonymised": gettext_lazy("removed the customer's personal data"),
 }
 FIELD_LABELS = {
     "name": gettext_lazy("Name"),
@@ -102,6 +106,8 @@ class EventRow:
     old: str
     new: str
     created_at: object
+    # The reason an erasure was asked for, as the admin typed it.
+    reason: str = ""
 
     @classmethod
     def of(cls, event: CustomerEvent) -> "EventRow":
@@ -113,6 +119,7 @@ class EventRow:
             old=event.old_value,
             new=event.new_value,
             created_at=event.created_at,
+            reason=(event.data or {}).get("reason", "") if event.action == "anonymised" else "",
         )
 
 
@@ -126,8 +133,42 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tickets": selectors.customer_tickets(customer=customer),
         "events": [EventRow.of(e) for e in selectors.customer_events(customer=customer)],
         "can_merge": request.membership.role in SENIOR_ROLES,
+        "is_admin": request.membership.role == Role.ADMIN,
     }
     return render(request, "customers/detail.html", context)
+
+
+# --- personal data (PIPL / GDPR) -----------------------------------------------------------------
+
+
+@member_required(Role.ADMIN)
+@require_GET
+def customer_export(request: HttpRequest, pk: int) -> JsonResponse:
+    """Everything stored about the customer, as a JSON download (an access request)."""
+    customer = selectors.customer_get(pk=pk)
+    document = selectors.customer_export(customer=customer)
+    # A read, so no audit row (no state change on GET); the log says who took the data out.
+    logger.info("customer %s exported by member %s", customer.pk, request.membership.pk)
+    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="customer-{customer.pk}.json"'
+    return response
+
+
+@member_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def customer_anonymise(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what will go and what stays, and the confirmation form; POST: erase."""
+    customer = selectors.customer_get(pk=pk)
+    form = CustomerAnonymiseForm(request.POST or None, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        services.customer_anonymise(
+            customer=customer, by=request.membership, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, _("The customer's personal data was removed."))
+        return redirect("customer_detail", pk=customer.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "customer": customer}
+    return render(request, "customers/anonymise.html", context, status=status)
 
 
 # --- create / edit -------------------------------------------------------------------------------

@@ -100,3 +100,14 @@ class ApiTokenForm(forms.Form):
         self.fields["membership"].queryset = Membership.objects.filter(
             is_active=True
         ).select_related("user")
+
+
+class PrivacySettingsForm(forms.Form):
+    # Up to a hundred years; anything longer is a typo for "for ever" (leave it empty).
+    personal_data_retention_days = forms.IntegerField(
+        label=Tenant._meta.get_field("personal_data_retention_days").verbose_name,
+        help_text=Tenant._meta.get_field("personal_data_retention_days").help_text,
+        required=False,
+        min_value=0,
+        max_value=36500,
+    )

@@ -6,6 +6,7 @@ returning every tenant's rows.
 """
 
 import zoneinfo
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -106,6 +107,18 @@ class Tenant(models.Model):
     auto_close_after_days = models.PositiveSmallIntegerField(
         _("close resolved tickets after (days)"), default=7
     )
+    # Storage limitation (PIPL / GDPR): closed tickets lose their personal data this many days
+    # after closing (customers.retention); None or 0 keeps it for ever.
+    personal_data_retention_days = models.PositiveIntegerField(
+        _("erase personal data of closed tickets after (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Closed tickets older than this lose their personal data at the next hourly sweep, "
+            "and a customer with no newer ticket is anonymised; this cannot be undone. "
+            "Leave empty to keep personal data for ever."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -115,6 +128,12 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def personal_data_retention(self) -> timedelta | None:
+        """How long closed tickets keep their personal data; None: for ever."""
+        days = self.personal_data_retention_days
+        return timedelta(days=days) if days else None
 
 
 class Role(models.TextChoices):

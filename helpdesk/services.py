@@ -78,6 +78,25 @@ def membership_create(
     return membership
 
 
+@transaction.atomic
+def tenant_privacy_update(
+    *, tenant: Tenant, actor: Membership, personal_data_retention_days: int | None
+) -> Tenant:
+    """How long closed tickets keep their personal data; None or 0 keeps it for ever. A shorter
+    period takes effect at the next retention sweep (customers.retention)."""
+    old = tenant.personal_data_retention_days
+    tenant.personal_data_retention_days = personal_data_retention_days or None
+    tenant.save(update_fields=["personal_data_retention_days"])
+    logger.info(
+        "personal data retention of tenant %s changed from %s to %s days by member %s",
+        tenant.pk,
+        old,
+        tenant.personal_data_retention_days,
+        actor.pk,
+    )
+    return tenant
+
+
 def skill_get_or_create(*, tenant: Tenant, name: str) -> Skill:
     return Skill.objects.get_or_create(tenant=tenant, name=name)[0]
 

@@ -243,6 +243,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+# Bounds an SMTP exchange: an owed e-mail's row stays locked while it is sent (helpdesk.outbox).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "helpdesk@localhost")
 EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
@@ -329,6 +331,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+# Choice sets whose field names repeat across resources ("status", "kind", "channel") get
+# names of their own instead of drf-spectacular's hash-suffixed ones.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "StatusEnum": "tickets.models.Status",
+    "ChannelEnum": "tickets.models.Channel",
+    "KindEnum": "tickets.models.MessageKind",
+    "FollowUpStatusEnum": "surveys.models.FollowUpStatus",
+    "FollowUpKindEnum": "surveys.models.FollowUpKind",
+    "FollowUpChannelEnum": "surveys.models.FollowUpChannel",
+    "ArticleStatusEnum": "knowledge.models.ArticleStatus",
+}
 # Stored Idempotency-Key responses are kept 24 h; older rows are purged hourly.
 CELERY_BEAT_SCHEDULE["purge-idempotency-keys"] = {
     "task": "helpdesk.tasks.purge_idempotency_keys",
@@ -400,6 +413,12 @@ CELERY_BEAT_SCHEDULE["fetch-mail"] = {
     "task": "customers.tasks.fetch_all_mailboxes",
     "schedule": float(os.environ.get("HELPDESK_MAIL_FETCH_SECONDS", "60")),
     "options": {"expires": 120},
+}
+# Closed tickets lose their personal data after the tenant's retention period (PIPL / GDPR).
+CELERY_BEAT_SCHEDULE["personal-data-retention"] = {
+    "task": "customers.tasks.sweep_personal_data_retention",
+    "schedule": float(os.environ.get("HELPDESK_RETENTION_SWEEP_SECONDS", "3600")),
+    "options": {"expires": 1800},
 }
 
 # --- Webhooks and per-token API throttle --------------------------------------------------------

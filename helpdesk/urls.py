@@ -6,8 +6,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from customers.api import api_routes as customer_api_routes
+from knowledge.api import api_routes as knowledge_api_routes
 from reports import api as reports_api
 from sla.api import api_routes as sla_api_routes
+from surveys.api import api_routes as survey_api_routes
 from tickets.api import api_routes as ticket_api_routes
 from tickets.urls import notification_patterns
 
@@ -18,7 +20,13 @@ from .forms import TenantLoginForm
 router = DefaultRouter()
 router.register("teams", api.TeamViewSet, basename="team")
 router.register("skills", api.SkillViewSet, basename="skill")
-for prefix, viewset, basename in (*ticket_api_routes, *customer_api_routes, *sla_api_routes):
+for prefix, viewset, basename in (
+    *ticket_api_routes,
+    *customer_api_routes,
+    *sla_api_routes,
+    *survey_api_routes,
+    *knowledge_api_routes,
+):
     router.register(prefix, viewset, basename=basename)
 
 account_patterns = [
@@ -66,6 +74,7 @@ urlpatterns = [
     path("accounts/", include(account_patterns)),
     path("settings/", views.settings_overview, name="settings"),
     path("settings/api-tokens/", views.api_tokens, name="api_tokens"),
+    path("settings/privacy/", views.privacy_settings, name="privacy_settings"),
     path("settings/sla/", include("sla.urls")),
     path(
         "settings/api-tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"
@@ -98,7 +107,9 @@ urlpatterns += [
     path("api/v1/ping/", api.PingView.as_view(), name="api_ping"),
 ]
 
+handler400 = "helpdesk.api_errors.bad_request"
 handler404 = "helpdesk.api_errors.page_not_found"
+handler500 = "helpdesk.server_errors.server_error"
 
 # Major incidents, playbooks, surge alerts, backlog catch-up (tickets/incident_*.py).
 urlpatterns += [path("incidents/", include("tickets.incident_urls"))]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .auth import member_required
 from .celery import app as celery_app
-from .forms import ApiTokenForm, TenantPasswordResetForm, TenantSignupForm
+from .forms import ApiTokenForm, PrivacySettingsForm, TenantPasswordResetForm, TenantSignupForm
 from .models import ApiToken, Membership, Role, Team, User
 from .selectors import (
     api_token_get_for_admin,
@@ -23,7 +23,12 @@ from .selectors import (
     memberships_of_user,
     user_get_active,
 )
-from .services import api_token_create, api_token_revoke, tenant_create
+from .services import (
+    api_token_create,
+    api_token_revoke,
+    tenant_create,
+    tenant_privacy_update,
+)
 from .tenancy import tenant_url
 
 logger = logging.getLogger(__name__)
@@ -196,6 +201,20 @@ def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     api_token_revoke(token=token)
     messages.success(request, _("Token revoked."))
     return redirect("api_tokens")
+
+
+@member_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def privacy_settings(request: HttpRequest) -> HttpResponse:
+    """The tenant's personal-data retention period (PIPL / GDPR storage limitation)."""
+    initial = {"personal_data_retention_days": request.tenant.personal_data_retention_days}
+    form = PrivacySettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        tenant_privacy_update(tenant=request.tenant, actor=request.membership, **form.cleaned_data)
+        messages.success(request, _("Privacy settings saved."))
+        return redirect("privacy_settings")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "helpdesk/privacy_settings.html", {"form": form}, status=status)
 
 
 class TenantPasswordResetView(auth_views.PasswordResetView):

@@ -84,9 +84,14 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
     "ticket-events": lambda objs: {"number": objs["ticket"].number},
     "category-detail": lambda objs: {"pk": objs["category"].pk},
     "customer-detail": lambda objs: {"pk": objs["ticket"].customer_id},
+    "customer-export": lambda objs: {"pk": objs["ticket"].customer_id},
     "organization-detail": lambda objs: {"pk": objs["organization"].pk},
     "tier-detail": lambda objs: {"pk": objs["tier"].pk},
     "sla-policy-detail": lambda objs: {"pk": objs["sla_policy"].pk},
+    "survey-response-detail": lambda objs: {"pk": objs["survey_response"].pk},
+    "follow-up-detail": lambda objs: {"pk": objs["follow_up"].pk},
+    "follow-up-complete": lambda objs: {"pk": objs["follow_up"].pk},
+    "article-detail": lambda objs: {"pk": objs["kb_article"].pk},
     "password_reset_confirm": lambda objs: {"uidb64": "x", "token": "y"},
     **{
         name: (lambda objs: {"number": objs["ticket"].number})
@@ -124,7 +129,13 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
     },
     **{
         name: (lambda objs: {"pk": objs["ticket"].customer_id})
-        for name in ("customer_detail", "customer_edit", "customer_merge")
+        for name in (
+            "customer_detail",
+            "customer_edit",
+            "customer_merge",
+            "customer_export",
+            "customer_anonymise",
+        )
     },
     "portal_notice_edit": lambda objs: {"pk": objs["portal_notice"].pk},
     **{
@@ -198,6 +209,7 @@ POST_ONLY_URL_NAMES = frozenset(
         "sla:holidays_load",
         "sla:holiday_delete",
         "surveys:follow_up_log",
+        "follow-up-complete",
     }
 )
 

@@ -187,6 +187,11 @@ class Ticket(models.Model):
     reopened_count = models.PositiveIntegerField(_("times reopened"), default=0)
     last_customer_reply_at = models.DateTimeField(null=True, blank=True)
     last_agent_reply_at = models.DateTimeField(null=True, blank=True)
+    # Set when subject, thread and files were blanked (customers.services): on request, or by
+    # the retention sweep, which selects closed tickets where it is still empty.
+    personal_data_erased_at = models.DateTimeField(
+        _("personal data erased at"), null=True, blank=True
+    )
 
     objects = ScopedManager(tenant="tenant")
 
@@ -230,6 +235,12 @@ class Ticket(models.Model):
                 fields=["status", "resolved_at"],
                 name="ticket_resolved_to_close",
                 condition=models.Q(status="resolved"),
+            ),
+            # The retention sweep's index: closed tickets whose personal data is still there.
+            models.Index(
+                fields=["tenant", "closed_at"],
+                name="ticket_retention_due",
+                condition=models.Q(status="closed", personal_data_erased_at__isnull=True),
             ),
         ]
 

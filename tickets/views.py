@@ -407,6 +407,7 @@ ACTION_LABELS = {
     "transferred": gettext_lazy("transferred the ticket"),
     "merged_in": gettext_lazy("merged another ticket into this one"),
     "merged_into": gettext_lazy("merged this ticket into another"),
+    "personal_data_erased": gettext_lazy("erased the customer's personal data"),
 }
 FIELD_LABELS = {
     "status": gettext_lazy("Status"),
