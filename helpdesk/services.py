@@ -1,6 +1,7 @@
 """Writes of the tenancy core. Each function is one transaction."""
 
 import hashlib
+import logging
 import secrets
 
 from django.db import transaction
@@ -8,6 +9,8 @@ from django.utils import timezone
 from django_scopes import scope
 
 from .models import ApiToken, Membership, Notification, Role, Skill, Team, Tenant, User
+
+logger = logging.getLogger(__name__)
 
 
 def hash_api_key(key: str) -> str:
@@ -137,3 +140,30 @@ def notifications_mark_read(*, member: Membership, pks: list[int] | None = None)
     if pks is not None:
         unread = unread.filter(pk__in=pks)
     return unread.update(read_at=timezone.now())
+
+
+def password_reset_email_send(*, user_id: int, domain: str, protocol: str, language: str) -> bool:
+    """Send a reset link to ``user_id`` on ``domain``; False when the account can no longer
+    reset (deactivated, or its password made unusable since the request)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return False
+    context = {
+        "domain": domain,
+        "protocol": protocol,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "user": user,
+    }
+    with translation.override(language):
+        subject = render_to_string("registration/password_reset_subject.txt", context)
+        body = render_to_string("registration/password_reset_email.html", context)
+    send_mail(" ".join(subject.split()), body, None, [user.email])
+    return True

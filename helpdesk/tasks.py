@@ -70,3 +70,10 @@ def sweep_webhooks() -> int:
     from .webhooks import webhook_sweep
 
     return webhook_sweep()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def send_password_reset_email(*, user_id: int, domain: str, protocol: str, language: str) -> None:
+    from .services import password_reset_email_send
+
+    password_reset_email_send(user_id=user_id, domain=domain, protocol=protocol, language=language)
