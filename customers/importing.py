@@ -5,8 +5,6 @@ Columns (header row required, any order, case-insensitive): ``name``, ``email``,
 ``notes``, ``language``. A row needs a name or an e-mail. Precondition: the scope is active.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -15,7 +13,16 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from .models import Customer, Tier
+from helpdesk.csvfiles import (
+    CsvFileError,
+    csv_records,
+    dict_reader,
+    has_missing_values,
+    read_csv_upload,
+)
+from tickets.models import TEXT_MAX_LENGTH
+
+from .models import KEY_INFO_MAX_LENGTH, Customer, Tier
 
 COLUMNS = (
     "name",
@@ -61,36 +68,13 @@ class ImportReport:
         return [row for row in self.rows if row.errors]
 
 
-def _decode(raw: bytes) -> str | None:
-    # Spreadsheets in China often save CSV as GB18030 rather than UTF-8.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
 def parse_customer_csv(upload: UploadedFile) -> ImportReport:
     report = ImportReport()
-    text = _decode(upload.read())
-    if text is None:
-        report.file_errors.append(_("The file is not UTF-8 or GB18030 text."))
+    try:
+        _read_rows(report, read_csv_upload(upload))
+    except CsvFileError as error:
+        report.file_errors.append(error.message)
         return report
-    reader = csv.DictReader(io.StringIO(text))
-    headers = [(h or "").strip().lower() for h in reader.fieldnames or []]
-    if not {"name", "email"} & set(headers):
-        report.file_errors.append(_("The first row must name the columns, e.g. name,email."))
-        return report
-    reader.fieldnames = headers
-    tiers = _tier_lookup()
-    for number, record in enumerate(reader, start=2):
-        if len(report.rows) >= MAX_ROWS:
-            report.file_errors.append(
-                _("At most %(count)s rows can be imported at once.") % {"count": MAX_ROWS}
-            )
-            break
-        report.rows.append(_row(number, record, tiers))
     known = _existing_emails([row.email for row in report.rows if row.email])
     seen: set[str] = set()
     for row in report.rows:
@@ -98,6 +82,22 @@ def parse_customer_csv(upload: UploadedFile) -> ImportReport:
     if not report.rows and not report.file_errors:
         report.file_errors.append(_("The file has no customer rows."))
     return report
+
+
+def _read_rows(report: ImportReport, text: str) -> None:
+    reader = dict_reader(text)
+    headers = [(h or "").strip().lower() for h in reader.fieldnames or []]
+    if not {"name", "email"} & set(headers):
+        raise CsvFileError(_("The first row must name the columns, e.g. name,email."))
+    reader.fieldnames = headers
+    tiers = _tier_lookup()
+    for number, record in csv_records(reader):
+        if len(report.rows) >= MAX_ROWS:
+            report.file_errors.append(
+                _("At most %(count)s rows can be imported at once.") % {"count": MAX_ROWS}
+            )
+            break
+        report.rows.append(_row(number, record, tiers))
 
 
 def _tier_lookup() -> dict[str, Tier]:
@@ -135,7 +135,13 @@ def _row(number: int, record: dict, tiers: dict[str, Tier]) -> ImportRow:
     row.email = row.email.lower()
     if not row.name and not row.email:
         row.errors.append(_("A name or an e-mail address is required."))
-    if len(row.name) > 200 or len(row.phone) > 40 or len(row.organization) > 200:
+    if (
+        len(row.name) > 200
+        or len(row.phone) > 40
+        or len(row.organization) > 200
+        or len(row.key_info) > KEY_INFO_MAX_LENGTH
+        or len(row.notes) > TEXT_MAX_LENGTH
+    ):
         row.errors.append(_("A value is too long."))
     tier = _value(record, "tier")
     if tier:
@@ -148,6 +154,8 @@ def _row(number: int, record: dict, tiers: dict[str, Tier]) -> ImportRow:
         row.errors.append(_("Unknown language “%(language)s”.") % {"language": row.language})
     if None in record:
         row.errors.append(_("The row has more values than the header has columns."))
+    elif has_missing_values(record):
+        row.errors.append(_("The row has fewer values than the header has columns."))
     row.name = row.name or row.email
     return row
 

@@ -12,6 +12,10 @@ from django_scopes import ScopedManager
 
 from helpdesk.models import AuditEvent, Membership, Tenant
 
+# Key information is shown on every ticket of the customer: short by design (form, import and
+# API share this limit).
+KEY_INFO_MAX_LENGTH = 5000
+
 
 class Tier(models.Model):
     """VIP, Important (重要), Regular (常规), Potential (潜在); a lower rank is served first."""

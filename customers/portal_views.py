@@ -7,7 +7,6 @@ tenant; Django's user accounts are for agents only. A link that is forged, of an
 or for a ticket that no longer exists is a 404; an expired one gets a page that says so.
 """
 
-import mimetypes
 from functools import wraps
 
 from django.core.exceptions import ValidationError
@@ -19,6 +18,7 @@ from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from helpdesk.web import service_error_into_form
+from tickets.attachments import attachment_response
 from tickets.models import Status
 from tickets.services import ticket_customer_reply
 
@@ -164,17 +164,7 @@ def portal_attachment(request: HttpRequest, token: str, pk: int) -> FileResponse
     if expired:
         raise Http404
     attachment = selectors.portal_attachment_get(ticket=ticket, pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    content_type = mimetypes.guess_type(attachment.original_name)[0] or "application/octet-stream"
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(attachment.file, name=attachment.original_name)
 
 
 # --- my tickets (one-time sign-in link) ---------------------------------------------------------

@@ -46,6 +46,9 @@ class TokenRateThrottle(SimpleRateThrottle):
         return None if token_id is None else f"throttle_token_{token_id}"
 
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = _("The request body is too large.")
@@ -54,7 +57,11 @@ class PayloadTooLarge(exceptions.APIException):
 
 class BoundedJSONParser(JSONParser):
     """DRF's JSON parser reads the stream without Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``
-    check (only ``request.body`` applies it): enforce the same limit here, 413 beyond it."""
+    check (only ``request.body`` applies it): enforce the same limit here, 413 beyond it.
+
+    Two kinds of JSON that parse but are not acceptable input are a 400 here, before any
+    code sees them: nesting deeper than Python's parser can follow, and a lone surrogate
+    (``"\\ud800"``), which is no character and cannot be stored or even encoded as UTF-8."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -62,7 +69,33 @@ class BoundedJSONParser(JSONParser):
         length = request.META.get("CONTENT_LENGTH") if request is not None else None
         if limit is not None and length and length.isdigit() and int(length) > limit:
             raise PayloadTooLarge()
-        return super().parse(stream, media_type, parser_context)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(_("JSON parse error - nested too deeply.")) from None
+        if _has_lone_surrogate(data):
+            raise exceptions.ParseError(
+                _("JSON parse error - a string contains a lone surrogate (\\ud800–\\udfff).")
+            )
+        return data
+
+
+def _has_lone_surrogate(data: object) -> bool:
+    """Whether any key or string in parsed JSON holds a surrogate code point. The parser joins
+    a valid pair (an emoji) into one character, so any left is a lone one. No recursion: the
+    data may be nested nearly as deep as the parser allows."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if not value.isascii() and LONE_SURROGATE.search(value):
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 class TenantAPIView(APIView):

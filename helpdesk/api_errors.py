@@ -5,7 +5,13 @@ DRF alone would let it through as a 500. Oversized or malformed bodies that Djan
 (``RequestDataTooBig``, too many fields or files) become 413 / 400 instead of an HTML page.
 """
 
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.conf import settings
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
@@ -36,8 +42,19 @@ def exception_handler(exc, context):
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
     elif isinstance(exc, SuspiciousOperation):
-        exc = exceptions.ParseError(_("The request could not be read."))
+        exc = exceptions.ParseError(unreadable_request_text(exc))
     return drf_exception_handler(exc, context)
+
+
+def unreadable_request_text(exc: SuspiciousOperation) -> str:
+    """What was wrong with a body Django refused to parse, for the sender."""
+    if isinstance(exc, TooManyFilesSent):
+        return _("Too many files: send at most %(count)s at once. Nothing was saved.") % {
+            "count": settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        }
+    if isinstance(exc, TooManyFieldsSent):
+        return _("Too many form fields were sent. Nothing was saved.")
+    return _("The request could not be read.")
 
 
 # --- the error shapes, for the OpenAPI schema --------------------------------------------------
@@ -125,3 +142,24 @@ def page_not_found(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("Not found.")}, status=404)
     return html_page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """``handler400``: a body Django refused to parse (too large, too many files) gets a page
+    that says so, 413 for a size over the limit; under ``/api/`` JSON like every API error.
+    Nothing of such a request was saved: the view never saw its data."""
+    from django.http import JsonResponse
+    from django.shortcuts import render
+    from django.template.defaultfilters import filesizeformat
+
+    if isinstance(exception, RequestDataTooBig):
+        status = 413
+        text = _(
+            "What you sent is larger than %(limit)s, so it was not read and nothing was saved. "
+            "Shorten the text and send it again."
+        ) % {"limit": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
+    else:
+        status, text = 400, unreadable_request_text(exception)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": text}, status=status)
+    return render(request, "400.html", {"problem": text}, status=status)

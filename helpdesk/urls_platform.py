@@ -9,3 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
 ]
+
+handler400 = "helpdesk.api_errors.bad_request"
+handler500 = "helpdesk.server_errors.server_error"

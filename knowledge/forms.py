@@ -5,10 +5,13 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.models import Membership, Team
-from tickets.models import Category, Priority, Status
+from tickets.models import TEXT_MAX_LENGTH, Category, Priority, Status
 
 from .models import Article, ArticleStatus, KnowledgeCategory, Language, TemplateScope, Visibility
 from .services import ArticleFields, TemplateFields
+
+# A long manual fits; a paste of a whole document export does not.
+ARTICLE_BODY_MAX_LENGTH = 100_000
 
 
 class ArticleForm(forms.Form):
@@ -17,6 +20,7 @@ class ArticleForm(forms.Form):
     body = forms.CharField(
         label=_("Body (Markdown)"),
         strip=False,
+        max_length=ARTICLE_BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 16, "class": "kb-editor-body"}),
     )
     tags = forms.CharField(label=_("Tags"), max_length=300, required=False)
@@ -50,6 +54,12 @@ class ArticleStatusForm(forms.Form):
     status = forms.ChoiceField(choices=ArticleStatus.choices)
 
 
+class TemplateApplyForm(forms.Form):
+    """The reply as edited in the composer; empty sends the filled template."""
+
+    body = forms.CharField(required=False, strip=False, max_length=TEXT_MAX_LENGTH)
+
+
 class PreviewForm(forms.Form):
     body = forms.CharField(required=False, strip=False)
 
@@ -74,6 +84,7 @@ class ReplyTemplateForm(forms.Form):
     body = forms.CharField(
         label=_("Text"),
         strip=False,
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("Placeholders: {{ customer.name }}, {{ ticket.number }}, {{ agent.name }}."),
     )

@@ -29,6 +29,7 @@ from .forms import (
     LinkForm,
     PreviewForm,
     ReplyTemplateForm,
+    TemplateApplyForm,
 )
 from .models import (
     ArticleStatus,
@@ -267,9 +268,12 @@ def template_apply(request: HttpRequest, number: int, pk: int) -> HttpResponse:
     member = request.membership
     ticket = ticket_get_for_member(member=member, number=number)
     template = selectors.reply_template_usable_get(member=member, pk=pk)
+    form = TemplateApplyForm(request.POST)
     try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["body"])
         services.reply_template_apply(
-            ticket=ticket, template=template, actor=member, body=request.POST.get("body", "")
+            ticket=ticket, template=template, actor=member, body=form.cleaned_data["body"]
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

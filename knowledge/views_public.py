@@ -35,10 +35,12 @@ def tenant_required(view):
     return wrapper
 
 
-def _query(request: HttpRequest) -> str:
-    # The portal's subject field posts as "subject"; the KB's own search box as "q".
-    raw = request.GET.get("q") or request.GET.get("subject") or ""
-    return raw.strip()[:MAX_QUERY_CHARS]
+def _query(params) -> str:
+    """The search text of ``request.GET`` or ``request.POST``: the portal's subject field
+    sends it as "subject", the KB's own search box as "q". NUL characters are dropped: a
+    database cannot store them (the query is kept with a deflection) and they match nothing."""
+    raw = params.get("q") or params.get("subject") or ""
+    return raw.replace("\x00", "").strip()[:MAX_QUERY_CHARS]
 
 
 def _session_key(request: HttpRequest) -> str:
@@ -69,7 +71,7 @@ def category(request: HttpRequest, pk: int) -> HttpResponse:
 @tenant_required
 @require_GET
 def search_page(request: HttpRequest) -> HttpResponse:
-    query = _query(request)
+    query = _query(request.GET)
     context = {"query": query, "hits": selectors.public_search(query=query) if query else []}
     return render(request, "knowledge/public/search.html", context)
 
@@ -78,7 +80,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def suggest(request: HttpRequest) -> HttpResponse:
     """The htmx partial under the portal form's subject field (debounced on the client)."""
-    query = _query(request)
+    query = _query(request.GET)
     hits = selectors.public_search(query=query, limit=SUGGESTION_LIMIT) if len(query) >= 2 else []
     return render(request, "knowledge/public/_suggestions.html", {"query": query, "hits": hits})
 
@@ -88,7 +90,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
 def article(request: HttpRequest, pk: int) -> HttpResponse:
     found = selectors.public_article_get(pk=pk)
     voted = str(found.pk) in request.session.get("kb_voted", [])
-    context = {"article": found, "query": _query(request), "voted": voted}
+    context = {"article": found, "query": _query(request.GET), "voted": voted}
     return render(request, "knowledge/public/article.html", context)
 
 
@@ -124,7 +126,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
 def solved(request: HttpRequest, pk: int) -> HttpResponse:
     """ "This solved my problem": count a deflection. Nothing is submitted to the desk."""
     found = selectors.public_article_get(pk=pk)
-    query = (request.POST.get("q") or request.POST.get("subject") or "")[:MAX_QUERY_CHARS]
+    query = _query(request.POST)
     services.deflection_record(article=found, query=query)
     text = _("Glad we could help. No request was sent.")
     if request.htmx:

@@ -7,6 +7,9 @@ settings turn PostgreSQL's server-side cursors off (``DISABLE_SERVER_SIDE_CURSOR
 PgBouncer), and without them ``.iterator()`` over one big query would buffer the whole result
 in the client. Keyset pages keep memory flat on every database and every pooler.
 
+Text that a spreadsheet program would run as a formula (a subject ``=HYPERLINK(…)``) is
+written as text (``helpdesk.csvfiles.spreadsheet_safe``).
+
 The response body is consumed after the view returned, i.e. after the tenant middleware left
 its scope; the generators therefore open the tenant scope themselves.
 """
@@ -18,6 +21,7 @@ from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django_scopes import scope
 
+from helpdesk.csvfiles import spreadsheet_safe
 from tickets.models import Ticket
 
 from .assessment import monthly_assessment
@@ -42,7 +46,7 @@ def csv_response(filename: str, rows: Iterable[list], tenant) -> StreamingHttpRe
         yield "\ufeff"  # a BOM, so spreadsheet programs read the Chinese text as UTF-8
         with scope(tenant=tenant):
             for row in rows:
-                yield writer.writerow(row)
+                yield writer.writerow([spreadsheet_safe(value) for value in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -52,6 +52,7 @@ from sla.models import Colour
 
 from . import selectors, services
 from .models import (
+    TEXT_MAX_LENGTH,
     Category,
     Channel,
     Message,
@@ -63,7 +64,7 @@ from .models import (
 )
 
 MAX_ID = 2**63 - 1
-MAX_TEXT = 50_000
+MAX_TEXT = TEXT_MAX_LENGTH
 
 # --- output ----------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from customers.models import Tier
 from helpdesk.models import Membership, Team
 from helpdesk.widgets import FastSelect
 
-from .models import Category, Channel, MessageKind, Priority, Status, Ticket
+from .models import TEXT_MAX_LENGTH, Category, Channel, MessageKind, Priority, Status, Ticket
 from .selectors import QUEUES, SORTS, QueueFilters
 from .services import TRANSITIONS
 
@@ -198,7 +198,10 @@ class BulkActionForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        label=_("Message"), strip=False, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("Message"),
+        strip=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
     kind = forms.ChoiceField(
         label=_("Send as"),
@@ -331,7 +334,10 @@ class TicketIntakeForm(forms.Form):
     )
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("Description"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.none(), required=False, empty_label="—"
@@ -342,7 +348,10 @@ class TicketIntakeForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
     product_model = forms.CharField(label=_("Product / model"), max_length=120, required=False)
     fault_symptom = forms.CharField(
-        label=_("Fault symptom"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Fault symptom"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     caller = forms.CharField(
         label=_("Caller"),

@@ -12,8 +12,6 @@ runs in the request, so a file holds at most ``MAX_ROWS`` rows.
 Precondition for every function: the tenant scope is active.
 """
 
-import csv
-import io
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -92,39 +90,30 @@ class BacklogReport:
 
 def parse_backlog_csv(upload: UploadedFile, *, tenant: Tenant) -> BacklogReport:
     report = BacklogReport()
-    text = _decode(upload.read())
-    if text is None:
-        report.file_errors.append(_("The file is not UTF-8 or GB18030 text."))
+    try:
+        _read_rows(report, read_csv_upload(upload), tenant)
+    except CsvFileError as error:
+        report.file_errors.append(error.message)
         return report
-    reader = csv.DictReader(io.StringIO(text))
+    if not report.rows and not report.file_errors:
+        report.file_errors.append(_("The file has no rows."))
+    return report
+
+
+def _read_rows(report: BacklogReport, text: str, tenant: Tenant) -> None:
+    reader = dict_reader(text)
     headers = [_header(h) for h in reader.fieldnames or []]
     if not {"time", "summary"} <= set(headers):
-        report.file_errors.append(
-            _("The first row must name the columns, at least time and summary.")
-        )
-        return report
+        raise CsvFileError(_("The first row must name the columns, at least time and summary."))
     reader.fieldnames = headers
     parser = _RowParser(tenant)
-    for number, record in enumerate(reader, start=2):
+    for number, record in csv_records(reader):
         if len(report.rows) >= MAX_ROWS:
             report.file_errors.append(
                 _("At most %(count)s rows can be imported at once.") % {"count": MAX_ROWS}
             )
             break
         report.rows.append(parser.parse(number, record))
-    if not report.rows and not report.file_errors:
-        report.file_errors.append(_("The file has no rows."))
-    return report
-
-
-def _decode(raw: bytes) -> str | None:
-    # Spreadsheets in China often save CSV as GB18030 rather than UTF-8.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
 
 
 def _header(raw: str | None) -> str:
@@ -166,6 +155,10 @@ class _RowParser:
         self._category(row, _value(record, "category"))
         if None in record:
             row.errors.append(_("The row has more values than the header has columns."))
+        elif has_missing_values(record):
+            row.errors.append(_("The row has fewer values than the header has columns."))
+        if len(row.summary) > TEXT_MAX_LENGTH:
+            row.errors.append(_("A value is too long."))
         return row
 
     def _time(self, row: BacklogRow, raw: str) -> None:

@@ -20,7 +20,7 @@ from helpdesk.notifications import notify
 from helpdesk.webhooks import webhooks_on_ticket_event
 
 from . import routing
-from .attachments import validate_upload
+from .attachments import content_type_for, validate_upload
 from .models import (
     Attachment,
     Category,
@@ -319,7 +319,7 @@ def _store_attachments(message: Message, uploads: list[UploadedFile]) -> None:
             message=message,
             file=upload,
             original_name=upload.name[:255],
-            content_type=upload.content_type or "application/octet-stream",
+            content_type=content_type_for(upload.name),
             size_bytes=upload.size,
         )
 

@@ -5,7 +5,6 @@ write is a POST handed to one service. A service's ``ValidationError`` (``Transi
 one) becomes a message and a re-rendered form with what was typed: never a 500.
 """
 
-import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -379,18 +378,7 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
 @require_GET
 def attachment_download(request: HttpRequest, number: int, pk: int) -> FileResponse:
     attachment = attachment_get_for_member(member=request.membership, number=number, pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    # The type is derived from the name we accepted, never from what the uploader claimed.
-    content_type = mimetypes.guess_type(attachment.original_name)[0] or "application/octet-stream"
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(attachment.file, name=attachment.original_name)
 
 
 # --- history ----------------------------------------------------------------------------------

@@ -86,7 +86,8 @@ def test_it_replays_a_multipart_create_with_the_same_file(api_a, tenant_a):
             TICKETS, {**BODY, "attachments": [photo]}, headers={"Idempotency-Key": "mp"}
         )
 
-    first, again, other = send(b"png-1"), send(b"png-1"), send(b"png-2")
+    png = b"\x89PNG\r\n\x1a\n"
+    first, again, other = send(png + b"1"), send(png + b"1"), send(png + b"2")
     assert (first.status_code, again.status_code, other.status_code) == (201, 201, 422)
     assert again["Idempotent-Replayed"] == "true"
     assert ticket_count(tenant_a) == 1

@@ -48,11 +48,11 @@ def test_it_posts_an_internal_note_that_changes_nothing_for_the_customer(api_a, 
 def test_it_takes_attachments_as_multipart(api_a, tenant_a):
     with scope(tenant=tenant_a):
         ticket = make_ticket(tenant_a)
-    photo = SimpleUploadedFile("leak.png", b"\x89PNG...", content_type="image/png")
+    photo = SimpleUploadedFile("leak.png", b"\x89PNG\r\n\x1a\n...", content_type="image/png")
     response = api_a.post(messages_url(ticket), {"body": "Photo attached", "attachments": [photo]})
     assert response.status_code == 201, response.json()
     [attachment] = response.json()["attachments"]
-    assert (attachment["name"], attachment["size_bytes"]) == ("leak.png", 7)
+    assert (attachment["name"], attachment["size_bytes"]) == ("leak.png", 11)
 
 
 def test_it_refuses_a_forbidden_file_type_naming_attachments(api_a, tenant_a):

@@ -23,7 +23,7 @@ def web_form(**overrides) -> dict:
 
 
 def photo(name: str = "photo.png") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"\x89PNG fake", content_type="image/png")
+    return SimpleUploadedFile(name, b"\x89PNG\r\n\x1a\nfake", content_type="image/png")
 
 
 def link_in(mail, pattern=FOLLOW_LINK) -> str:

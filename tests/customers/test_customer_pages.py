@@ -208,6 +208,70 @@ def test_it_imports_every_row_of_a_good_file(tenant_a, admin_a, tiers):
         assert wang.events.filter(action="imported").exists()
 
 
+MALFORMED_FILES = [
+    pytest.param(
+        b"name,email,phone\nOne,one@example.cn\nTwo,two@example.cn,138,extra\n",
+        ["<td>2</td>", "fewer values than the header", "<td>3</td>", "more values than the header"],
+        id="wrong-column-count",
+    ),
+    pytest.param(
+        b"name,email\nDup,dup@example.cn\nDup again,DUP@example.cn\n",
+        ["<td>3</td>", "This e-mail address appears twice in the file."],
+        id="duplicate-emails",
+    ),
+    pytest.param(
+        b"name,email\n\xff\xfe\xfa\xff,bad@example.cn\n",
+        ["The file is not UTF-8 or GB18030 text."],
+        id="bad-encoding",
+    ),
+    pytest.param(b"\r\n", ["The first row must name the columns"], id="blank"),
+    pytest.param(b"name,email\n", ["The file has no customer rows."], id="header-only"),
+    pytest.param(
+        b"name,email\nNul\x00Byte,nul@example.cn\n",
+        ["The file contains NUL characters, so it is not CSV text."],
+        id="nul",
+    ),
+    pytest.param(
+        b'name,email,notes\nLong,long@example.cn,"' + b"x" * 200_000 + b'"\n',
+        ["Row 2 could not be read: a value is too long"],
+        id="field-beyond-csv-limit",
+    ),
+    pytest.param(
+        b"name,email\n" + b"Bulk,bulk@example.cn\n" * 500_000,
+        ["The file is larger than 5.0\xa0MB; split it into several files."],
+        id="10-MB",
+    ),
+]
+
+
+@pytest.mark.parametrize(("content", "messages"), MALFORMED_FILES)
+def test_it_explains_a_malformed_file_and_imports_none_of_it(tenant_a, admin_a, content, messages):
+    upload = SimpleUploadedFile("customers.csv", content, content_type="text/csv")
+    response = client_for(admin_a).post("/customers/import/", {"file": upload})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Nothing was imported" in page
+    for text in messages:
+        assert text in page, text
+    with scope(tenant=tenant_a):
+        assert not Customer.objects.exists() and not Organization.objects.exists()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_it_imports_a_file_with_a_bom_or_in_gbk_and_keeps_formulas_as_text(
+    tenant_a, admin_a, encoding
+):
+    text = 'name,email,notes\n"=HYPERLINK(""http://evil.test"",""x"")",wang@example.cn,老客户\n'
+    response = client_for(admin_a).post("/customers/import/", {"file": csv_file(text, encoding)})
+    assert response.status_code == 302
+    with scope(tenant=tenant_a):
+        customer = Customer.objects.get()
+    assert customer.name == '=HYPERLINK("http://evil.test","x")'  # stored as typed
+    assert customer.notes == "老客户"
+    page = client_for(admin_a).get(f"/customers/{customer.pk}/").content.decode()
+    assert "=HYPERLINK(&quot;http://evil.test&quot;,&quot;x&quot;)" in page
+
+
 def test_it_creates_organizations_whose_tier_applies_to_their_customers(tenant_a, agent_a, tiers):
     client = client_for(agent_a)
     response = client.post(

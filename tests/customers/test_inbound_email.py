@@ -47,7 +47,7 @@ def build(
 
 
 def test_it_parses_a_new_message():
-    mail = parse_inbound(build(attachment=("photo.png", b"png", "image", "png")))
+    mail = parse_inbound(build(attachment=("photo.png", b"\x89PNG\r\n\x1a\n", "image", "png")))
     assert mail.sender_email == "wang.wei@example.cn" and mail.sender_name == "Wang Wei"
     assert mail.subject == "Oven broken" and mail.body == "My oven does not heat."
     assert mail.token == "" and not mail.is_automatic
@@ -115,7 +115,9 @@ def process(tenant, message):
 
 
 def test_it_opens_a_ticket_from_a_new_message(tenant_a):
-    record = process(tenant_a, build(attachment=("photo.png", b"png", "image", "png")))
+    record = process(
+        tenant_a, build(attachment=("photo.png", b"\x89PNG\r\n\x1a\n", "image", "png"))
+    )
     ticket = record.ticket
     assert record.outcome == "created" and ticket.channel == Channel.EMAIL
     assert ticket.subject == "Oven broken" and ticket.description == "My oven does not heat."

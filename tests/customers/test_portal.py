@@ -64,7 +64,8 @@ def test_it_runs_the_whole_portal_flow(tenant_a, agent_a, django_capture_on_comm
         assert message.author_customer == ticket.customer
         attachment = message.attachments.get()
     download = visitor.get(f"{follow}files/{attachment.pk}/")
-    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    # A PNG is shown inline (tests/security/test_uploads.py covers every other type).
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("inline")
 
 
 def test_it_finds_the_existing_customer_by_email(tenant_a, django_capture_on_commit_callbacks):

@@ -17,6 +17,7 @@ from tests.conftest import HOST_A, client_for
 from tests.factories import CustomerFactory
 from tests.incidents.helpers import incident_objects
 from tests.knowledge.helpers import knowledge_objects
+from tests.surveys.helpers import answered_survey
 from tests.url_catalogue import (
     POST_ONLY_URL_NAMES,
     PUBLIC_URL_NAMES,
@@ -46,7 +47,9 @@ def objects_a(tenant_a, admin_a, team_a):
             customer=CustomerFactory(tenant=tenant_a),
             subject="Washer leaks",
             actor=admin_a,
-            attachments=[SimpleUploadedFile("photo.png", b"png", content_type="image/png")],
+            attachments=[
+                SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n", content_type="image/png")
+            ],
         )
         attachment = ticket.messages.get().attachments.get()
         tenant_seed_defaults(tenant_a)
@@ -61,6 +64,10 @@ def objects_a(tenant_a, admin_a, team_a):
             kind="manual",
             due_at=ticket.created_at,
         )
+        surveyed = ticket_services.ticket_create(
+            tenant=tenant_a, customer=ticket.customer, subject="Fixed?", actor=admin_a
+        )
+        survey_response = answered_survey(surveyed, actor=admin_a)
         tier = Tier.objects.first()
         category = Category.objects.create(tenant=tenant_a, name="Repair")
         organization = Organization.objects.create(tenant=tenant_a, name="ACME Retail")
@@ -70,6 +77,7 @@ def objects_a(tenant_a, admin_a, team_a):
         **incident,
         **knowledge,
         "follow_up": follow_up,
+        "survey_response": survey_response,
         "tier": tier,
         "category": category,
         "organization": organization,

@@ -82,6 +82,27 @@ def test_it_keeps_the_original_times_and_measures_the_sla_from_them(
     assert all(t.tags.filter(name="backlog").exists() for t in tickets)
 
 
+@pytest.mark.parametrize(
+    ("rows", "problem"),
+    [
+        (["{now},Li Lei,,,phone,Washer leaks"], "fewer values than the header has columns."),
+        (["{now},Li Lei,,,phone,Washer leaks,,,surplus"], "more values than the header"),
+        (["{now},Li\x00Lei,,138,phone,Washer leaks,,"], "The file contains NUL characters"),
+        (['{now},Li Lei,,138,phone,"' + "x" * 200_000 + '",,'], "Row 3 could not be read"),
+    ],
+)
+def test_it_explains_a_malformed_file_and_imports_nothing(
+    tenant_a, agent_client_a, two_hours_ago, rows, problem
+):
+    good = f"{_local(two_hours_ago)},Han,,139,phone,Fridge warm,,"
+    upload = _csv([good, *(row.format(now=_local(two_hours_ago)) for row in rows)])
+    response = agent_client_a.post(reverse("backlog_import"), {"file": upload})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Nothing was imported" in page and problem in page
+    assert Ticket.objects.count() == 0 and Customer.objects.count() == 0
+
+
 def test_it_reads_gb18030_and_links_the_tickets_to_an_incident(
     tenant_a, admin_a, agent_client_a, two_hours_ago
 ):

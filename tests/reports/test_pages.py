@@ -9,11 +9,14 @@ from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django_scopes import scope
 
+from customers.models import Customer
+from helpdesk.csvfiles import spreadsheet_safe
 from helpdesk.models import Role
 from reports import exports
 from reports.rollup import rollup_refresh
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, TicketFactory, UserFactory
+from tickets.models import Ticket
 
 PERIOD_QUERY = "start=2025-03-03&end=2025-03-10"
 
@@ -191,3 +194,34 @@ def test_it_shows_the_live_board_by_team_and_sla_colour(week, manager_a, agent_c
     assert [x.number for x in board.oldest] == [t["t4"].number, t["t6"].number, t["t4"].number + 3]
     own = agent_client_a.get("/reports/live/").context["live"]
     assert own.open_total == 1  # agent A: T7 only
+
+
+def test_it_writes_formula_like_text_as_text_in_csv(week, manager_a):
+    """CSV injection: a subject a spreadsheet program would run is exported as text."""
+    t1 = week.tickets["t1"]
+    with scope(tenant=week.tenant):
+        Ticket.objects.filter(pk=t1.pk).update(subject='=HYPERLINK("http://evil.test","x")')
+        Customer.objects.filter(pk=t1.customer_id).update(name="@SUM(1+1)")
+    rows = _csv(client_for(manager_a).get(f"/reports/export/tickets.csv?{PERIOD_QUERY}"))
+    [row] = [r for r in rows if r[0] == str(t1.number)]
+    assert row[1] == '\'=HYPERLINK("http://evil.test","x")'
+    assert row[8] == "'@SUM(1+1)"
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("-12.5", "-12.5"),
+        ("+86", "+86"),
+        ("1e-3", "1e-3"),
+        ("Li Lei", "Li Lei"),
+        (42, 42),
+    ],
+)
+def test_it_neutralises_only_cells_a_spreadsheet_would_run(value, written):
+    assert spreadsheet_safe(value) == written

@@ -147,7 +147,7 @@ def test_it_refuses_an_empty_reply(agent_a, ticket):
 def test_it_uploads_several_attachments_and_serves_them_to_members(agent_a, ticket):
     client = client_for(agent_a)
     files = [
-        SimpleUploadedFile("photo.png", b"\x89PNG data", content_type="image/png"),
+        SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\ndata", content_type="image/png"),
         SimpleUploadedFile("log.txt", b"<script>alert(1)</script>", content_type="text/html"),
     ]
     response = client.post(
@@ -172,7 +172,7 @@ def test_it_does_not_serve_an_attachment_through_another_ticket(tenant_a, agent_
             ticket=ticket,
             actor=agent_a,
             body="photo",
-            attachments=[SimpleUploadedFile("a.png", b"png")],
+            attachments=[SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n")],
         )
         attachment = message.attachments.get()
     elsewhere = TicketFactory(tenant=tenant_a)
