@@ -68,18 +68,24 @@ class InboundMail:
 
 
 def parse_inbound(message: EmailMessage) -> InboundMail:
-    name, address = parseaddr(str(message.get("From", "")))
-    subject = " ".join(str(message.get("Subject", "")).split())
+    name, address = parseaddr(_without_nul(str(message.get("From", ""))))
+    subject = " ".join(_without_nul(str(message.get("Subject", ""))).split())
     return InboundMail(
         message_id=_message_id(message),
         sender_email=address.strip().lower(),
         sender_name=name.strip(),
         subject=clean_subject(subject),
-        body=strip_quoted(_text_of(message)),
+        body=strip_quoted(_without_nul(_text_of(message))),
         token=find_token(message, subject),
         attachments=tuple(_attachments(message)),
         is_automatic=is_automatic(message, address),
     )
+
+
+def _without_nul(text: str) -> str:
+    """PostgreSQL text cannot hold NUL, and no mail reader shows one: drop it rather than fail
+    the whole message's import."""
+    return text.replace("\x00", "")
 
 
 def _message_id(message: EmailMessage) -> str:

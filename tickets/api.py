@@ -46,6 +46,7 @@ from helpdesk.api_errors import (
     WRITE_ERRORS,
     validation_detail,
 )
+from helpdesk.api_filters import IntegerFilter, UtcIsoDateTimeFilter
 from helpdesk.models import Membership, Team
 from sla.api import EscalationSerializer, TicketSlaSerializer
 from sla.models import Colour
@@ -291,21 +292,21 @@ class TicketFilter(StrictFilterSet):
     status = filters.MultipleChoiceFilter(choices=Status.choices)
     priority = filters.MultipleChoiceFilter(choices=Priority.choices)
     channel = filters.MultipleChoiceFilter(choices=Channel.choices)
-    assignee = filters.NumberFilter(
+    assignee = IntegerFilter(
         field_name="assignee_id", min_value=1, max_value=MAX_ID, label=_("Assignee (member id)")
     )
     unassigned = filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
-    team = filters.NumberFilter(field_name="team_id", min_value=1, max_value=MAX_ID)
-    category = filters.NumberFilter(field_name="category_id", min_value=1, max_value=MAX_ID)
-    customer = filters.NumberFilter(field_name="customer_id", min_value=1, max_value=MAX_ID)
-    tier = filters.NumberFilter(
+    team = IntegerFilter(field_name="team_id", min_value=1, max_value=MAX_ID)
+    category = IntegerFilter(field_name="category_id", min_value=1, max_value=MAX_ID)
+    customer = IntegerFilter(field_name="customer_id", min_value=1, max_value=MAX_ID)
+    tier = IntegerFilter(
         field_name="customer__tier_id", min_value=1, max_value=MAX_ID, label=_("Customer tier id")
     )
     sla_colour = filters.MultipleChoiceFilter(field_name="sla__colour", choices=Colour.choices)
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
 
     class Meta:
         model = Ticket

@@ -373,3 +373,19 @@ def test_it_hides_another_teams_ticket_from_an_agent(tenant_a, team_a, stage):
     assert patch_json(client, url(theirs.number), {"priority": "low"}).status_code == 404
     assert post_json(client, url(theirs.number, "messages/"), {"body": "hi"}).status_code == 404
     assert client.get(url(ours.number)).status_code == 200
+
+
+def test_it_filters_by_times_with_any_offset_python_accepts(api_a, tenant_a):
+    # PostgreSQL takes offsets up to ±15:59 only: the filter converts to UTC before the query.
+    with scope(tenant=tenant_a):
+        make_ticket(tenant_a, subject="Kettle")
+    far_west = api_a.get(TICKETS, {"created_after": "2016-06-16T12:16:37-18:45"})
+    assert far_west.status_code == 200
+    assert [t["subject"] for t in far_west.json()["results"]] == ["Kettle"]
+
+
+@pytest.mark.parametrize("param", ["team", "assignee", "category", "customer", "tier"])
+def test_it_refuses_a_fractional_id_in_a_filter(api_a, param):
+    response = api_a.get(TICKETS, {param: "0.5"})
+    assert response.status_code == 400
+    assert list(response.json()) == [param]

@@ -54,6 +54,14 @@ def test_it_parses_a_new_message():
     assert [a.name for a in mail.attachments] == ["photo.png"]
 
 
+def test_it_drops_nul_characters_that_the_database_cannot_store():
+    mail = parse_inbound(
+        build("Oven\x00 broken", subject="Help\x00 me", sender="Wang\x00 <w@example.cn>")
+    )
+    assert mail.body == "Oven broken" and mail.subject == "Help me"
+    assert mail.sender_name == "Wang" and mail.sender_email == "w@example.cn"
+
+
 def test_it_finds_the_token_in_a_plus_address_or_the_subject():
     by_address = parse_inbound(build(to="ACME <support+12-0123456789abcdef0123@acme.example>"))
     assert by_address.token == "12-0123456789abcdef0123"
