@@ -16,6 +16,7 @@ from helpdesk.api import (
     TenantAPIView,
     TenantPrimaryKeyField,
     TenantViewSetMixin,
+    id_from_path,
     idempotent,
     validated,
     validated_query,
@@ -132,13 +133,6 @@ class CustomerListParamsSerializer(serializers.Serializer):
 EXPORT_ROLES = (Role.ADMIN, Role.MANAGER)
 
 
-def _customer_pk(pk: str) -> int:
-    """The id in the path if the database can hold it, else 404 (never a 500)."""
-    if not (pk.isascii() and pk.isdigit()) or not 0 < int(pk) < 2**63:
-        raise Http404
-    return int(pk)
-
-
 @transaction.atomic
 def customer_create_from_api(*, request, data: dict) -> Customer:
     return services.customer_create(
@@ -173,7 +167,7 @@ class CustomerViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView
         return self.get_paginated_response(CustomerSerializer(page, many=True).data)
 
     def retrieve(self, request, pk: str):
-        return Response(CustomerSerializer(selectors.customer_get(pk=_customer_pk(pk))).data)
+        return Response(CustomerSerializer(selectors.customer_get(pk=id_from_path(pk))).data)
 
     @extend_schema(
         summary="Everything stored about one customer (admins and managers)",
@@ -189,7 +183,7 @@ class CustomerViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView
     def export(self, request, pk: str):
         if request._request.membership.role not in EXPORT_ROLES:
             raise Http404
-        customer = selectors.customer_get(pk=_customer_pk(pk))
+        customer = selectors.customer_get(pk=id_from_path(pk))
         return Response(selectors.customer_export(customer=customer))
 
     def create(self, request):

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import BooleanFilter, FilterSet
@@ -22,7 +23,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from . import idempotency
-from .models import Skill, Team
+from .models import Membership, Skill, Team
 
 
 class TenantRateThrottle(SimpleRateThrottle):
@@ -96,6 +97,22 @@ def _has_lone_surrogate(data: object) -> bool:
         elif isinstance(value, list):
             pending.extend(value)
     return False
+
+
+# The largest value a bigint primary key (or a ticket number) can hold.
+MAX_ID = 2**63 - 1
+
+
+def id_from_path(text: str) -> int:
+    """A positive id or number from the URL, else 404 (never a database error for a huge one)."""
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
+        raise Http404
+    return int(text)
+
+
+def request_member(request) -> Membership:
+    """The calling member of a DRF request: set by the tenant middleware or the token auth."""
+    return request._request.membership
 
 
 class TenantAPIView(APIView):

@@ -10,7 +10,6 @@ articles in the portal (``knowledge.views_public``), never through this API.
 
 from django.db import transaction
 from django.db.models import prefetch_related_objects
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.rest_framework import DjangoFilterBackend
@@ -27,12 +26,15 @@ from rest_framework.response import Response
 
 from helpdesk.api import (
     IDEMPOTENCY_KEY_PARAMETER,
+    MAX_ID,
     StableCursorPagination,
     StrictFilterSet,
     TenantAPIView,
     TenantPrimaryKeyField,
     TenantViewSetMixin,
+    id_from_path,
     idempotent,
+    request_member,
     validated,
     validated_query,
 )
@@ -45,7 +47,6 @@ from tickets.rendering import render_body
 from . import search, selectors, services
 from .models import Article, ArticleStatus, KnowledgeCategory, Language, Visibility
 
-MAX_ID = 2**63 - 1
 MAX_BODY = 100_000
 MAX_TAGS_CHARS = 300  # Article.tags, stored comma-separated
 CONTENT_FIELDS = ("title", "body", "summary", "tags", "category", "visibility", "language")
@@ -60,17 +61,6 @@ FORBIDDEN = OpenApiResponse(
         )
     ],
 )
-
-
-def _pk(text: str) -> int:
-    """A positive id from the URL, else 404 (never a database error for a huge number)."""
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
-        raise Http404
-    return int(text)
-
-
-def _member(request) -> Membership:
-    return request._request.membership
 
 
 # --- output ------------------------------------------------------------------------------------
@@ -226,7 +216,9 @@ def _fields(data: dict, *, current: Article | None = None) -> services.ArticleFi
 def article_create_from_api(*, request, data: dict) -> Article:
     tenant = request._request.tenant
     data.setdefault("language", _tenant_language(tenant.default_language))
-    return services.article_create(tenant=tenant, author=_member(request), fields=_fields(data))
+    return services.article_create(
+        tenant=tenant, author=request_member(request), fields=_fields(data)
+    )
 
 
 def _tenant_language(language: str) -> str:
@@ -317,10 +309,14 @@ class ArticleViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView)
         return selectors.articles_for_agents()
 
     def _article(self, pk: str) -> Article:
-        return selectors.article_get_for_member(member=_member(self.request), pk=_pk(pk))
+        return selectors.article_get_for_member(
+            member=request_member(self.request), pk=id_from_path(pk)
+        )
 
     def _detail(self, article: Article) -> dict:
-        reloaded = selectors.article_get_for_member(member=_member(self.request), pk=article.pk)
+        reloaded = selectors.article_get_for_member(
+            member=request_member(self.request), pk=article.pk
+        )
         return ArticleDetailSerializer(reloaded).data
 
     def list(self, request):
@@ -355,13 +351,13 @@ class ArticleViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView)
     def partial_update(self, request, pk: str):
         article = self._article(pk)
         data = validated(ArticleUpdateSerializer, request.data, partial=True)
-        article_update_from_api(article=article, member=_member(request), data=data)
+        article_update_from_api(article=article, member=request_member(request), data=data)
         return Response(self._detail(article))
 
     def destroy(self, request, pk: str):
         article = self._article(pk)
         services.article_set_status(
-            article=article, actor=_member(request), status=ArticleStatus.ARCHIVED
+            article=article, actor=request_member(request), status=ArticleStatus.ARCHIVED
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -19,12 +19,15 @@ from rest_framework.response import Response
 
 from helpdesk.api import (
     IDEMPOTENCY_KEY_PARAMETER,
+    MAX_ID,
     StableCursorPagination,
     StrictFilterSet,
     TenantAPIView,
     TenantPrimaryKeyField,
     TenantViewSetMixin,
+    id_from_path,
     idempotent,
+    request_member,
     validated,
 )
 from helpdesk.api_errors import IDEMPOTENT_CREATE_ERRORS, READ_ERRORS, validation_detail
@@ -44,19 +47,7 @@ from .models import (
     SurveyResponse,
 )
 
-MAX_ID = 2**63 - 1
 MAX_NOTES = 2000
-
-
-def _pk(text: str) -> int:
-    """A positive id from the URL, else 404 (never a database error for a huge number)."""
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
-        raise Http404
-    return int(text)
-
-
-def _member(request) -> Membership:
-    return request._request.membership
 
 
 # --- survey responses --------------------------------------------------------------------------
@@ -166,14 +157,16 @@ class SurveyResponseViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantA
     filterset_class = SurveyResponseFilter
 
     def scoped_queryset(self):
-        return selectors.survey_responses_for_api(member=_member(self.request))
+        return selectors.survey_responses_for_api(member=request_member(self.request))
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(SurveyResponseSerializer(page, many=True).data)
 
     def retrieve(self, request, pk: str):
-        found = selectors.survey_response_get_for_api(member=_member(request), pk=_pk(pk))
+        found = selectors.survey_response_get_for_api(
+            member=request_member(request), pk=id_from_path(pk)
+        )
         return Response(SurveyResponseSerializer(found).data)
 
 
@@ -384,13 +377,17 @@ class FollowUpViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView
     filterset_class = FollowUpFilter
 
     def scoped_queryset(self):
-        return selectors.follow_ups_for_api(member=_member(self.request))
+        return selectors.follow_ups_for_api(member=request_member(self.request))
 
     def _follow_up(self, pk: str) -> FollowUp:
-        return selectors.follow_up_get_for_api(member=_member(self.request), pk=_pk(pk))
+        return selectors.follow_up_get_for_api(
+            member=request_member(self.request), pk=id_from_path(pk)
+        )
 
     def _reloaded(self, follow_up: FollowUp) -> FollowUp:
-        return selectors.follow_ups_for_api(member=_member(self.request)).get(pk=follow_up.pk)
+        return selectors.follow_ups_for_api(member=request_member(self.request)).get(
+            pk=follow_up.pk
+        )
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -402,7 +399,7 @@ class FollowUpViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView
     def create(self, request):
         def create() -> Response:
             data = validated(FollowUpCreateSerializer, request.data)
-            follow_up = follow_up_schedule_from_api(member=_member(request), data=data)
+            follow_up = follow_up_schedule_from_api(member=request_member(request), data=data)
             body = FollowUpSerializer(self._reloaded(follow_up)).data
             return Response(body, status=status.HTTP_201_CREATED)
 
@@ -430,7 +427,9 @@ class FollowUpViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView
 
         def complete() -> Response:
             data = validated(FollowUpCompleteSerializer, request.data)
-            follow_up_complete_from_api(follow_up=follow_up, member=_member(request), data=data)
+            follow_up_complete_from_api(
+                follow_up=follow_up, member=request_member(request), data=data
+            )
             return Response(FollowUpSerializer(self._reloaded(follow_up)).data)
 
         return idempotent(request, complete)

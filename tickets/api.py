@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.rest_framework import DjangoFilterBackend
@@ -28,6 +27,7 @@ from customers.models import Customer
 from customers.services import customer_get_or_create
 from helpdesk.api import (
     IDEMPOTENCY_KEY_PARAMETER,
+    MAX_ID,
     BoundedJSONParser,
     FieldsOnceModelSerializer,
     PkCursorPagination,
@@ -37,7 +37,9 @@ from helpdesk.api import (
     TenantAPIView,
     TenantPrimaryKeyField,
     TenantViewSetMixin,
+    id_from_path,
     idempotent,
+    request_member,
     validated,
 )
 from helpdesk.api_errors import (
@@ -64,7 +66,6 @@ from .models import (
     TicketEvent,
 )
 
-MAX_ID = 2**63 - 1
 MAX_TEXT = TEXT_MAX_LENGTH
 
 # --- output ----------------------------------------------------------------------------------
@@ -425,17 +426,6 @@ CREATE_EXAMPLES = [
 ]
 
 
-def _id(text: str) -> int:
-    """A positive id from the URL, else 404 (never a database error for a huge number)."""
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
-        raise Http404
-    return int(text)
-
-
-def _member(request) -> Membership:
-    return request._request.membership
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="Tickets visible to you, newest first (cursor pages)",
@@ -488,10 +478,12 @@ class TicketViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def scoped_queryset(self):
-        return selectors.tickets_for_api(member=_member(self.request))
+        return selectors.tickets_for_api(member=request_member(self.request))
 
     def _ticket(self, number: str) -> Ticket:
-        return selectors.ticket_get_for_api(member=_member(self.request), number=_id(number))
+        return selectors.ticket_get_for_api(
+            member=request_member(self.request), number=id_from_path(number)
+        )
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -512,7 +504,7 @@ class TicketViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView):
     def partial_update(self, request, number: str):
         ticket = self._ticket(number)
         data = validated(TicketUpdateSerializer, request.data)
-        ticket_update_from_api(ticket=ticket, member=_member(request), data=data)
+        ticket_update_from_api(ticket=ticket, member=request_member(request), data=data)
         ticket = selectors.ticket_reload_for_api(ticket=ticket)
         return Response(TicketDetailSerializer(ticket).data)
 
@@ -561,7 +553,7 @@ class TicketViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView):
 
     def _post_message(self, request, ticket: Ticket) -> Response:
         data = validated(MessageCreateSerializer, request.data)
-        message = ticket_reply_from_api(ticket=ticket, member=_member(request), data=data)
+        message = ticket_reply_from_api(ticket=ticket, member=request_member(request), data=data)
         message = selectors.ticket_messages_for_api(ticket=ticket).get(pk=message.pk)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
