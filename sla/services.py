@@ -469,6 +469,14 @@ def _notice_text(ticket: Ticket, target: str, level: str, recipient: Membership)
 # --- rule-based escalation on creation (seed 004) -------------------------------------------------
 
 
+def _mark_loaded_sla_escalated(ticket: Ticket) -> None:
+    """Keep a ticket's SLA row already in memory (a new ticket's, which the API answers from)
+    in step with the UPDATE, without loading it when it is not."""
+    relation = Ticket._meta.get_field("sla")
+    if relation.is_cached(ticket) and relation.get_cached_value(ticket) is not None:
+        relation.get_cached_value(ticket).is_escalated = True
+
+
 def escalation_record_rule(*, ticket: Ticket, reasons: list[str]) -> bool:
     """Record a rule escalation (repeat complaint, VIP, angry wording) once, with its reasons,
     and notify the team lead (or the managers). Precondition: in a transaction, scope active."""
@@ -494,6 +502,7 @@ def escalation_record_rule(*, ticket: Ticket, reasons: list[str]) -> bool:
         data={"reasons": reasons},
     )
     TicketSla.objects.filter(ticket=ticket).update(is_escalated=True)
+    _mark_loaded_sla_escalated(ticket)
     for recipient in _recipients(ticket, Level.BREACH):
         with override(recipient.user.language or ticket.tenant.default_language):
             text = _("Ticket #%(number)s escalated: %(reasons)s") % {

@@ -200,8 +200,8 @@ def ticket_create(
             created_at=now,
         )
         _store_attachments(message, attachments)
+    _start_sla(ticket)  # first: a rule escalation during routing marks the SLA row
     _route_new_ticket(ticket)
-    _start_sla(ticket)
     _tell_customer(ticket, "received")
     return ticket
 

@@ -207,5 +207,6 @@ def test_rules_escalate_on_creation_with_their_reason(
         assert rule is None
     else:
         assert rule.reason == "; ".join(expected)
+        assert TicketSla.objects.get(ticket=ticket).is_escalated
         assert ticket.events.filter(action="escalated").exists()
         assert Notification.objects.filter(recipient=people["lead"]).exists() or not ticket.team_id
