@@ -99,6 +99,18 @@ def _insert_customer(**fields) -> Customer:
         raise
 
 
+def _save_profile(customer: Customer, fields: list[str]) -> None:
+    """UPDATE in a savepoint: another agent may have given the same address to another
+    customer after our check, and the unique constraint is then the one that says so."""
+    try:
+        with transaction.atomic():
+            customer.save(update_fields=fields)
+    except IntegrityError:
+        if "email" in fields and _email_taken(customer.email, other_than=customer.pk):
+            raise CustomerEmailTaken from None
+        raise
+
+
 def _set_tags(customer: Customer, names: list[str]) -> str:
     """Replace the customer's tags; returns them as one comma-separated string."""
     clean = sorted({name.strip()[:50] for name in names if name.strip()})
@@ -239,7 +251,7 @@ def customer_update(
             setattr(customer, field, value)
             changed.append(field)
     if changed:
-        customer.save(update_fields=changed)
+        _save_profile(customer, changed)
     old_tags = _tag_text(customer)
     new_tags = _set_tags(customer, tags)
     if old_tags != new_tags:

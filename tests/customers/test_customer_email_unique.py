@@ -102,6 +102,30 @@ def test_it_refuses_to_give_a_customer_another_customers_address(tenant_a, admin
     customer_update(customer=other, actor=admin_a, email="LI.SI@example.test", **fields)
 
 
+@pytest.mark.usefixtures("_scope_a")
+def test_it_refuses_an_address_taken_between_the_check_and_the_save(tenant_a, admin_a, monkeypatch):
+    # Two agents at once: the other customer got the address after this edit's check ran.
+    from customers import services
+
+    customer_create(tenant=tenant_a, name="Zhang San", email=NEW_ADDRESS)
+    other = customer_create(tenant=tenant_a, name="Li Si", email="li.si@example.test")
+    real_check, calls = services._email_taken, []
+
+    def stale_first_check(*args, **kwargs):
+        calls.append(args)
+        return False if len(calls) == 1 else real_check(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_email_taken", stale_first_check)
+    fields = {"name": "Li Si", "phone": "", "organization": None, "tier": None, "tags": []}
+    fields |= {"account_manager": None, "key_info": "", "notes": "", "language": ""}
+    events_before = CustomerEvent.objects.count()
+    with pytest.raises(CustomerEmailTaken):
+        customer_update(customer=other, actor=admin_a, email=NEW_ADDRESS, **fields)
+    assert Customer.objects.get(pk=other.pk).email == "li.si@example.test"
+    assert CustomerEvent.objects.count() == events_before  # the whole edit rolled back
+    assert len(calls) == 2  # refused by the constraint, then named by the second look
+
+
 def test_it_answers_a_field_error_for_a_taken_address_on_the_page_and_in_the_api(tenant_a, admin_a):
     with scope(tenant=tenant_a):
         customer_create(tenant=tenant_a, name="Zhang San", email=NEW_ADDRESS)
