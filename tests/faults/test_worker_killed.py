@@ -20,6 +20,8 @@ import subprocess
 import sys
 import textwrap
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -177,6 +179,43 @@ def assert_each_mailed_once(mail_dir, addresses: list[str], *, twice: list[str])
     assert all(len(message_ids[to]) == 2 == len(set(message_ids[to])) + 1 for to in twice)
 
 
+@dataclass
+class Outbox:
+    """One kind of owed e-mail: the child worker that sends it, the sweep that catches up (its
+    count of messages sent), the addresses recorded as sent, and whether any is still owed."""
+
+    worker: str
+    catch_up: Callable[[], int]
+    recorded_addresses: Callable[[], list[str]]
+    still_owed: Callable[[], bool]
+
+
+def assert_mailed_once_across_the_kill(
+    outbox: Outbox, *args: int, tenant, addresses: list[str], when: str, paths
+) -> None:
+    """The worker dies at ``when``; what it handed over is on the mail server; the catch-up
+    sends the rest, a second catch-up nothing; everyone got theirs once, but for the one
+    message of the window (``after``), which arrives twice with the same Message-ID."""
+    tmp_path, mail_dir, settings = paths
+    run_mailer_until_killed(tmp_path, outbox.worker, tenant.pk, *args, when=when)
+    assert len(delivered(mail_dir)) == handed_over_before_death(when)
+    with scope(tenant=tenant):
+        twice = unrecorded(mail_dir, outbox.recorded_addresses())
+    assert len(twice) == (0 if when == "before" else 1)
+
+    use_mail_dir(settings, mail_dir)
+    assert outbox.catch_up() == BATCH - DIE_AT + 1
+    assert outbox.catch_up() == 0
+    assert_each_mailed_once(mail_dir, addresses, twice=twice)
+    with scope(tenant=tenant):
+        assert not outbox.still_owed()
+
+
+@pytest.fixture
+def paths(tmp_path, mail_dir, settings):
+    return tmp_path, mail_dir, settings
+
+
 # --- notification e-mails ---------------------------------------------------------------------
 
 
@@ -198,25 +237,27 @@ def owed_notifications(tenant_a, mail_dir) -> list[Notification]:
     return batch
 
 
+NOTIFICATIONS = Outbox(
+    worker=NOTIFICATION_WORKER,
+    catch_up=lambda: catch_up_notification_emails.apply().get(),
+    recorded_addresses=lambda: list(
+        Notification.objects.filter(emailed_at__isnull=False).values_list(
+            "recipient__user__email", flat=True
+        )
+    ),
+    still_owed=lambda: Notification.objects.filter(emailed_at__isnull=True).exists(),
+)
+
+
 @KILL_POINTS
 def test_it_mails_each_notification_once_after_the_worker_is_killed_mid_batch(
-    tenant_a, owed_notifications, mail_dir, tmp_path, settings, when
+    tenant_a, owed_notifications, paths, when
 ):
     ids = [notification.pk for notification in owed_notifications]
-    run_mailer_until_killed(tmp_path, NOTIFICATION_WORKER, tenant_a.pk, *ids, when=when)
-    assert len(delivered(mail_dir)) == handed_over_before_death(when)
-    with scope(tenant=tenant_a):
-        mailed = Notification.objects.filter(emailed_at__isnull=False)
-        twice = unrecorded(mail_dir, mailed.values_list("recipient__user__email", flat=True))
-    assert len(twice) == (0 if when == "before" else 1)
-
-    use_mail_dir(settings, mail_dir)
-    assert catch_up_notification_emails.apply().get() == BATCH - DIE_AT + 1
-    assert catch_up_notification_emails.apply().get() == 0
     addresses = [f"member{i}@acme.test" for i in range(BATCH)]
-    assert_each_mailed_once(mail_dir, addresses, twice=twice)
-    with scope(tenant=tenant_a):
-        assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+    assert_mailed_once_across_the_kill(
+        NOTIFICATIONS, *ids, tenant=tenant_a, addresses=addresses, when=when, paths=paths
+    )
 
 
 # --- customer e-mails about tickets -------------------------------------------------------------
@@ -233,27 +274,30 @@ def owed_customer_emails(tenant_a, mail_dir) -> list[CustomerEmail]:
         return list(CustomerEmail.objects.order_by("pk"))
 
 
+CUSTOMER_EMAILS = Outbox(
+    worker=CUSTOMER_EMAIL_WORKER,
+    catch_up=lambda: catch_up_customer_emails.apply().get(),
+    recorded_addresses=lambda: list(
+        CustomerEmail.objects.filter(sent_at__isnull=False).values_list(
+            "ticket__customer__email", flat=True
+        )
+    ),
+    still_owed=lambda: CustomerEmail.objects.filter(sent_at__isnull=True).exists(),
+)
+
+
 @KILL_POINTS
 def test_it_mails_each_customer_email_once_after_the_worker_is_killed_mid_batch(
-    tenant_a, owed_customer_emails, mail_dir, tmp_path, settings, when
+    tenant_a, owed_customer_emails, paths, when
 ):
     ids = [email.pk for email in owed_customer_emails]
     assert len(ids) == BATCH
-    run_mailer_until_killed(tmp_path, CUSTOMER_EMAIL_WORKER, tenant_a.pk, *ids, when=when)
-    assert len(delivered(mail_dir)) == handed_over_before_death(when)
-    with scope(tenant=tenant_a):
-        sent = CustomerEmail.objects.filter(sent_at__isnull=False)
-        twice = unrecorded(mail_dir, sent.values_list("ticket__customer__email", flat=True))
-    assert len(twice) == (0 if when == "before" else 1)
-
-    use_mail_dir(settings, mail_dir)
-    assert catch_up_customer_emails.apply().get() == BATCH - DIE_AT + 1
-    assert catch_up_customer_emails.apply().get() == 0
     addresses = [f"c{i}@example.test" for i in range(BATCH)]
-    assert_each_mailed_once(mail_dir, addresses, twice=twice)
+    assert_mailed_once_across_the_kill(
+        CUSTOMER_EMAILS, *ids, tenant=tenant_a, addresses=addresses, when=when, paths=paths
+    )
     with scope(tenant=tenant_a):
         assert sorted(CustomerEmail.objects.values_list("pk", flat=True)) == ids
-        assert not CustomerEmail.objects.filter(sent_at__isnull=True).exists()
 
 
 # --- survey invitations -------------------------------------------------------------------------
@@ -273,27 +317,30 @@ def owed_invitations(tenant_a, admin_a, mail_dir) -> list[SurveyInvitation]:
         return list(SurveyInvitation.objects.order_by("pk"))
 
 
+SURVEY_INVITATIONS = Outbox(
+    worker=SURVEY_WORKER,
+    catch_up=lambda: catch_up_survey_emails.apply().get(),
+    recorded_addresses=lambda: list(
+        SurveyInvitation.objects.filter(emailed_at__isnull=False).values_list(
+            "customer__email", flat=True
+        )
+    ),
+    still_owed=lambda: SurveyInvitation.objects.filter(emailed_at__isnull=True).exists(),
+)
+
+
 @KILL_POINTS
 def test_it_mails_each_survey_invitation_once_after_the_worker_is_killed_mid_batch(
-    tenant_a, owed_invitations, mail_dir, tmp_path, settings, when
+    tenant_a, owed_invitations, paths, when
 ):
     ids = [invitation.pk for invitation in owed_invitations]
     assert len(ids) == BATCH
-    run_mailer_until_killed(tmp_path, SURVEY_WORKER, tenant_a.pk, *ids, when=when)
-    assert len(delivered(mail_dir)) == handed_over_before_death(when)
-    with scope(tenant=tenant_a):
-        mailed = SurveyInvitation.objects.filter(emailed_at__isnull=False)
-        twice = unrecorded(mail_dir, mailed.values_list("customer__email", flat=True))
-    assert len(twice) == (0 if when == "before" else 1)
-
-    use_mail_dir(settings, mail_dir)
-    assert catch_up_survey_emails.apply().get() == BATCH - DIE_AT + 1
-    assert catch_up_survey_emails.apply().get() == 0
     addresses = [f"c{i}@x.test" for i in range(BATCH)]
-    assert_each_mailed_once(mail_dir, addresses, twice=twice)
+    assert_mailed_once_across_the_kill(
+        SURVEY_INVITATIONS, *ids, tenant=tenant_a, addresses=addresses, when=when, paths=paths
+    )
     with scope(tenant=tenant_a):
         assert sorted(SurveyInvitation.objects.values_list("pk", flat=True)) == ids
-        assert not SurveyInvitation.objects.filter(emailed_at__isnull=True).exists()
 
 
 # --- the incident broadcast ---------------------------------------------------------------------
@@ -316,22 +363,21 @@ def owed_update(tenant_a, admin_a, mail_dir):
 
 @KILL_POINTS
 def test_it_mails_each_customer_once_after_the_worker_is_killed_mid_broadcast(
-    tenant_a, owed_update, mail_dir, tmp_path, settings, when
+    tenant_a, owed_update, paths, when
 ):
-    run_mailer_until_killed(tmp_path, INCIDENT_WORKER, tenant_a.pk, owed_update.pk, when=when)
-    assert len(delivered(mail_dir)) == handed_over_before_death(when)
-    with scope(tenant=tenant_a):
-        sent = owed_update.deliveries.filter(sent_at__isnull=False)
-        twice = unrecorded(mail_dir, sent.values_list("customer__email", flat=True))
-    assert len(twice) == (0 if when == "before" else 1)
-
-    use_mail_dir(settings, mail_dir)
-    assert sweep_incidents.apply().get()["sent"] == BATCH - DIE_AT + 1
-    assert sweep_incidents.apply().get()["sent"] == 0
+    deliveries = owed_update.deliveries
+    broadcast = Outbox(
+        worker=INCIDENT_WORKER,
+        catch_up=lambda: sweep_incidents.apply().get()["sent"],
+        recorded_addresses=lambda: list(
+            deliveries.filter(sent_at__isnull=False).values_list("customer__email", flat=True)
+        ),
+        still_owed=lambda: deliveries.filter(sent_at__isnull=True).exists(),
+    )
     addresses = [f"c{i}@example.test" for i in range(BATCH)]
-    assert_each_mailed_once(mail_dir, addresses, twice=twice)
-    with scope(tenant=tenant_a):
-        assert not owed_update.deliveries.filter(sent_at__isnull=True).exists()
+    assert_mailed_once_across_the_kill(
+        broadcast, owed_update.pk, tenant=tenant_a, addresses=addresses, when=when, paths=paths
+    )
 
 
 # --- webhook deliveries -------------------------------------------------------------------------
