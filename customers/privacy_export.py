@@ -209,14 +209,7 @@ def _survey_response(response) -> dict | None:
     if response is None:
         return None
     return {
-        "overall": response.overall,
-        "response_speed": response.response_speed,
-        "resolution": response.resolution,
-        "professionalism": response.professionalism,
-        "product": response.product,
-        "nps": response.nps,
-        "comment": response.comment,
-        "not_solved": response.not_solved,
+        **response.answers(),
         "answered_at": _iso(response.created_at),
         "edited_at": _iso(response.edited_at),
     }

@@ -419,14 +419,7 @@ def webhooks_on_survey_answered(response) -> None:
     payload = {
         "response_id": response.pk,
         "ticket_number": response.ticket.number,
-        "overall": response.overall,
-        "response_speed": response.response_speed,
-        "resolution": response.resolution,
-        "professionalism": response.professionalism,
-        "product": response.product,
-        "nps": response.nps,
-        "comment": response.comment,
-        "not_solved": response.not_solved,
+        **response.answers(),
         "edited": response.edited_at is not None,
         "answered_at": response.created_at,
     }

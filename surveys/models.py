@@ -251,6 +251,16 @@ class SurveyResponse(models.Model):
     def dimension_ratings(self) -> list[tuple[str, int | None]]:
         return [(str(DIMENSION_LABELS[name]), getattr(self, name)) for name in DIMENSIONS]
 
+    def answers(self) -> dict:
+        """What the customer answered, by field name: for the webhook and the privacy export."""
+        return {
+            "overall": self.overall,
+            **{name: getattr(self, name) for name in DIMENSIONS},
+            "nps": self.nps,
+            "comment": self.comment,
+            "not_solved": self.not_solved,
+        }
+
 
 class FollowUpChannel(models.TextChoices):
     PHONE = "phone", _("Phone call")
