@@ -17,7 +17,6 @@ import http.client
 import json
 import math
 import os
-import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from django_scopes import scope
 
 from bench.load_data import BENCH_MANAGER_EMAIL, BIG_SLUG
 from bench.queue_bench import OUT_DIR, _free_port, _start_gunicorn
+from bench.stack import server_cache
 from helpdesk.models import ApiToken, Membership, Tenant
 from helpdesk.services import api_token_create
 from tickets.models import Ticket, TicketCounter
@@ -41,7 +41,6 @@ LIST_P95_TARGET_MS = 50.0
 ROUNDS = 4
 WARM_UP = 30
 TOKEN_NAME = "api-bench"  # noqa: S105 - a label, not a secret
-REDIS_CACHE_URL = "redis://127.0.0.1:6379/12"
 
 
 @dataclass
@@ -100,14 +99,7 @@ def _configure_server_environment() -> str:
     still run), and the shared cache production uses (Redis) when one is reachable."""
     os.environ["HELPDESK_API_RATE"] = "100000000/minute"
     os.environ["HELPDESK_API_TOKEN_RATE"] = "100000000/minute"  # noqa: S105
-    if os.environ.get("HELPDESK_CACHE_URL"):
-        return os.environ["HELPDESK_CACHE_URL"]
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-    except OSError:
-        return "file-based cache (no Redis on 127.0.0.1:6379)"
-    os.environ["HELPDESK_CACHE_URL"] = REDIS_CACHE_URL
-    return REDIS_CACHE_URL
+    return server_cache()
 
 
 def _count_queries(tenant: Tenant, key: str, endpoints: list[Endpoint]) -> None:

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.db import connections
 from django.db.backends.signals import connection_created
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class HelpdeskConfig(AppConfig):
@@ -10,6 +10,11 @@ class HelpdeskConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .models import Tenant
+        from .tenancy import tenant_forget
+
+        for signal in (post_save, post_delete):
+            signal.connect(tenant_forget, sender=Tenant, dispatch_uid="helpdesk_tenant_forget")
 
         # Row-level security: policies after every migrate (tables added later are covered),
         # and the tenant setting kept in step with the scope on every PostgreSQL connection.

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django_scopes import scopes_disabled
 
+from . import shared_cache
 from .models import Tenant
 
 
@@ -20,10 +21,23 @@ def tenant_slug_from_host(host: str) -> str | None:
 
 
 def tenant_for_host(host: str) -> Tenant | None:
+    """The active tenant of the host; read from the shared cache, since every request asks.
+    A saved or deleted tenant is dropped from the cache at once (``tenant_forget``)."""
     slug = tenant_slug_from_host(host)
     if slug is None:
         return None
-    return Tenant.objects.filter(slug=slug, is_active=True).first()
+    return shared_cache.remembered(
+        _tenant_key(slug), lambda: Tenant.objects.filter(slug=slug, is_active=True).first()
+    )
+
+
+def tenant_forget(sender, instance: Tenant, **kwargs) -> None:
+    """``post_save`` / ``post_delete`` of a tenant: its next request reads it afresh."""
+    shared_cache.forget(_tenant_key(instance.slug))
+
+
+def _tenant_key(slug: str) -> str:
+    return f"tenant-by-slug:{slug}"
 
 
 def tenant_url(tenant: Tenant, path: str, *, request=None) -> str:

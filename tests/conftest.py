@@ -3,6 +3,7 @@ with an outsider who must never see anything of A."""
 
 import pytest
 from celery import _state as celery_state
+from django.core.cache import cache
 from django.test import Client
 from django_scopes import scope
 
@@ -20,6 +21,8 @@ def _isolated_settings(settings, tmp_path):
     # Hashing strength is not under test here; PBKDF2's cost would dominate the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # The local-memory cache outlives a test; ids and slugs come back in the next one.
+    cache.clear()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
     # Links in e-mails as production writes them, whatever port this machine's dev setup uses.

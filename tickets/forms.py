@@ -11,6 +11,7 @@ from customers.models import Tier
 from helpdesk.models import Membership, Team
 from helpdesk.widgets import FastSelect
 
+from .directory import Directory, Pairs
 from .models import TEXT_MAX_LENGTH, Category, Channel, MessageKind, Priority, Status, Ticket
 from .selectors import QUEUES, SORTS, QueueFilters
 from .services import TRANSITIONS
@@ -55,12 +56,13 @@ class MemberChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Membership) -> str:
         return str(obj.user)
 
-    def offer(self, members: list[Membership]) -> None:
-        """Render the options from members already loaded (the queue page has two member
-        selects and loads the list once); a submitted value is still checked against the
-        field's queryset."""
-        empty = [] if self.empty_label is None else [("", self.empty_label)]
-        self.widget.choices = empty + [(m.pk, self.label_from_instance(m)) for m in members]
+
+def offer(field: forms.ModelChoiceField, pairs: Pairs) -> None:
+    """Options from ``(id, label)`` pairs at hand (a ``Directory``) instead of iterating the
+    field's queryset; a submitted value is still checked against the queryset. Call it after
+    setting the queryset, which resets the options."""
+    empty = [] if field.empty_label is None else [("", field.empty_label)]
+    field.widget.choices = [*empty, *pairs]
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -112,7 +114,7 @@ class QueueFilterForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), required=False)
     sort = forms.ChoiceField(label=_("Sort"), choices=list(SORT_LABELS.items()), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, directory: Directory, **kwargs):
         super().__init__(*args, **kwargs)
         use_fast_selects(self)
         anything = [("", "—")]
@@ -123,11 +125,14 @@ class QueueFilterForm(forms.Form):
         self.fields["team"].queryset = Team.objects.all()
         self.fields["assignee"].queryset = member_choices()
         self.fields["tier"].queryset = Tier.objects.all()
-        for name in ("category", "team", "assignee", "tier"):
+        for name, pairs in (
+            ("category", directory.categories),
+            ("team", directory.teams),
+            ("assignee", directory.members),
+            ("tier", directory.tiers),
+        ):
             self.fields[name].empty_label = "—"
-        # Loaded once: the page's bulk form offers the same members (``BulkActionForm``).
-        self.members = list(member_choices())
-        self.fields["assignee"].offer(self.members)
+            offer(self.fields[name], pairs)
 
     def selected_queue(self) -> str:
         self.is_valid()
@@ -167,13 +172,13 @@ class BulkActionForm(forms.Form):
     )
     status = forms.ChoiceField(label=_("New status"), choices=Status.choices, required=False)
 
-    def __init__(self, *args, members: list[Membership] | None = None, **kwargs):
-        """``members``: the active members when the page has loaded them already."""
+    def __init__(self, *args, members: Pairs | None = None, **kwargs):
+        """``members``: the active members' ``(id, label)`` pairs when the page has them."""
         super().__init__(*args, **kwargs)
         use_fast_selects(self)
         self.fields["assignee"].queryset = member_choices()
         if members is not None:
-            self.fields["assignee"].offer(members)
+            offer(self.fields["assignee"], members)
         # Any number is accepted here; each one is then fetched through the access check.
         numbers = self.data.getlist("tickets") if hasattr(self.data, "getlist") else []
         self.fields["tickets"].choices = [(n, n) for n in numbers]

@@ -77,6 +77,8 @@ def incidents_public_now() -> list[Incident]:
 
 
 def open_incidents_for_queue() -> list[Incident]:
+    """The 20 newest open incidents: the queue's "link selected" choices and, since an
+    incident's ``opened_at`` is its creation time, the candidates for the workspace banner."""
     return list(Incident.objects.filter(status__in=OPEN_INCIDENT_STATUSES).order_by("-pk")[:20])
 
 

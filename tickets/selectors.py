@@ -21,7 +21,8 @@ def tickets_visible_to(member: Membership) -> QuerySet[Ticket]:
     tickets = Ticket.objects.all()
     if member.role in TENANT_WIDE_ROLES:
         return tickets
-    team_ids = list(member.teams.values_list("pk", flat=True))
+    # The member's teams as a subquery: one round trip for the whole page, not two.
+    team_ids = Membership.teams.through.objects.filter(membership=member).values("team_id")
     return tickets.filter(Q(assignee=member) | Q(team_id__in=team_ids) | Q(team__isnull=True))
 
 
@@ -81,12 +82,14 @@ QUEUE_ROW_FIELDS = (
 
 
 def ticket_queue(*, member: Membership, queue: str, filters: QueueFilters) -> QuerySet[Ticket]:
-    """One queue view with its filters, rows ready to render (constant number of queries).
+    """One queue view with its filters, rows ready to render in one query: customer, tier,
+    category and SLA row joined; the team and assignee are named from the tenant's
+    ``tickets.directory`` by ``team_id`` and ``assignee_id``.
     Rows carry only ``QUEUE_ROW_FIELDS``: reading another field costs a query per row."""
     tickets = tickets_visible_to(member)
     tickets = _apply_queue(tickets, member, queue)
     tickets = _apply_filters(tickets, filters)
-    tickets = _with_row_relations(tickets).only(*QUEUE_ROW_FIELDS)
+    tickets = tickets.select_related("customer__tier", "category", "sla").only(*QUEUE_ROW_FIELDS)
     return tickets.order_by(*SORTS.get(filters.sort, SORTS["-created_at"]))
 
 

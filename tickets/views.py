@@ -31,6 +31,7 @@ from helpdesk.web import in_tenant_time_zone, safe_next, service_error_into_form
 
 from . import services
 from .attachments import attachment_response
+from .directory import assignee_names, directory_for
 from .forms import (
     QUEUE_LABELS,
     AssigneeForm,
@@ -102,16 +103,20 @@ def _queue_page(tickets, number: int) -> QueuePage:
 @require_GET
 @in_tenant_time_zone
 def queue(request: HttpRequest) -> HttpResponse:
-    form = QueueFilterForm(request.GET)
+    directory = directory_for(request.tenant)
+    form = QueueFilterForm(request.GET, directory=directory)
     current = form.selected_queue()
     tickets = ticket_queue(member=request.membership, queue=current, filters=form.filters())
+    page = _queue_page(tickets, _page_number(request.GET.get("page", "1")))
     context = {
         "form": form,
         "queue": current,
         "queue_label": QUEUE_LABELS[current],
         "queues": QUEUE_LABELS.items(),
-        "page": _queue_page(tickets, _page_number(request.GET.get("page", "1"))),
-        "bulk_form": BulkActionForm(auto_id="id_bulk_%s", members=form.members),
+        "page": page,
+        "team_names": directory.team_names,
+        "assignee_names": assignee_names(directory, page.rows),
+        "bulk_form": BulkActionForm(auto_id="id_bulk_%s", members=directory.members),
         "poll_seconds": max(settings.HELPDESK_QUEUE_POLL_SECONDS, 1),
     }
     # htmx swaps just the results; the full page is served to everyone else (and on reload).

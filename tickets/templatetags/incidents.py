@@ -4,7 +4,6 @@ from django import template
 
 from tickets.incidents import (
     incident_suggested_for_ticket,
-    incidents_open,
     incidents_public_now,
     open_incidents_for_queue,
 )
@@ -14,10 +13,12 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def open_incidents(context) -> list:
-    """The workspace banner: open incidents (drills too, marked) for members only."""
+    """The workspace banner: the five most recently opened incidents (drills too, marked), for
+    members only; read with the queue's list below, once per request."""
     if not context.get("membership"):
         return []
-    return list(incidents_open()[:5])
+    newest = sorted(_open_incidents(context), key=lambda i: (i.opened_at, i.pk), reverse=True)
+    return newest[:5]
 
 
 @register.simple_tag(takes_context=True)
@@ -33,7 +34,18 @@ def linkable_incidents(context) -> list:
     """Open incidents for the queue's "link selected" action."""
     if not context.get("membership"):
         return []
-    return open_incidents_for_queue()
+    return _open_incidents(context)
+
+
+def _open_incidents(context) -> list:
+    """``open_incidents_for_queue()``, read once per request however many tags ask."""
+    request = context.get("request")
+    incidents = getattr(request, "_open_incidents", None)
+    if incidents is None:
+        incidents = open_incidents_for_queue()
+        if request is not None:
+            request._open_incidents = incidents
+    return incidents
 
 
 @register.simple_tag

@@ -1,0 +1,83 @@
+"""A tenant's reference lists as the workspace shows them: categories, teams, customer tiers and
+active members, each as ``(id, label)`` pairs in display order.
+
+Every queue page offers them in its filter and bulk-action selects and names each row's team and
+assignee from them; they change a few times a month. Read from the database on every page they
+cost five queries, about a third of the page's, so they are kept in the shared cache per tenant
+and dropped whenever one of their rows is saved or deleted (the receivers connected in
+``tickets.apps``); the next page then reads them afresh.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from customers.models import Tier
+from helpdesk import shared_cache
+from helpdesk.models import Membership, Team, Tenant, User
+from helpdesk.tenancy import across_tenants
+
+from .models import Category
+
+Pairs = tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
+class Directory:
+    categories: Pairs
+    teams: Pairs
+    tiers: Pairs
+    members: Pairs  # active members by e-mail, labelled with the user's name or address
+
+    @cached_property
+    def team_names(self) -> dict[int, str]:
+        return dict(self.teams)
+
+    @cached_property
+    def member_names(self) -> dict[int, str]:
+        return dict(self.members)
+
+
+def directory_for(tenant: Tenant) -> Directory:
+    """Precondition: the tenant's scope is active."""
+    return shared_cache.remembered(_key(tenant.pk), _load)
+
+
+def _load() -> Directory:
+    members = Membership.objects.filter(is_active=True).select_related("user")
+    return Directory(
+        categories=tuple(Category.objects.order_by("name").values_list("pk", "name")),
+        teams=tuple(Team.objects.order_by("name").values_list("pk", "name")),
+        tiers=tuple(Tier.objects.order_by("rank").values_list("pk", "name")),
+        members=tuple((m.pk, str(m.user)) for m in members.order_by("user__email")),
+    )
+
+
+def assignee_names(directory: Directory, tickets: list) -> dict[int, str]:
+    """The names of these tickets' assignees: the directory's, plus (one query, only when
+    needed) those of members no longer active, who still hold their old tickets."""
+    names = directory.member_names
+    missing = {t.assignee_id for t in tickets if t.assignee_id and t.assignee_id not in names}
+    if not missing:
+        return names
+    former = Membership.objects.filter(pk__in=missing).select_related("user")
+    return {**names, **{member.pk: str(member.user) for member in former}}
+
+
+def directory_forget(sender, instance, **kwargs) -> None:
+    """``post_save`` / ``post_delete`` of a category, team, tier or membership."""
+    shared_cache.forget(_key(instance.tenant_id))
+
+
+def directory_forget_user(sender, instance: User, update_fields=None, **kwargs) -> None:
+    """A user's name or address labels them in every tenant they belong to (a sign-in, which
+    saves ``last_login`` alone, changes neither)."""
+    if update_fields is not None and not {"full_name", "email"} & set(update_fields):
+        return
+    with across_tenants():
+        tenant_ids = set(instance.memberships.values_list("tenant_id", flat=True))
+    if tenant_ids:
+        shared_cache.forget(*(_key(pk) for pk in tenant_ids))
+
+
+def _key(tenant_id: int) -> str:
+    return f"tenant-directory:{tenant_id}"
