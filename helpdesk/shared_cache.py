@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,14 @@ def remembered(key: str, load: Callable[[], T | None]) -> T | None:
 
 
 def forget(*keys: str) -> None:
-    """Drop cached values after a change to what they were read from."""
+    """Drop cached values after a change to what they were read from (a ``post_save`` or
+    ``post_delete`` receiver): now, and again once the change is committed, since a request
+    reading between the two would still see the old row and cache it again."""
+    _drop(keys)
+    transaction.on_commit(lambda: _drop(keys))
+
+
+def _drop(keys: tuple[str, ...]) -> None:
     try:
         cache.delete_many(keys)
     except Exception:

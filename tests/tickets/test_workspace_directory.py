@@ -2,6 +2,8 @@
 them shows on the very next page; an unreachable cache falls back to the database."""
 
 import pytest
+from django.core.cache import cache
+from django.db import transaction
 from django.urls import reverse
 from django_scopes import scope
 
@@ -15,6 +17,7 @@ from tests.factories import (
     TierFactory,
     UserFactory,
 )
+from tickets.directory import Directory, directory_for
 
 QUEUE = reverse("ticket_queue")
 
@@ -60,8 +63,6 @@ def test_every_change_to_a_reference_list_shows_on_the_next_page(tenant_a, admin
 
 
 def test_a_sign_in_does_not_drop_the_lists_but_a_rename_does(tenant_a, admin_a, agent_a):
-    from django.core.cache import cache
-
     queue_page(admin_a)
     key = f"tenant-directory:{tenant_a.pk}"
     assert cache.get(key) is not None
@@ -125,3 +126,20 @@ def test_markup_escapes_exactly_as_format_html(value):
     extras = (mark_safe("<i>safe</i>"), gettext_lazy("Unassigned"))
     for extra in extras:
         assert markup(template, value, value, extra) == format_html(template, value, value, extra)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_read_before_the_commit_does_not_keep_the_old_list(tenant_a, admin_a):
+    """Another request reading between the save and the commit caches the old row; the drop
+    after the commit removes it again."""
+    category = CategoryFactory(tenant=tenant_a, name="Noise")
+    with transaction.atomic(), scope(tenant=tenant_a):
+        category.name = "Smell"
+        category.save()
+        # What a concurrent request would cache from the committed data: the old name.
+        cache.set(
+            f"tenant-directory:{tenant_a.pk}",
+            Directory(categories=((category.pk, "Noise"),), teams=(), tiers=(), members=()),
+        )
+    with scope(tenant=tenant_a):
+        assert directory_for(tenant_a).categories == ((category.pk, "Smell"),)
