@@ -36,6 +36,9 @@ import logging
 import secrets
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from urllib.parse import SplitResult, urlsplit
 
@@ -153,8 +156,7 @@ def webhook_emit(*, tenant: Tenant | int, event: str, payload: dict) -> list[Web
     the event exists exactly when the change does. One query when nobody subscribed.
     """
     tenant_id = getattr(tenant, "pk", tenant)
-    subscriptions = WebhookSubscription.objects.filter(tenant_id=tenant_id, is_active=True)
-    targets = [pk for pk, events in subscriptions.values_list("pk", "events") if event in events]
+    targets = [pk for pk, events in _active_subscriptions(tenant_id) if event in events]
     if not targets:
         return []
     now = timezone.now()
@@ -174,6 +176,37 @@ def webhook_emit(*, tenant: Tenant | int, event: str, payload: dict) -> list[Web
     for delivery in deliveries:
         enqueue_on_commit(deliver_webhook, tenant_id=tenant_id, delivery_id=delivery.pk)
     return deliveries
+
+
+# A tenant's active subscriptions as (id, events), kept while a block reads them once.
+_read_once: ContextVar[dict[int, list[tuple[int, list[str]]]] | None] = ContextVar(
+    "webhook_subscriptions_read_once", default=None
+)
+
+
+@contextmanager
+def webhook_subscriptions_read_once() -> Iterator[None]:
+    """Within the block (or the decorated function) ``webhook_emit`` reads a tenant's active
+    subscriptions once, not once per event: for a service that emits several events in one
+    transaction (a new ticket is created, assigned, escalated). A subscription another
+    transaction changes meanwhile is then seen by all of the block's events or by none, as if
+    it had changed before or after the block."""
+    token = _read_once.set({})
+    try:
+        yield
+    finally:
+        _read_once.reset(token)
+
+
+def _active_subscriptions(tenant_id: int) -> list[tuple[int, list[str]]]:
+    memo = _read_once.get()
+    if memo is not None and tenant_id in memo:
+        return memo[tenant_id]
+    subscriptions = WebhookSubscription.objects.filter(tenant_id=tenant_id, is_active=True)
+    rows = list(subscriptions.values_list("pk", "events"))
+    if memo is not None:
+        memo[tenant_id] = rows
+    return rows
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -283,15 +283,18 @@ def sla_refresh(
 def sla_start(*, ticket: Ticket, now: datetime | None = None) -> TicketSla:
     """``sla_refresh`` for a ticket created in this transaction.
 
-    Its SLA row cannot exist yet, so one INSERT stands in for the locking read and the
-    ``get_or_create`` (a read, a savepoint and the INSERT) that ``sla_refresh`` needs for an
-    existing ticket; no other transaction sees the new row before the commit. Precondition:
-    inside the transaction that created ``ticket``; its tenant scope is active.
+    Nothing of its SLA exists yet: no row, no pause span, no recorded checkpoint. So none of
+    them is read: the row is computed in memory and written with one INSERT, where
+    ``sla_refresh`` needs a locking read (or a ``get_or_create``), two reads of the pause spans,
+    one of the checkpoints and an UPDATE. No other transaction sees the new ticket before the
+    commit, and an error rolls the creation back whole, so neither a lock nor a savepoint of
+    its own is needed. Precondition: inside the transaction that created ``ticket``; its tenant
+    scope is active.
     """
-    sla = TicketSla.objects.create(
+    sla = TicketSla(
         tenant_id=ticket.tenant_id, ticket=ticket, resolution_started_at=ticket.created_at
     )
-    return sla_refresh(ticket=ticket, now=now, sla=sla)
+    return _refresh(ticket, now or timezone.now(), None, sla, None, known=([], set()))
 
 
 def _refresh(
@@ -300,12 +303,15 @@ def _refresh(
     policies: list[SlaPolicy] | None,
     sla: TicketSla | None,
     batch: SweepBatch | None,
+    known: tuple[list[PauseSpan], set[tuple]] | None = None,
 ) -> TicketSla:
+    """``known``: the ticket's pause spans and recorded checkpoints when the caller has them
+    (a sweep batch loaded them; a new ticket has none); read here otherwise."""
     sla = sla if sla is not None else _locked_sla(ticket)
-    spans = None
     if batch is not None:
         policies = batch.policies.get(ticket.tenant_id, [])
-        spans = batch.pauses[ticket.pk]
+        known = (batch.pauses[ticket.pk], batch.recorded[ticket.pk])
+    spans, recorded = known if known is not None else (None, None)
     policy = policy_for(ticket, policies)
     sla.policy = policy
     _sync_pause(sla, ticket, policy, now, spans)
@@ -315,12 +321,10 @@ def _refresh(
         return sla
     clock = _clock(ticket, sla, spans)
     computed = dl.compute(targets_of(policy), schedule_for(policy.calendar), clock)
-    if batch is None:
+    if recorded is None:
         recorded = set(
             Escalation.objects.filter(ticket=ticket).values_list("target", "cycle", "level")
         )
-    else:
-        recorded = batch.recorded[ticket.pk]
     for checkpoint in computed.checkpoints:
         key = (checkpoint.target, _cycle(sla, checkpoint.target), checkpoint.level)
         if (
@@ -415,7 +419,9 @@ def _record(
     return True
 
 
-def _insert_escalation(ticket: Ticket, key: tuple, due_at: datetime) -> bool:
+def _insert_escalation(
+    ticket: Ticket, key: tuple, due_at: datetime | None, reason: str = ""
+) -> bool:
     """One statement, no savepoint: True if the row was inserted, False if the unique
     (ticket, target, cycle, level) row was there already (another sweeper, a redo)."""
     target, cycle, level = key
@@ -423,9 +429,9 @@ def _insert_escalation(ticket: Ticket, key: tuple, due_at: datetime) -> bool:
     sql = (
         f"INSERT INTO {ops.quote_name(Escalation._meta.db_table)}"  # noqa: S608 - our own table  # nosec B608
         " (tenant_id, ticket_id, target, cycle, level, reason, due_at, created_at)"
-        " VALUES (%s, %s, %s, %s, %s, '', %s, %s) ON CONFLICT DO NOTHING RETURNING id"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id"
     )
-    params = [ticket.tenant_id, ticket.pk, target, cycle, level]
+    params = [ticket.tenant_id, ticket.pk, target, cycle, level, reason]
     params += [ops.adapt_datetimefield_value(due_at), ops.adapt_datetimefield_value(timezone.now())]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -440,18 +446,14 @@ def _recipients(
     ticket: Ticket, level: str, managers: list[Membership] | None = None
 ) -> list[Membership]:
     """Amber → the assignee; red → the team lead; still unmet later → the managers.
-    Whoever is missing on a rung is replaced by the next rung up. ``managers``: the tenant's,
-    when the sweep batch loaded them."""
-    lead = ticket.team.lead if ticket.team_id and ticket.team.lead_id else None
-    if managers is None:
-        managers = list(_managers())
-    if level == Level.WARNING:
-        chosen = [ticket.assignee] if ticket.assignee_id else [lead] if lead else managers
-    elif level == Level.BREACH:
-        chosen = [lead] if lead else managers
-    else:
-        chosen = managers
-    return [member for member in chosen if member is not None]
+    Whoever is missing on a rung is replaced by the next rung up; the managers are read only
+    when they are the rung reached. ``managers``: the tenant's, when the sweep batch loaded
+    them."""
+    if level == Level.WARNING and ticket.assignee_id:
+        return [ticket.assignee]
+    if level in (Level.WARNING, Level.BREACH) and ticket.team_id and ticket.team.lead_id:
+        return [ticket.team.lead]
+    return list(_managers().select_related("user") if managers is None else managers)
 
 
 def _notice_text(ticket: Ticket, target: str, level: str, recipient: Membership) -> str:
@@ -482,17 +484,8 @@ def escalation_record_rule(*, ticket: Ticket, reasons: list[str]) -> bool:
     and notify the team lead (or the managers). Precondition: in a transaction, scope active."""
     if not reasons:
         return False
-    try:
-        with transaction.atomic():
-            Escalation.objects.create(
-                tenant_id=ticket.tenant_id,
-                ticket=ticket,
-                target=dl.FIRST_RESPONSE,
-                cycle=0,
-                level=Level.RULE,
-                reason="; ".join(reasons)[:200],
-            )
-    except IntegrityError:
+    key = (dl.FIRST_RESPONSE, 0, Level.RULE)
+    if not _insert_escalation(ticket, key, None, reason="; ".join(reasons)[:200]):
         return False
     TicketEvent.objects.create(
         tenant_id=ticket.tenant_id,
@@ -503,13 +496,15 @@ def escalation_record_rule(*, ticket: Ticket, reasons: list[str]) -> bool:
     )
     TicketSla.objects.filter(ticket=ticket).update(is_escalated=True)
     _mark_loaded_sla_escalated(ticket)
+    notices = []
     for recipient in _recipients(ticket, Level.BREACH):
         with override(recipient.user.language or ticket.tenant.default_language):
             text = _("Ticket #%(number)s escalated: %(reasons)s") % {
                 "number": ticket.number,
                 "reasons": "; ".join(reasons),
             }
-        notify(recipient=recipient, text=text, url=f"/tickets/{ticket.number}/")
+        notices.append((recipient, text, f"/tickets/{ticket.number}/"))
+    notify_many(notices)
     return True
 
 

@@ -9,6 +9,7 @@ from django_scopes import scope
 
 from helpdesk.celery import app as celery_app
 from helpdesk.models import Role
+from helpdesk.services import tenant_seed_defaults
 from tests.factories import MembershipFactory, TeamFactory, TenantFactory, UserFactory
 
 HOST_A = "acme.localhost"
@@ -48,6 +49,14 @@ def tenant_a(db):
 @pytest.fixture
 def tenant_b(db):
     return TenantFactory(slug="globex", name="Globex")
+
+
+@pytest.fixture
+def seeded_scope_a(tenant_a):
+    """Tenant A with its default calendars, SLA policies and rules, inside its scope."""
+    with scope(tenant=tenant_a):
+        tenant_seed_defaults(tenant_a)
+        yield
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ def needs_certified_agent(ticket: Ticket) -> bool:
 def pick_assignee(*, ticket: Ticket, senior_only: bool = False) -> Membership | None:
     """Within the ticket's team: members with the category's skill, certified ones only for
     hard tickets, fewest active tickets first (ties: longest-standing member). None if nobody
-    qualifies — the ticket then waits in the team's unassigned queue."""
+    qualifies — the ticket then waits in the team's unassigned queue. The member comes with
+    its user, whose name the assignment's event records."""
     if ticket.team_id is None:
         return None
     candidates = ticket.team.members.filter(is_active=True, role__in=ROUTABLE_ROLES)
@@ -36,5 +37,6 @@ def pick_assignee(*, ticket: Ticket, senior_only: bool = False) -> Membership | 
             load=Count("assigned_tickets", filter=Q(assigned_tickets__status__in=ACTIVE_STATUSES))
         )
         .order_by("load", "pk")
+        .select_related("user")
         .first()
     )

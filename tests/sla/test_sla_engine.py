@@ -5,24 +5,18 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_scopes import scope
 
 from helpdesk.models import Notification, Role
-from helpdesk.services import tenant_seed_defaults
 from sla.models import Calendar, Escalation, SlaPolicy, TicketSla
-from sla.services import sla_refresh
+from sla.services import escalation_record_rule, sla_refresh
 from sla.sweeper import sweep_due
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 from tests.tickets.helpers import make_category, make_customer, make_ticket
 from tickets import services
 from tickets.models import Ticket
 
-
-@pytest.fixture(autouse=True)
-def _scope_a(tenant_a):
-    with scope(tenant=tenant_a):
-        tenant_seed_defaults(tenant_a)
-        yield
+# Tenant A's default calendars, policies and rules, and its scope, for every test here.
+pytestmark = pytest.mark.usefixtures("seeded_scope_a")
 
 
 @pytest.fixture
@@ -210,3 +204,26 @@ def test_rules_escalate_on_creation_with_their_reason(
         assert TicketSla.objects.get(ticket=ticket).is_escalated
         assert ticket.events.filter(action="escalated").exists()
         assert Notification.objects.filter(recipient=people["lead"]).exists() or not ticket.team_id
+
+
+def test_a_rule_escalation_without_a_team_lead_notifies_every_manager(tenant_a, agent_a):
+    managers = [
+        MembershipFactory(
+            tenant=tenant_a, user=UserFactory(email=f"boss{n}@acme.test"), role=Role.MANAGER
+        )
+        for n in (1, 2)
+    ]
+    ticket = make_ticket(tenant_a, subject="This is unacceptable")
+    notified = Notification.objects.filter(url=f"/tickets/{ticket.number}/")
+    assert sorted(n.recipient_id for n in notified) == sorted(m.pk for m in managers)
+    assert TicketSla.objects.get(ticket=ticket).is_escalated and ticket.sla.is_escalated
+
+
+def test_a_rule_escalation_is_recorded_once_and_the_transaction_goes_on(tenant_a, people):
+    ticket = make_ticket(tenant_a, subject="This is unacceptable")
+    assert not escalation_record_rule(ticket=ticket, reasons=["again"])
+    assert list(Escalation.objects.filter(ticket=ticket).values_list("level", "reason")) == [
+        ("rule", "angry wording: unacceptable")
+    ]
+    assert ticket.events.filter(action="escalated").count() == 1
+    assert Notification.objects.filter(url=f"/tickets/{ticket.number}/").count() == 1

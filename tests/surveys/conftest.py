@@ -2,22 +2,17 @@
 and a way to get a ticket resolved through the ticket services (which invites the customer)."""
 
 import pytest
-from django_scopes import scope
 
 from helpdesk.models import Role
-from helpdesk.services import tenant_seed_defaults
 from surveys.models import SurveyInvitation
 from surveys.services import invitation_token
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 from tests.tickets.helpers import make_category, make_customer, make_ticket
 from tickets import services
 
-
 @pytest.fixture(autouse=True)
-def _scope_a(tenant_a):
-    with scope(tenant=tenant_a):
-        tenant_seed_defaults(tenant_a)
-        yield
+def _scope_a(seeded_scope_a):
+    """Tenant A's default calendars, policies and rules, and its scope, for every test here."""
 
 
 @pytest.fixture
