@@ -19,33 +19,11 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from . import idempotency
 from .models import Membership, Skill, Team
-
-
-class TenantRateThrottle(SimpleRateThrottle):
-    """One request budget per tenant, shared by all its tokens and sessions (429 + Retry-After)."""
-
-    scope = "tenant"
-
-    def get_cache_key(self, request, view):
-        tenant = getattr(request._request, "tenant", None)
-        return None if tenant is None else f"throttle_tenant_{tenant.pk}"
-
-
-class TokenRateThrottle(SimpleRateThrottle):
-    """One budget per API token inside the tenant's, so one busy integration cannot use up
-    the whole tenant's. Browser sessions count against the tenant budget only."""
-
-    scope = "token"
-
-    def get_cache_key(self, request, view):
-        token_id = getattr(request.auth, "pk", None)
-        return None if token_id is None else f"throttle_token_{token_id}"
-
+from .throttling import ApiRateThrottle
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -123,7 +101,7 @@ class TenantAPIView(APIView):
     authentication refuses a key of another tenant.
     """
 
-    throttle_classes = [TenantRateThrottle, TokenRateThrottle]
+    throttle_classes = [ApiRateThrottle]
     parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
 
