@@ -64,6 +64,20 @@ class CustomerRefSerializer(FieldsOnceModelSerializer):
         fields = ["id", "name", "email", "phone", "tier", "key_info"]
 
 
+def customer_ref_representation(customer: Customer) -> dict:
+    """``CustomerRefSerializer``'s output, read straight off the loaded customer and tier
+    (``tests/api/test_ticket_representation.py`` holds the two equal)."""
+    tier = customer.tier
+    return {
+        "id": customer.id,
+        "name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "tier": None if tier is None else {"id": tier.id, "code": tier.code, "name": tier.name},
+        "key_info": customer.key_info,
+    }
+
+
 class CustomerSerializer(serializers.ModelSerializer):
     tier = TierRefSerializer(allow_null=True, help_text=_("The customer's own tier."))
     organization = OrganizationRefSerializer(allow_null=True)

@@ -6,12 +6,13 @@ invisible ticket is a 404), ``tickets.services`` write. A service's ``Validation
 """
 
 from collections.abc import Callable
+from datetime import tzinfo
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -22,7 +23,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from customers.api import CustomerRefSerializer
+from customers.api import CustomerRefSerializer, customer_ref_representation
 from customers.models import Customer
 from customers.services import customer_get_or_create
 from helpdesk.api import (
@@ -31,12 +32,15 @@ from helpdesk.api import (
     BoundedJSONParser,
     FieldsOnceModelSerializer,
     PkCursorPagination,
+    SentFiltersBackend,
+    ShallowFieldsSerializer,
     StableCursorPagination,
     StableOrderingFilter,
     StrictFilterSet,
     TenantAPIView,
     TenantPrimaryKeyField,
     TenantViewSetMixin,
+    datetime_representation,
     id_from_path,
     idempotent,
     request_member,
@@ -50,7 +54,12 @@ from helpdesk.api_errors import (
 )
 from helpdesk.api_filters import IntegerFilter, UtcIsoDateTimeFilter
 from helpdesk.models import Membership, Team
-from sla.api import EscalationSerializer, TicketSlaSerializer
+from sla.api import (
+    EscalationSerializer,
+    TicketSlaSerializer,
+    escalation_representation,
+    ticket_sla_representation,
+)
 from sla.models import Colour
 
 from . import selectors, services
@@ -135,6 +144,12 @@ class TicketSerializer(FieldsOnceModelSerializer):
             "expected_handled_by",
         ]
 
+    # The declared fields are the documented shape (OpenAPI); the output is built straight
+    # from the loaded ticket (ticket_representation): field by field, DRF spent most of a
+    # list page's time here. tests/api/test_ticket_representation.py holds the two equal.
+    def to_representation(self, instance):
+        return ticket_representation(instance, timezone.get_current_timezone())
+
 
 class TicketDetailSerializer(TicketSerializer):
     escalations = EscalationSerializer(
@@ -143,6 +158,59 @@ class TicketDetailSerializer(TicketSerializer):
 
     class Meta(TicketSerializer.Meta):
         fields = [*TicketSerializer.Meta.fields, "escalations"]
+
+    def to_representation(self, instance):
+        zone = timezone.get_current_timezone()
+        data = ticket_representation(instance, zone)
+        data["escalations"] = [
+            escalation_representation(escalation, zone) for escalation in instance.escalations.all()
+        ]
+        return data
+
+
+def ticket_representation(ticket: Ticket, zone: tzinfo) -> dict:
+    """``TicketSerializer``'s output; ``zone``: the active time zone. Precondition: the ticket
+    comes from ``tickets.selectors`` (``tag_list`` set, relations loaded: any that is not costs
+    a query, as it would field by field)."""
+    merged_into = ticket.merged_into
+    sla = getattr(ticket, "sla", None)  # None while the ticket has no SLA row
+    return {
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "description": ticket.description,
+        "status": str(ticket.status),
+        "priority": str(ticket.priority),
+        "channel": str(ticket.channel),
+        "customer": customer_ref_representation(ticket.customer),
+        "category": _named_ref(ticket.category),
+        "team": _named_ref(ticket.team),
+        "assignee": _member_ref(ticket.assignee),
+        "tags": [tag.name for tag in ticket.tag_list],
+        "product_model": ticket.product_model,
+        "fault_symptom": ticket.fault_symptom,
+        "merged_into": None if merged_into is None else merged_into.number,
+        "sla": None if sla is None else ticket_sla_representation(sla, zone),
+        "created_at": datetime_representation(ticket.created_at, zone),
+        "updated_at": datetime_representation(ticket.updated_at, zone),
+        "first_responded_at": datetime_representation(ticket.first_responded_at, zone),
+        "resolved_at": datetime_representation(ticket.resolved_at, zone),
+        "closed_at": datetime_representation(ticket.closed_at, zone),
+        "reopened_count": ticket.reopened_count,
+        "expected_handled_by": datetime_representation(ticket.expected_handled_by, zone),
+    }
+
+
+def _named_ref(row: Category | Team | None) -> dict | None:
+    """``NamedRefSerializer``'s output."""
+    return None if row is None else {"id": row.id, "name": row.name}
+
+
+def _member_ref(member: Membership | None) -> dict | None:
+    """``MemberRefSerializer``'s output."""
+    if member is None:
+        return None
+    user = member.user
+    return {"id": member.id, "email": user.email, "name": str(user)}
 
 
 class AttachmentSerializer(serializers.Serializer):
@@ -220,7 +288,7 @@ def _attachments_field() -> serializers.ListField:
     )
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(ShallowFieldsSerializer):
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(
         max_length=MAX_TEXT, required=False, allow_blank=True, default=""
@@ -262,7 +330,7 @@ class TicketCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class TicketUpdateSerializer(serializers.Serializer):
+class TicketUpdateSerializer(ShallowFieldsSerializer):
     """Only the fields sent are changed, each through its own service, in one transaction."""
 
     status = serializers.ChoiceField(choices=Status.choices, required=False)
@@ -279,7 +347,7 @@ class TicketUpdateSerializer(serializers.Serializer):
     tags = _tags_field()
 
 
-class MessageCreateSerializer(serializers.Serializer):
+class MessageCreateSerializer(ShallowFieldsSerializer):
     body = serializers.CharField(max_length=MAX_TEXT)
     kind = serializers.ChoiceField(
         choices=MessageKind.choices,
@@ -470,7 +538,7 @@ class TicketViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView):
     serializer_class = TicketSerializer
     lookup_field = "number"
     pagination_class = StableCursorPagination
-    filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+    filter_backends = [SentFiltersBackend, StableOrderingFilter]
     filterset_class = TicketFilter
     ordering_fields = ["created_at", "number"]
     ordering = ["-created_at"]
@@ -487,6 +555,7 @@ class TicketViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView):
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        page = selectors.tickets_complete_for_api(tickets=page)
         return self.get_paginated_response(TicketSerializer(page, many=True).data)
 
     def retrieve(self, request, number: str):

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import F, Model, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from customers.models import Customer
@@ -93,19 +93,6 @@ def ticket_queue(*, member: Membership, queue: str, filters: QueueFilters) -> Qu
     return tickets.order_by(*SORTS.get(filters.sort, SORTS["-created_at"]))
 
 
-def _with_row_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """What a queue row shows: customer, tier, category and SLA row joined; team and assignee
-    in one small query each.
-
-    With team and assignee joined as well, PostgreSQL spent 15–50 ms *planning* the 8-table
-    query on every page (the ticket table has many indexes), while running it took about
-    1 ms; two primary-key lookups cost well under 1 ms. Precondition: scope active.
-    """
-    return tickets.select_related("customer__tier", "category", "sla").prefetch_related(
-        "team", Prefetch("assignee", queryset=Membership.objects.select_related("user"))
-    )
-
-
 def _apply_queue(tickets: QuerySet[Ticket], member: Membership, queue: str) -> QuerySet[Ticket]:
     if queue == "mine":
         return tickets.filter(assignee=member, status__in=ACTIVE_STATUSES)
@@ -178,28 +165,82 @@ def ticket_history(*, ticket: Ticket) -> list[TicketEvent]:
 
 
 def _api_prefetches() -> tuple:
-    """What the API's ticket representation reads besides a queue row's relations: one query
-    each, none when no row has one. The tags land in a plain list, ``ticket.tag_list``:
-    prefetched into ``ticket.tags`` they cost a related manager and a ``filter()`` per row."""
-    tags = Prefetch("tags", queryset=Tag.objects.all(), to_attr="tag_list")
-    return ("sla__policy", "merged_into", tags)
+    """What the API's ticket representation reads besides the joined relations, the team and
+    the assignee: one query each, none when no row has one. The tags land in a plain list,
+    ``ticket.tag_list``: prefetched into ``ticket.tags`` they cost a related manager and a
+    ``filter()`` per row."""
+    return ("sla__policy", "merged_into", _tags_prefetch())
+
+
+def _tags_prefetch() -> Prefetch:
+    return Prefetch("tags", queryset=Tag.objects.all(), to_attr="tag_list")
 
 
 def _with_api_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    return _with_row_relations(tickets).prefetch_related(*_api_prefetches())
+    """What the API's ticket representation reads: customer, tier, category and SLA row
+    joined; team and assignee in one small query each, then ``_api_prefetches``.
+
+    With team and assignee joined as well, PostgreSQL spent 15–50 ms *planning* the 8-table
+    query (the ticket table has many indexes), while running it took about 1 ms; two
+    primary-key lookups cost well under 1 ms. Precondition: scope active.
+    """
+    return tickets.select_related("customer__tier", "category", "sla").prefetch_related(
+        "team",
+        Prefetch("assignee", queryset=Membership.objects.select_related("user")),
+        *_api_prefetches(),
+    )
+
+
+# The columns the API's ticket representation reads (``tickets.api.ticket_representation``);
+# a list page leaves out the others (phone intake, reply times, the customer's notes, the SLA
+# clock's bookkeeping): 44 columns instead of 77 to send, parse and set.
+API_LIST_FIELDS = (
+    *("number", "subject", "description", "status", "priority", "channel", "product_model"),
+    *("fault_symptom", "reopened_count", "team", "assignee", "merged_into", "category__name"),
+    *("created_at", "updated_at", "first_responded_at", "resolved_at", "closed_at"),
+    "expected_handled_by",
+    *("customer__name", "customer__email", "customer__phone", "customer__key_info"),
+    *("customer__tier__code", "customer__tier__name"),
+    *("sla__policy", "sla__colour", "sla__is_escalated", "sla__paused_since"),
+    *("sla__first_response_due_at", "sla__next_response_due_at", "sla__resolution_due_at"),
+    *("sla__next_deadline_at", "sla__first_response_breached_at"),
+    *("sla__next_response_breached_at", "sla__resolution_breached_at"),
+)
 
 
 def tickets_for_api(*, member: Membership) -> QuerySet[Ticket]:
-    """The member's visible tickets, ready for the API: a constant number of queries per page
-    (the rows joined with customer, tier and SLA, then one query per other relation)."""
-    return _with_api_relations(tickets_visible_to(member))
+    """The member's visible tickets as the API lists them, joined with customer, tier, category
+    and SLA row; ``tickets_complete_for_api`` loads the other relations for a page. Rows carry
+    only ``API_LIST_FIELDS``: reading another field costs a query per row."""
+    tickets = tickets_visible_to(member).select_related("customer__tier", "category", "sla")
+    return tickets.only(*API_LIST_FIELDS)
+
+
+def tickets_complete_for_api(*, tickets: list[Ticket]) -> list[Ticket]:
+    """A page of ``tickets_for_api`` ready for the API: one query for the tags, and one for each
+    other relation that a ticket of the page has (team, assignee, SLA policy, merged-into
+    ticket). A queryset's ``prefetch_related`` would run Django's prefetch for each of them
+    even when no ticket has one, as costly in Python as a query. Precondition: scope active."""
+    relations = {
+        "team": "team",
+        "assignee__user": Prefetch("assignee", queryset=Membership.objects.select_related("user")),
+        "sla__policy": "sla__policy",
+        "merged_into": "merged_into",
+    }
+    missing = [
+        lookup
+        for path, lookup in relations.items()
+        if not all(_in_memory(ticket, path) for ticket in tickets)
+    ]
+    prefetch_related_objects(tickets, *missing, _tags_prefetch())
+    return tickets
 
 
 def ticket_get_for_api(*, member: Membership, number: int) -> Ticket:
-    """One visible ticket with its SLA escalations, else 404."""
-    ticket = (
-        tickets_for_api(member=member).prefetch_related("escalations").filter(number=number).first()
-    )
+    """One visible ticket with its SLA escalations, else 404. The whole row: a PATCH hands
+    it to the services."""
+    tickets = _with_api_relations(tickets_visible_to(member)).prefetch_related("escalations")
+    ticket = tickets.filter(number=number).first()
     if ticket is None:
         raise Http404
     return ticket
@@ -222,9 +263,25 @@ def ticket_complete_for_api(*, ticket: Ticket) -> Ticket:
     cost three queries, the first a 9-table join that PostgreSQL took ~5 ms to plan.
     Precondition: the tenant scope is active; ``ticket`` comes straight from the service.
     """
-    relations = ("customer__tier", "category", "team", "assignee__user")
-    prefetch_related_objects([ticket], *relations, *_api_prefetches(), "escalations")
+    relations = ("customer__tier", "category", "team", "assignee__user", "sla__policy")
+    missing = [path for path in (*relations, "merged_into") if not _in_memory(ticket, path)]
+    prefetch_related_objects([ticket], *missing, _tags_prefetch(), "escalations")
     return ticket
+
+
+def _in_memory(row: Model, path: str) -> bool:
+    """Whether following the relations ``path`` (``customer__tier``) from ``row`` reads nothing
+    from the database. Handing such a path to ``prefetch_related_objects`` costs as much
+    Python as a query, even when the key is null and no query is sent."""
+    for name in path.split("__"):
+        field = row._meta.get_field(name)
+        if not field.is_cached(row):
+            # A forward key that is null reads as None without a query.
+            return field.concrete and getattr(row, field.attname) is None
+        row = field.get_cached_value(row)
+        if row is None:
+            return True
+    return True
 
 
 def ticket_messages_for_api(*, ticket: Ticket) -> QuerySet[Message]:

@@ -62,6 +62,8 @@ def test_it_answers_404_for_impossible_numbers(api_a, number):
         ("team=abc", "team"),
         ("assignee=99999999999999999999999", "assignee"),
         ("sla_colour=purple", "sla_colour"),
+        ("status=", "status"),
+        ("cursor=&unassigned=maybe", "unassigned"),
     ],
 )
 def test_it_names_a_bad_filter(api_a, query, field):

@@ -10,6 +10,7 @@ from tests.factories import MembershipFactory, TeamFactory, UserFactory
 from tests.tickets.helpers import make_category, make_customer, make_ticket
 from tickets import services
 
+
 @pytest.fixture(autouse=True)
 def _scope_a(seeded_scope_a):
     """Tenant A's default calendars, policies and rules, and its scope, for every test here."""
