@@ -4,7 +4,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from .selectors import api_token_by_hash
+from .selectors import api_token_by_hash, api_token_in_tenant
 from .services import hash_api_key
 
 
@@ -12,15 +12,21 @@ class TenantTokenAuthentication(TokenAuthentication):
     keyword = "Token"
 
     def authenticate_credentials(self, key):
-        token = api_token_by_hash(key_hash=hash_api_key(key))
+        key_hash = hash_api_key(key)
+        request_tenant = getattr(self, "_request_tenant", None)
+        # Looked up among the host's tenant's tokens first, in its scope (no switch of the
+        # database session's tenant setting and back); across tenants only when that fails,
+        # to tell another tenant's key (404) from no key at all (401).
+        token = api_token_in_tenant(key_hash=key_hash) if request_tenant is not None else None
+        if token is None:
+            token = api_token_by_hash(key_hash=key_hash)
         if token is None or not token.membership.is_active or not token.membership.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        request_tenant = getattr(self, "_request_tenant", None)
         owners = {token.tenant_id, token.membership.tenant_id}
         if request_tenant is None or owners != {request_tenant.pk}:
             # A key of another tenant proves nothing here; answer as for a missing object.
             raise exceptions.NotFound()
-        if token.last_used_at is None or (timezone.now() - token.last_used_at).seconds > 60:
+        if token.last_used_at is None or (timezone.now() - token.last_used_at).total_seconds() > 60:
             type(token).objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token.membership.user, token
 

@@ -31,6 +31,16 @@ def memberships_of_user(*, user: User) -> list[Membership]:
         )
 
 
+def api_token_in_tenant(*, key_hash: str) -> ApiToken | None:
+    """The active token of this hash among the scope's tenant's, with its membership and user.
+    Precondition: the tenant scope is active (the request's host named the tenant)."""
+    return (
+        ApiToken.objects.filter(key_hash=key_hash, revoked_at__isnull=True)
+        .select_related("membership__user")
+        .first()
+    )
+
+
 def api_token_by_hash(*, key_hash: str) -> ApiToken | None:
     """Find a token before any tenant is known: the key itself says which tenant it belongs to."""
     with across_tenants():

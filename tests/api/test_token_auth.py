@@ -1,7 +1,10 @@
 """An API token stands for one membership: the request acts as it, and only while it is active."""
 
+from datetime import timedelta
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_scopes import scope
 
 from tests.api.conftest import token_client
@@ -39,3 +42,16 @@ def test_it_refuses_a_token_whose_membership_is_in_another_tenant(tenant_a, tena
         token.membership_id = stranger.pk
         token.save(update_fields=["membership"])
     assert client.get(PING).status_code == 404
+
+
+def test_it_records_the_use_of_a_token_last_used_days_ago(tenant_a, agent_a):
+    client = token_client(agent_a)
+    with scope(tenant=tenant_a):
+        token = agent_a.api_tokens.get()
+        # A day and ten seconds: timedelta.seconds alone would read 10 and skip the update.
+        long_ago = timezone.now() - timedelta(days=1, seconds=10)
+        type(token).objects.filter(pk=token.pk).update(last_used_at=long_ago)
+    assert client.get(PING).status_code == 200
+    with scope(tenant=tenant_a):
+        token.refresh_from_db()
+    assert token.last_used_at > long_ago + timedelta(days=1)
