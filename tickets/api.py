@@ -63,6 +63,7 @@ from sla.api import (
 from sla.models import Colour
 
 from . import selectors, services
+from .directory import Directory, directory_for
 from .models import (
     TEXT_MAX_LENGTH,
     Category,
@@ -148,7 +149,8 @@ class TicketSerializer(FieldsOnceModelSerializer):
     # from the loaded ticket (ticket_representation): field by field, DRF spent most of a
     # list page's time here. tests/api/test_ticket_representation.py holds the two equal.
     def to_representation(self, instance):
-        return ticket_representation(instance, timezone.get_current_timezone())
+        directory = self.context.get("directory")
+        return ticket_representation(instance, timezone.get_current_timezone(), directory)
 
 
 class TicketDetailSerializer(TicketSerializer):
@@ -168,10 +170,12 @@ class TicketDetailSerializer(TicketSerializer):
         return data
 
 
-def ticket_representation(ticket: Ticket, zone: tzinfo) -> dict:
-    """``TicketSerializer``'s output; ``zone``: the active time zone. Precondition: the ticket
-    comes from ``tickets.selectors`` (``tag_list`` set, relations loaded: any that is not costs
-    a query, as it would field by field)."""
+def ticket_representation(ticket: Ticket, zone: tzinfo, directory: Directory | None = None) -> dict:
+    """``TicketSerializer``'s output; ``zone``: the active time zone; ``directory``: the
+    tenant's, to name the team and assignee from. Precondition: the ticket comes from
+    ``tickets.selectors`` (``tag_list`` set, relations loaded: any that is not costs a query,
+    as it would field by field; the team and assignee need not be when the directory has
+    them)."""
     merged_into = ticket.merged_into
     sla = getattr(ticket, "sla", None)  # None while the ticket has no SLA row
     return {
@@ -183,8 +187,8 @@ def ticket_representation(ticket: Ticket, zone: tzinfo) -> dict:
         "channel": str(ticket.channel),
         "customer": customer_ref_representation(ticket.customer),
         "category": _named_ref(ticket.category),
-        "team": _named_ref(ticket.team),
-        "assignee": _member_ref(ticket.assignee),
+        "team": _team_ref(ticket, directory),
+        "assignee": _assignee_ref(ticket, directory),
         "tags": [tag.name for tag in ticket.tag_list],
         "product_model": ticket.product_model,
         "fault_symptom": ticket.fault_symptom,
@@ -198,6 +202,18 @@ def ticket_representation(ticket: Ticket, zone: tzinfo) -> dict:
         "reopened_count": ticket.reopened_count,
         "expected_handled_by": datetime_representation(ticket.expected_handled_by, zone),
     }
+
+
+def _team_ref(ticket: Ticket, directory: Directory | None) -> dict | None:
+    name = None if directory is None else directory.team_names.get(ticket.team_id)
+    if name is None:
+        return _named_ref(ticket.team)
+    return {"id": ticket.team_id, "name": name}
+
+
+def _assignee_ref(ticket: Ticket, directory: Directory | None) -> dict | None:
+    ref = None if directory is None else directory.member_refs.get(ticket.assignee_id)
+    return _member_ref(ticket.assignee) if ref is None else dict(ref)
 
 
 def _named_ref(row: Category | Team | None) -> dict | None:
@@ -555,8 +571,10 @@ class TicketViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView):
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        page = selectors.tickets_complete_for_api(tickets=page)
-        return self.get_paginated_response(TicketSerializer(page, many=True).data)
+        directory = directory_for(request._request.tenant)
+        page = selectors.tickets_complete_for_api(tickets=page, directory=directory)
+        data = TicketSerializer(page, many=True, context={"directory": directory}).data
+        return self.get_paginated_response(data)
 
     def retrieve(self, request, number: str):
         return Response(TicketDetailSerializer(self._ticket(number)).data)

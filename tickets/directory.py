@@ -27,6 +27,7 @@ class Directory:
     teams: Pairs
     tiers: Pairs
     members: Pairs  # active members by e-mail, labelled with the user's name or address
+    member_emails: Pairs  # the same members' addresses
 
     @cached_property
     def team_names(self) -> dict[int, str]:
@@ -36,19 +37,27 @@ class Directory:
     def member_names(self) -> dict[int, str]:
         return dict(self.members)
 
+    @cached_property
+    def member_refs(self) -> dict[int, dict]:
+        """The API's reference to each member: ``{"id", "email", "name"}``."""
+        emails = dict(self.member_emails)
+        return {pk: {"id": pk, "email": emails[pk], "name": name} for pk, name in self.members}
+
 
 def directory_for(tenant: Tenant) -> Directory:
     """Precondition: the tenant's scope is active."""
-    return shared_cache.remembered(_key(tenant.pk), _load)
+    return shared_cache.remembered(directory_key(tenant.pk), _load)
 
 
 def _load() -> Directory:
     members = Membership.objects.filter(is_active=True).select_related("user")
+    members = list(members.order_by("user__email"))
     return Directory(
         categories=tuple(Category.objects.order_by("name").values_list("pk", "name")),
         teams=tuple(Team.objects.order_by("name").values_list("pk", "name")),
         tiers=tuple(Tier.objects.order_by("rank").values_list("pk", "name")),
-        members=tuple((m.pk, str(m.user)) for m in members.order_by("user__email")),
+        members=tuple((m.pk, str(m.user)) for m in members),
+        member_emails=tuple((m.pk, m.user.email) for m in members),
     )
 
 
@@ -65,7 +74,7 @@ def assignee_names(directory: Directory, tickets: list) -> dict[int, str]:
 
 def directory_forget(sender, instance, **kwargs) -> None:
     """``post_save`` / ``post_delete`` of a category, team, tier or membership."""
-    shared_cache.forget(_key(instance.tenant_id))
+    shared_cache.forget(directory_key(instance.tenant_id))
 
 
 def directory_forget_user(sender, instance: User, update_fields=None, **kwargs) -> None:
@@ -76,8 +85,8 @@ def directory_forget_user(sender, instance: User, update_fields=None, **kwargs) 
     with across_tenants():
         tenant_ids = set(instance.memberships.values_list("tenant_id", flat=True))
     if tenant_ids:
-        shared_cache.forget(*(_key(pk) for pk in tenant_ids))
+        shared_cache.forget(*(directory_key(pk) for pk in tenant_ids))
 
 
-def _key(tenant_id: int) -> str:
-    return f"tenant-directory:{tenant_id}"
+def directory_key(tenant_id: int) -> str:
+    return f"tenant-directory:v2:{tenant_id}"  # v2: with the members' e-mail addresses

@@ -8,6 +8,7 @@ from django.http import Http404
 from customers.models import Customer
 from helpdesk.models import Membership, Role
 
+from .directory import Directory
 from .models import ACTIVE_STATUSES, Attachment, Message, Status, Tag, Ticket, TicketEvent
 
 # Roles that see every ticket of the tenant; the others see their teams' and their own.
@@ -216,17 +217,24 @@ def tickets_for_api(*, member: Membership) -> QuerySet[Ticket]:
     return tickets.only(*API_LIST_FIELDS)
 
 
-def tickets_complete_for_api(*, tickets: list[Ticket]) -> list[Ticket]:
+def tickets_complete_for_api(*, tickets: list[Ticket], directory: Directory) -> list[Ticket]:
     """A page of ``tickets_for_api`` ready for the API: one query for the tags, and one for each
-    other relation that a ticket of the page has (team, assignee, SLA policy, merged-into
-    ticket). A queryset's ``prefetch_related`` would run Django's prefetch for each of them
-    even when no ticket has one, as costly in Python as a query. Precondition: scope active."""
-    relations = {
-        "team": "team",
-        "assignee__user": Prefetch("assignee", queryset=Membership.objects.select_related("user")),
-        "sla__policy": "sla__policy",
-        "merged_into": "merged_into",
+    other relation that a ticket of the page has (SLA policy, merged-into ticket) and, for the
+    team and the assignee, only when the tenant's ``directory`` (which the representation
+    names them from) lacks one (a member no longer active). A queryset's
+    ``prefetch_related`` would run Django's prefetch for each of them even when no ticket has
+    one, as costly in Python as a query. Precondition: scope active."""
+    assignee = Prefetch("assignee", queryset=Membership.objects.select_related("user"))
+    needed = {
+        "team": [t for t in tickets if t.team_id and t.team_id not in directory.team_names],
+        assignee: [
+            t for t in tickets if t.assignee_id and t.assignee_id not in directory.member_refs
+        ],
     }
+    for lookup, rows in needed.items():
+        if rows:
+            prefetch_related_objects(rows, lookup)
+    relations = {"sla__policy": "sla__policy", "merged_into": "merged_into"}
     missing = [
         lookup
         for path, lookup in relations.items()

@@ -203,6 +203,7 @@ def test_it_lists_the_same_json_drf_makes_of_whole_rows(tenant_a, admin_a, ticke
     client.get(PING)  # the first use of a token records it
     with CaptureQueriesContext(connection) as auth_only:
         client.get(PING)
+    client.get(TICKETS)  # the first list reads the tenant's directory into the cache
     with CaptureQueriesContext(connection) as listing:
         response = client.get(TICKETS, {"page_size": 100})
     with scope(tenant=tenant_a):
@@ -214,8 +215,9 @@ def test_it_lists_the_same_json_drf_makes_of_whole_rows(tenant_a, admin_a, ticke
     assert sorted(row["number"] for row in listed) == sorted(tickets_a)
     listed.sort(key=lambda row: row["number"], reverse=True)
     assert json.dumps(listed) == json.dumps(json.loads(as_json(expected)))
-    # The page, then one query each: teams, assignees, SLA policies, merged-into tickets, tags.
-    assert len(listing) == len(auth_only) + 6
+    # The page, then one query each: SLA policies, merged-into tickets, tags; the teams and
+    # assignees are named from the tenant's cached directory.
+    assert len(listing) == len(auth_only) + 4
 
 
 def test_it_answers_a_creation_with_what_a_read_then_returns(tenant_a, admin_a, team_a):
@@ -251,3 +253,22 @@ def test_it_formats_a_datetime_as_drf_does(value, zone):
     with timezone.override(zone):
         expected = serializers.DateTimeField().to_representation(value) if value else None
         assert datetime_representation(value, timezone.get_current_timezone()) == expected
+
+
+def test_the_list_names_a_renamed_team_and_a_deactivated_assignee(
+    tenant_a, admin_a, agent_a, team_a
+):
+    """Teams and assignees come from the tenant's cached directory: a rename shows at once,
+    and a member no longer in it (deactivated) is read from the database."""
+    TicketFactory(tenant=tenant_a, team=team_a, assignee=agent_a)
+    client = token_client(admin_a)
+    client.get(TICKETS)  # fills the cache
+    with scope(tenant=tenant_a):
+        team_a.name = "Field repairs"
+        team_a.save()
+        agent_a.is_active = False
+        agent_a.save()
+    (row,) = client.get(TICKETS).json()["results"]
+    assert row["team"] == {"id": team_a.pk, "name": "Field repairs"}
+    user = agent_a.user
+    assert row["assignee"] == {"id": agent_a.pk, "email": user.email, "name": str(user)}

@@ -17,7 +17,7 @@ from tests.factories import (
     TierFactory,
     UserFactory,
 )
-from tickets.directory import Directory, directory_for
+from tickets.directory import Directory, directory_for, directory_key
 
 QUEUE = reverse("ticket_queue")
 
@@ -64,7 +64,7 @@ def test_every_change_to_a_reference_list_shows_on_the_next_page(tenant_a, admin
 
 def test_a_sign_in_does_not_drop_the_lists_but_a_rename_does(tenant_a, admin_a, agent_a):
     queue_page(admin_a)
-    key = f"tenant-directory:{tenant_a.pk}"
+    key = directory_key(tenant_a.pk)
     assert cache.get(key) is not None
     client_for(agent_a)  # force_login saves last_login only
     assert cache.get(key) is not None
@@ -138,8 +138,14 @@ def test_a_page_read_before_the_commit_does_not_keep_the_old_list(tenant_a, admi
         category.save()
         # What a concurrent request would cache from the committed data: the old name.
         cache.set(
-            f"tenant-directory:{tenant_a.pk}",
-            Directory(categories=((category.pk, "Noise"),), teams=(), tiers=(), members=()),
+            directory_key(tenant_a.pk),
+            Directory(
+                categories=((category.pk, "Noise"),),
+                teams=(),
+                tiers=(),
+                members=(),
+                member_emails=(),
+            ),
         )
     with scope(tenant=tenant_a):
         assert directory_for(tenant_a).categories == ((category.pk, "Smell"),)
