@@ -79,7 +79,7 @@ def test_rows_name_a_deactivated_assignee_and_the_team(tenant_a, admin_a, agent_
         agent_a.is_active = False
         agent_a.save()
     page = queue_page(admin_a)
-    row = page[page.index(f'value="{ticket.number}"') :].split("</tr>", 1)[0]
+    row = page[page.index(f'id="select-{ticket.number}"') :].split("</tr>", 1)[0]
     assert str(agent_a.user) in row and team_a.name in row
     assert option(agent_a.pk, agent_a.user) not in page  # no longer offered
 
