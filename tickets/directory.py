@@ -2,10 +2,10 @@
 active members, each as ``(id, label)`` pairs in display order.
 
 Every queue page offers them in its filter and bulk-action selects and names each row's team and
-assignee from them; they change a few times a month. Read from the database on every page they
-cost five queries, about a third of the page's, so they are kept in the shared cache per tenant
-and dropped whenever one of their rows is saved or deleted (the receivers connected in
-``tickets.apps``); the next page then reads them afresh.
+assignee from them, and so does the API's ticket list; they change a few times a month. Read
+from the database on every page they cost four queries, and two more to name the rows, so they
+are kept in the shared cache per tenant and dropped whenever one of their rows is saved or
+deleted (the receivers connected in ``tickets.apps``); the next page then reads them afresh.
 """
 
 from dataclasses import dataclass
