@@ -11,9 +11,11 @@ next one is exact. A refused request spends nothing.
 
 With Redis as the cache (production) both budgets are checked and spent together in one
 atomic script, one round trip; any other cache goes through Django's cache API, not atomically
-(development, tests).
+(development, tests). When the cache cannot be reached the limits are not applied (and a
+warning is logged): the API keeps answering, as the pages do (``helpdesk.shared_cache``).
 """
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -22,6 +24,8 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+logger = logging.getLogger(__name__)
 
 
 class Budget:
@@ -104,7 +108,11 @@ class ApiRateThrottle(BaseThrottle):
                 checks.append(_Check(key, period / limit, period))
         if not checks:
             return True
-        self._wait = _spend(checks, time.time())
+        try:
+            self._wait = _spend(checks, time.time())
+        except Exception:  # the cache's connection error: serve rather than fail every call
+            logger.warning("shared cache unreachable; API rate limits not applied")
+            return True
         return self._wait == 0
 
     def wait(self) -> int:

@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import caches
 
 from helpdesk.throttling import _Check, _spend
+from tests.api.conftest import token_client
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
@@ -65,3 +66,18 @@ def test_concurrent_requests_never_overspend_on_redis(backend):
     with ThreadPoolExecutor(max_workers=16) as pool:
         results = list(pool.map(lambda _: _spend([check], 5000.0), range(60)))
     assert sum(result == 0 for result in results) == 10
+
+
+def test_the_api_answers_when_the_cache_is_unreachable(settings, admin_a, caplog):
+    # Nothing listens on port 1: every cache call fails as with a stopped Redis.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    response = token_client(admin_a).get("/api/v1/ping/")
+    # A working cache again for this package's fixture, which empties it after each test.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert response.status_code == 200
+    assert "API rate limits not applied" in caplog.text
