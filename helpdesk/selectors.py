@@ -1,5 +1,7 @@
 """Reads of the tenancy core."""
 
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from .models import ApiToken, Membership, Notification, Tenant, User
@@ -7,14 +9,26 @@ from .tenancy import across_tenants
 
 
 def membership_for(*, user: User, tenant: Tenant) -> Membership | None:
-    """The user's active membership in the tenant. Precondition: the tenant's scope is active."""
+    """The user's active membership in the tenant, with ``unread_notification_count`` (the
+    navigation badge every page shows) read in the same query; the user and tenant given are
+    set on it rather than read again. Precondition: the tenant's scope is active."""
     if not user.is_authenticated:
         return None
-    return (
+    unread = (
+        Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+        .order_by()
+        .values("recipient")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    membership = (
         Membership.objects.filter(user=user, tenant=tenant, is_active=True)
-        .select_related("tenant", "user")
+        .annotate(unread_notification_count=Coalesce(Subquery(unread), 0))
         .first()
     )
+    if membership is not None:
+        membership.user, membership.tenant = user, tenant
+    return membership
 
 
 def memberships_of_user(*, user: User) -> list[Membership]:

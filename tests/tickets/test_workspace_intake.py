@@ -122,6 +122,8 @@ def test_it_lists_and_marks_my_notifications_read(tenant_a, agent_a, admin_a):
         mine.refresh_from_db()
         other.refresh_from_db()
     assert mine.read_at is not None and other.read_at is None
+    # The badge counts only this member's unread ones: none left, whatever the admin has.
+    assert "unread" not in client.get(reverse("notification_list")).content.decode()
 
 
 def test_it_does_not_link_a_notification_to_another_site(tenant_a, agent_a):

@@ -13,11 +13,13 @@ HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 
 @register.simple_tag(takes_context=True)
 def unread_notifications(context) -> int:
-    """One indexed COUNT on (recipient, read_at) per page, for the navigation badge."""
+    """The navigation badge: counted when the request's membership was read
+    (``membership_for``), else one indexed COUNT on (recipient, read_at)."""
     membership = context.get("membership")
     if not membership:
         return 0
-    return unread_notification_count(member=membership)
+    counted = getattr(membership, "unread_notification_count", None)
+    return unread_notification_count(member=membership) if counted is None else counted
 
 
 @register.filter
