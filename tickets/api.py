@@ -212,8 +212,8 @@ def _team_ref(ticket: Ticket, directory: Directory | None) -> dict | None:
 
 
 def _assignee_ref(ticket: Ticket, directory: Directory | None) -> dict | None:
-    ref = None if directory is None else directory.member_refs.get(ticket.assignee_id)
-    return _member_ref(ticket.assignee) if ref is None else dict(ref)
+    ref = None if directory is None else directory.member_ref(ticket.assignee_id)
+    return _member_ref(ticket.assignee) if ref is None else ref
 
 
 def _named_ref(row: Category | Team | None) -> dict | None:

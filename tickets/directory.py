@@ -38,10 +38,14 @@ class Directory:
         return dict(self.members)
 
     @cached_property
-    def member_refs(self) -> dict[int, dict]:
-        """The API's reference to each member: ``{"id", "email", "name"}``."""
-        emails = dict(self.member_emails)
-        return {pk: {"id": pk, "email": emails[pk], "name": name} for pk, name in self.members}
+    def member_email(self) -> dict[int, str]:
+        return dict(self.member_emails)
+
+    def member_ref(self, pk: int | None) -> dict | None:
+        """The API's reference to an active member, ``{"id", "email", "name"}``; None for
+        anyone else. Built on demand: a page names a few of possibly thousands of members."""
+        name = self.member_names.get(pk)
+        return None if name is None else {"id": pk, "email": self.member_email[pk], "name": name}
 
 
 def directory_for(tenant: Tenant) -> Directory:

@@ -228,7 +228,7 @@ def tickets_complete_for_api(*, tickets: list[Ticket], directory: Directory) -> 
     needed = {
         "team": [t for t in tickets if t.team_id and t.team_id not in directory.team_names],
         assignee: [
-            t for t in tickets if t.assignee_id and t.assignee_id not in directory.member_refs
+            t for t in tickets if t.assignee_id and t.assignee_id not in directory.member_names
         ],
     }
     for lookup, rows in needed.items():
