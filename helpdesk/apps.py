@@ -20,8 +20,12 @@ class HelpdeskConfig(AppConfig):
         # and the tenant setting kept in step with the scope on every PostgreSQL connection.
         post_migrate.connect(_enable_row_security, sender=self, dispatch_uid="helpdesk_rls")
         connection_created.connect(_install_tenant_setting_sync, dispatch_uid="helpdesk_rls")
+        # Timestamps through psycopg's compiled parser (``helpdesk.pg_timestamps``).
+        connection_created.connect(_install_compiled_timestamps, dispatch_uid="helpdesk_ts")
         for connection in connections.all(initialized_only=True):
             _install_tenant_setting_sync(sender=None, connection=connection)
+            if connection.connection is not None:
+                _install_compiled_timestamps(sender=None, connection=connection)
 
 
 def _enable_row_security(sender, *, using: str, verbosity: int = 1, **kwargs) -> None:
@@ -47,6 +51,12 @@ def _enable_indexed_search(*, using: str, verbosity: int) -> None:
     marked = mark_search_functions_leakproof(using=using)
     if marked and verbosity >= 1:
         print(f"  Marked {len(marked)} search function(s) LEAKPROOF for row-level security.")
+
+
+def _install_compiled_timestamps(sender, *, connection, **kwargs) -> None:
+    from .pg_timestamps import install_compiled_timestamps
+
+    install_compiled_timestamps(connection)
 
 
 def _install_tenant_setting_sync(sender, *, connection, **kwargs) -> None:
