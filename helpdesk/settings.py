@@ -401,6 +401,12 @@ HELPDESK_ATTACHMENT_EXTENSIONS = env_list(
 )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# A file past the largest accepted size is not kept while it arrives (``helpdesk.uploads``).
+FILE_UPLOAD_HANDLERS = [
+    "helpdesk.uploads.SizeCapHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Customer portal and customer e-mail ---------------------------------------------------------
 # Web-form submissions (and sign-in link requests) per client address per hour, counted in the

@@ -2,13 +2,17 @@
 are refused with a clear error by every way in (reply composer, phone intake, portal, API)
 and leave nothing behind; a stored file is served so that no browser runs it."""
 
+import os
+
 import pytest
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.urls import reverse
 from django_scopes import scope
 
 from customers.models import Customer
+from helpdesk.uploads import OversizedUpload, upload_cap
 from tests.api.conftest import token_client
 from tests.conftest import client_for
 from tests.customers.helpers import web_form
@@ -205,6 +209,38 @@ def test_it_refuses_an_oversize_file_everywhere_and_stores_nothing(admin_a, tick
     portal = client_for().post("/support/", {**web_form(), "attachments": [upload("b.png", big)]})
     assert portal.status_code == 400 and "b.png is larger than" in portal.content.decode()
     assert_nothing_stored(ticket.tenant, tickets=1)
+
+
+def test_a_file_past_every_limit_is_not_kept_while_it_arrives(rf):
+    """The temporary file stops growing at the cap; the form gets the real size to refuse."""
+    cap = upload_cap()
+    size = cap + 3 * 64 * 1024
+    request = rf.post("/", {"attachments": [upload("huge.png", PNG + b"\x00" * (size - len(PNG)))]})
+    (received,) = request.FILES.getlist("attachments")
+    assert isinstance(received, OversizedUpload)
+    assert (received.name, received.size) == ("huge.png", size)
+    assert received.read() == b""
+    on_disk = [h.file for h in request.upload_handlers if isinstance(h, TemporaryFileUploadHandler)]
+    assert os.fstat(on_disk[0].fileno()).st_size <= cap
+
+
+def test_a_file_under_the_cap_arrives_whole(rf):
+    content = PNG + bytes(range(256)) * 12_000  # about 3 MB: past the in-memory limit, on disk
+    request = rf.post("/", {"attachments": [upload("scan.png", content)]})
+    (received,) = request.FILES.getlist("attachments")
+    assert not isinstance(received, OversizedUpload)
+    assert received.size == len(content) and received.read() == content
+
+
+def test_an_attachment_past_the_cap_is_refused_by_its_size(admin_a, ticket):
+    huge = PNG + b"\x00" * upload_cap()
+    response = client_for(admin_a).post(
+        reply_url(ticket),
+        {"body": "x", "kind": "public", "attachments": [upload("huge.png", huge)]},
+    )
+    assert response.status_code == 400
+    assert "huge.png is larger than 10.0\xa0MB." in response.content.decode()
+    assert_nothing_stored(ticket.tenant)
 
 
 def test_it_refuses_too_many_files_with_a_page_that_says_so(admin_a, ticket, settings):
