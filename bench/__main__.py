@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         concurrency=args.concurrency,
         http=not args.no_http,
         explain=not args.no_explain,
+        web_workers=args.web_workers,
     )
 
 
@@ -134,6 +135,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients")
     parser.add_argument("--no-http", action="store_true", help="selector level only")
     parser.add_argument("--no-explain", action="store_true", help="skip EXPLAIN ANALYZE")
+    parser.add_argument(
+        "--web-workers",
+        type=int,
+        default=4,
+        help="gunicorn sync workers for the queue benchmark's http level (the API's keeps 4)",
+    )
     load = parser.add_argument_group("load test")
     load.add_argument("--load-seconds", type=float, default=60.0, help="length of the load")
     load.add_argument("--load-clients", type=int, default=50, help="concurrent clients")

@@ -2,7 +2,8 @@
 
 Three levels, each labelled in the output:
 
-* **http** — the page as an agent gets it: gunicorn (4 sync workers) serving ``/tickets/?…`` on
+* **http** — the page as an agent gets it: gunicorn (``web_workers`` sync workers, 4 unless
+  told) serving ``/tickets/?…`` on
   ``bench-big.localhost``, signed in with a session, ``concurrency`` clients at once. Only when
   the ticket views exist (``/tickets/`` resolves).
 * **selector** — ``list(ticket_queue(...)[:25])`` inside the tenant scope from ``concurrency``
@@ -100,7 +101,7 @@ def views_for(tenant: Tenant) -> list[View]:
     ]
 
 
-def run(*, requests: int, concurrency: int, http: bool, explain: bool) -> int:
+def run(*, requests: int, concurrency: int, http: bool, explain: bool, web_workers: int = 4) -> int:
     tenant = Tenant.objects.get(slug=BIG_SLUG)
     with scope(tenant=tenant):
         members = {
@@ -119,12 +120,12 @@ def run(*, requests: int, concurrency: int, http: bool, explain: bool) -> int:
         sql_ms = _explain_all(tenant, members, views)
     results += _selector_level(tenant, members, views, requests, concurrency)
     if http and _ticket_views_exist():
-        results += _http_level(views, requests, concurrency)
+        results += _http_level(views, requests, concurrency, web_workers)
     elif http:
         print("\nhttp level skipped: /tickets/ does not resolve yet (no ticket views).")
     # Other work on the machine shares the cores with the app and skews every figure.
     load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
-    report = _report(results, sql_ms, requests, concurrency, load)
+    report = _report(results, sql_ms, requests, concurrency, load, web_workers)
     print("\n" + report)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     (OUT_DIR / "results.md").write_text(report)
@@ -231,9 +232,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _http_level(views, requests, concurrency) -> list[Figures]:
+def _http_level(views, requests, concurrency, web_workers) -> list[Figures]:
     port = _free_port()
-    server = _start_gunicorn(port)
+    server = _start_gunicorn(port, workers=web_workers)
     try:
         host = f"{BIG_SLUG}.{settings.HELPDESK_BASE_DOMAIN}:{port}"
         client = _Client(port, host)
@@ -257,12 +258,12 @@ def _http_level(views, requests, concurrency) -> list[Figures]:
         server.wait(timeout=30)
 
 
-def _start_gunicorn(port: int) -> subprocess.Popen:
+def _start_gunicorn(port: int, *, workers: int = 4) -> subprocess.Popen:
     server_cache()
     gunicorn = Path(sys.executable).parent / "gunicorn"
     server = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn, fixed arguments
         [
-            *(str(gunicorn), "helpdesk.wsgi:application", "--workers", "4"),
+            *(str(gunicorn), "helpdesk.wsgi:application", "--workers", str(workers)),
             *("--bind", f"127.0.0.1:{port}", "--log-level", "warning"),
         ],
         cwd=settings.BASE_DIR,
@@ -337,13 +338,15 @@ def _cookie(headers, name: str) -> str:
 # --- report -----------------------------------------------------------------------------------
 
 
-def _report(results: list[Figures], sql_ms, requests: int, concurrency: int, load: str) -> str:
+def _report(
+    results: list[Figures], sql_ms, requests: int, concurrency: int, load: str, web_workers: int
+) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"Measured {when}; {requests} requests per view and role, {concurrency} concurrent; "
         f"first page ({QUEUE_PAGE_SIZE} rows + 1); target p95 < {TARGET_P95_MS:.0f} ms; "
-        f"{os.cpu_count()} CPUs, {load}; HTTP through gunicorn (4 sync workers) with the "
-        f"cache {os.environ.get('HELPDESK_CACHE_URL') or 'file-based'}.",
+        f"{os.cpu_count()} CPUs, {load}; HTTP through gunicorn ({web_workers} sync workers) "
+        f"with the cache {os.environ.get('HELPDESK_CACHE_URL') or 'file-based'}.",
         "",
         "| level | role | view | p50 ms | p95 ms | max ms | req/s | sql ms (1 run) | p95 ok |",
         "|---|---|---|---:|---:|---:|---:|---:|---|",
