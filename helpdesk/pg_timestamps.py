@@ -16,41 +16,33 @@ when the session is in UTC and to Django's code otherwise. Without psycopg's C b
 
 from datetime import UTC
 
+import psycopg
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+from psycopg.postgres import types
+from psycopg.pq import Format
+from psycopg.types.datetime import TimestamptzLoader
 
-try:  # Only with psycopg 3, the driver this project installs; psycopg2 has no loaders.
-    import psycopg
-    from django.db.backends.postgresql.psycopg_any import BaseTzLoader
-    from psycopg.postgres import types
-    from psycopg.pq import Format
-    from psycopg.types.datetime import TimestamptzLoader
-except ImportError:  # pragma: no cover - psycopg 3 is a dependency
-    psycopg = None
+TIMESTAMPTZ_OID = types["timestamptz"].oid
 
-if psycopg is not None:
-    TIMESTAMPTZ_OID = types["timestamptz"].oid
 
-    class UtcTimestampLoader(BaseTzLoader):
-        timezone = UTC
+class UtcTimestampLoader(BaseTzLoader):
+    timezone = UTC
 
-        def __init__(self, oid, context=None):
-            super().__init__(oid, context)
-            compiled = psycopg.adapters.get_loader(oid, Format.TEXT)
-            session = self.connection
-            if (
-                compiled is not None
-                and compiled is not TimestamptzLoader  # the pure-Python build: keep Django's
-                and session is not None
-                and session.info.timezone is UTC
-            ):
-                # An instance attribute: psycopg calls ``loader.load`` for each value, which is
-                # then the compiled method itself, with no Python frame in between.
-                self.load = compiled(oid, context).load
+    def __init__(self, oid, context=None):
+        super().__init__(oid, context)
+        compiled = psycopg.adapters.get_loader(oid, Format.TEXT)
+        session = self.connection
+        # With the pure-Python build the compiled loader is psycopg's Python one: keep Django's.
+        if compiled is not TimestamptzLoader and session and session.info.timezone is UTC:
+            # An instance attribute: psycopg calls ``loader.load`` for each value, which is
+            # then the compiled method itself, with no Python frame in between.
+            self.load = compiled(oid, context).load
 
 
 def install_compiled_timestamps(connection: BaseDatabaseWrapper) -> None:
     """Use ``UtcTimestampLoader`` on a new PostgreSQL connection whose Django time zone is UTC."""
-    if psycopg is None or connection.vendor != "postgresql" or connection.timezone is not UTC:
+    if connection.vendor != "postgresql" or connection.timezone is not UTC:
         return
     adapters = connection.connection.adapters
     if adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT) is not UtcTimestampLoader:
