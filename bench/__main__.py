@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return dashboard_bench.main(args)
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("HELPDESK_BASE_DOMAIN", "localhost")
     # DEBUG keeps every query in memory and renders slower: measure what production runs.
     os.environ.setdefault("DJANGO_DEBUG", "false")
@@ -89,7 +89,7 @@ def _sla(args: argparse.Namespace) -> int:
     os.environ["DATABASE_URL"] = os.environ.get("SLA_BENCH_DATABASE_URL", DEFAULT_SLA_DATABASE_URL)
     if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis://"):
         os.environ["CELERY_BROKER_URL"] = DEFAULT_SLA_BROKER_URL
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DJANGO_DEBUG", "false")
     _ensure_database(os.environ["DATABASE_URL"])
 

@@ -36,7 +36,7 @@ def main(args) -> int:
     os.environ["DATABASE_URL"] = os.environ.get(
         "DASHBOARD_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL
     )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("HELPDESK_BASE_DOMAIN", "localhost")
     os.environ.setdefault("DJANGO_DEBUG", "false")
     _ensure_database(os.environ["DATABASE_URL"])

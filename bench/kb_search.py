@@ -136,7 +136,7 @@ QUERIES_ZH = (
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     os.environ["DATABASE_URL"] = os.environ.get("KB_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DJANGO_DEBUG", "false")  # DEBUG keeps every query in memory
     _ensure_database(os.environ["DATABASE_URL"])
 

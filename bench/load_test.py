@@ -119,7 +119,7 @@ def main(args) -> int:
     # Set before Django starts: seeding creates tickets, whose tasks must reach this broker.
     os.environ["CELERY_BROKER_URL"] = BROKER_URL
     os.environ["HELPDESK_CACHE_URL"] = BROKER_URL  # the shared cache the rate limits count in
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("HELPDESK_BASE_DOMAIN", "localhost")
     os.environ.setdefault("DJANGO_DEBUG", "false")  # measure what production runs
     os.environ["DJANGO_EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"

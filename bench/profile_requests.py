@@ -140,7 +140,7 @@ def _configure_environment() -> None:
     """What ``python -m bench`` sets for the queue and API benchmarks (DEBUG off, the bench
     database), plus throttle rates raised out of the way as the API benchmark does."""
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("HELPDESK_BASE_DOMAIN", "localhost")
     os.environ.setdefault("DJANGO_DEBUG", "false")
     os.environ.setdefault("HELPDESK_LOG_LEVEL", "WARNING")

@@ -220,7 +220,7 @@ def _safely(call: Callable[[], float]) -> float | None:
 
 def _ticket_views_exist() -> bool:
     try:
-        resolve("/tickets/", urlconf="helpdesk.urls")
+        resolve("/tickets/", urlconf="config.urls")
     except Resolver404:
         return False
     return True
@@ -263,7 +263,7 @@ def _start_gunicorn(port: int, *, workers: int = 4) -> subprocess.Popen:
     gunicorn = Path(sys.executable).parent / "gunicorn"
     server = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn, fixed arguments
         [
-            *(str(gunicorn), "helpdesk.wsgi:application", "--workers", str(workers)),
+            *(str(gunicorn), "config.wsgi:application", "--workers", str(workers)),
             *("--bind", f"127.0.0.1:{port}", "--log-level", "warning"),
         ],
         cwd=settings.BASE_DIR,

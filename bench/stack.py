@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-CELERY = [sys.executable, "-m", "celery", "-A", "helpdesk"]
+CELERY = [sys.executable, "-m", "celery", "-A", "config"]
 QUIET = ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"]
 
 

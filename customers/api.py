@@ -21,8 +21,8 @@ from helpdesk.api import (
     validated,
     validated_query,
 )
-from helpdesk.api_errors import IDEMPOTENT_CREATE_ERRORS
 from helpdesk.models import Role
+from helpdesk.platform.api_errors import IDEMPOTENT_CREATE_ERRORS
 
 from . import selectors, services
 from .models import KEY_INFO_MAX_LENGTH, Customer, Organization, Tier
@@ -234,7 +234,7 @@ class TierViewSet(TenantViewSetMixin, viewsets.ReadOnlyModelViewSet, TenantAPIVi
         return Tier.objects.order_by("rank", "pk")
 
 
-# (prefix, viewset, basename) for the router in ``helpdesk.urls``.
+# (prefix, viewset, basename) for the router in ``config.urls``.
 api_routes = [
     ("customers", CustomerViewSet, "customer"),
     ("organizations", OrganizationViewSet, "organization"),

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from helpdesk.csvfiles import (
+from helpdesk.platform.csvfiles import (
     CsvFileError,
     csv_records,
     dict_reader,

@@ -2,7 +2,7 @@
 
 ``customer_email_queue`` runs inside the ticket's transaction: it writes one ``CustomerEmail``
 row and asks Celery to send it after the commit; a rolled-back change mails nothing. The task
-(or the catch-up sweep, when the task was lost) sends each row once, as ``helpdesk.outbox``
+(or the catch-up sweep, when the task was lost) sends each row once, as ``helpdesk.platform.outbox``
 defines "once": a redelivered task or a racing sweep sends nothing twice, and a worker killed
 before the hand-over to the mail server leaves the row owed.
 """
@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from helpdesk.models import Tenant
-from helpdesk.outbox import email_send_once, stable_message_id
-from helpdesk.queue import enqueue_on_commit
+from helpdesk.platform.enqueue import enqueue_on_commit
+from helpdesk.platform.outbox import email_send_once, stable_message_id
 from helpdesk.tenancy import tenant_url
 
 from . import tokens
@@ -69,7 +69,8 @@ def reply_address(mailbox: MailboxSettings | None, token: str) -> str:
 
 def customer_email_send(*, tenant: Tenant, email_id: int) -> bool:
     """Send one owed e-mail once; False if it was already sent. Claim, send and mark are one
-    transaction (``helpdesk.outbox``): a worker killed before the hand-over to the mail server
+    transaction (``helpdesk.platform.outbox``): a worker killed before the hand-over to the mail
+    server
     leaves it owed to the catch-up, never lost. Precondition: scope of ``tenant`` active (so
     the row, its ticket and its customer can only be this tenant's), no transaction open."""
     owed = CustomerEmail.objects.select_related(

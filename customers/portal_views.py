@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from helpdesk.web import service_error_into_form
+from helpdesk.platform.view_helpers import service_error_into_form
 from tickets.attachments import attachment_response
 from tickets.models import Status
 from tickets.services import ticket_customer_reply

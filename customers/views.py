@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from helpdesk.auth import member_required
 from helpdesk.models import Role
-from helpdesk.web import in_tenant_time_zone, service_error_into_form
+from helpdesk.platform.view_helpers import in_tenant_time_zone, service_error_into_form
 
 from . import selectors, services
 from .forms import (

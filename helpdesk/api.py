@@ -22,17 +22,12 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from . import idempotency
-from .models import Membership, Skill, Team
-from .throttling import ApiRateThrottle
+from helpdesk import idempotency
+from helpdesk.models import Membership, Skill, Team
+from helpdesk.platform.api_errors import PayloadTooLarge
+from helpdesk.platform.throttling import ApiRateThrottle
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = _("The request body is too large.")
-    default_code = "payload_too_large"
 
 
 class BoundedJSONParser(JSONParser):

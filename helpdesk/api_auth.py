@@ -4,8 +4,8 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from .selectors import api_token_by_hash, api_token_in_tenant
-from .services import hash_api_key
+from helpdesk.selectors import api_token_by_hash, api_token_in_tenant
+from helpdesk.services import hash_api_key
 
 
 class TenantTokenAuthentication(TokenAuthentication):

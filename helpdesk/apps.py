@@ -9,9 +9,9 @@ class HelpdeskConfig(AppConfig):
     verbose_name = "Helpdesk core"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
-        from .models import Tenant
-        from .tenancy import tenant_forget
+        from helpdesk import checks  # noqa: F401  (registers the system checks)
+        from helpdesk.models import Tenant
+        from helpdesk.tenancy import tenant_forget
 
         for signal in (post_save, post_delete):
             signal.connect(tenant_forget, sender=Tenant, dispatch_uid="helpdesk_tenant_forget")
@@ -20,7 +20,7 @@ class HelpdeskConfig(AppConfig):
         # and the tenant setting kept in step with the scope on every PostgreSQL connection.
         post_migrate.connect(_enable_row_security, sender=self, dispatch_uid="helpdesk_rls")
         connection_created.connect(_install_tenant_setting_sync, dispatch_uid="helpdesk_rls")
-        # Timestamps through psycopg's compiled parser (``helpdesk.pg_timestamps``).
+        # Timestamps through psycopg's compiled parser (``helpdesk.platform.pg_timestamps``).
         connection_created.connect(_install_compiled_timestamps, dispatch_uid="helpdesk_ts")
         for connection in connections.all(initialized_only=True):
             _install_tenant_setting_sync(sender=None, connection=connection)
@@ -29,7 +29,7 @@ class HelpdeskConfig(AppConfig):
 
 
 def _enable_row_security(sender, *, using: str, verbosity: int = 1, **kwargs) -> None:
-    from .row_security import enable_row_security
+    from helpdesk.row_security import enable_row_security
 
     changed = enable_row_security(using=using)
     if changed and verbosity >= 1:
@@ -43,7 +43,7 @@ def _enable_indexed_search(*, using: str, verbosity: int) -> None:
     Only a superuser may mark functions LEAKPROOF; the ordinary application role skips this
     and gets warning helpdesk.W002 until a superuser has done it once.
     """
-    from .row_security import mark_search_functions_leakproof, role_is_superuser
+    from helpdesk.row_security import mark_search_functions_leakproof, role_is_superuser
 
     connection = connections[using]
     if connection.vendor != "postgresql" or not role_is_superuser(connection):
@@ -54,12 +54,12 @@ def _enable_indexed_search(*, using: str, verbosity: int) -> None:
 
 
 def _install_compiled_timestamps(sender, *, connection, **kwargs) -> None:
-    from .pg_timestamps import install_compiled_timestamps
+    from helpdesk.platform.pg_timestamps import install_compiled_timestamps
 
     install_compiled_timestamps(connection)
 
 
 def _install_tenant_setting_sync(sender, *, connection, **kwargs) -> None:
-    from .row_security import install_tenant_setting_sync
+    from helpdesk.row_security import install_tenant_setting_sync
 
     install_tenant_setting_sync(connection)

@@ -6,7 +6,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 
-from .models import User
+from helpdesk.models import User
 
 
 class EmailBackend(ModelBackend):

@@ -3,7 +3,7 @@
 from django.core.checks import Tags, Warning, register
 from django.db import connections
 
-from .row_security import (
+from helpdesk.row_security import (
     leakproof_statements,
     role_bypasses_row_security,
     search_functions_not_leakproof,

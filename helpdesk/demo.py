@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 from django_scopes import scope
 
-from .models import CertificationStage, Membership, Role, Tenant
-from .services import membership_create, skill_get_or_create, team_create, tenant_create
+from helpdesk.models import CertificationStage, Membership, Role, Tenant
+from helpdesk.services import membership_create, skill_get_or_create, team_create, tenant_create
 
 DEMO_PASSWORD = "helpdesk-demo"  # noqa: S105 - public demo data, printed by make run  # nosec B105
 

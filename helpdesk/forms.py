@@ -5,7 +5,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scope
 
-from .models import Membership, Tenant, User
+from helpdesk.models import Membership, Tenant, User
 
 
 class TenantLoginForm(AuthenticationForm):
@@ -51,8 +51,8 @@ class TenantPasswordResetForm(PasswordResetForm):
         """Queue the e-mail instead of sending it here, so the answer takes as long for an
         unknown address as for a member's: response time tells nobody who has an account.
         The token is made by the worker; nothing secret passes through the broker."""
-        from .queue import enqueue_now
-        from .tasks import send_password_reset_email
+        from helpdesk.platform.enqueue import enqueue_now
+        from helpdesk.tasks import send_password_reset_email
 
         link = {
             "user_id": None,

@@ -5,14 +5,14 @@ from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django_scopes import scope
 
-from .selectors import membership_for
-from .tenancy import tenant_for_host, tenant_slug_from_host
+from helpdesk.selectors import membership_for
+from helpdesk.tenancy import tenant_for_host, tenant_slug_from_host
 
 
 class TenantMiddleware:
     """Resolve ``request.tenant`` from the host and run the rest of the request in its scope.
 
-    A host without a tenant label gets the platform pages (``helpdesk.urls_platform``) and no
+    A host without a tenant label gets the platform pages (``config.urls_platform``) and no
     scope at all, so any query on a tenant-owned model there raises ``ScopeError``.
     An unknown tenant label is a 404.
     """
@@ -26,7 +26,7 @@ class TenantMiddleware:
         if request.tenant is None:
             if tenant_slug_from_host(host) is not None:
                 raise Http404("No such service desk.")
-            request.urlconf = "helpdesk.urls_platform"
+            request.urlconf = "config.urls_platform"
             return self.get_response(request)
         with scope(tenant=request.tenant):
             return self.get_response(request)

@@ -1,5 +1,5 @@
 """In-app notifications, each also e-mailed once by a Celery task after the commit (and by
-the catch-up sweep when that task was lost; ``helpdesk.outbox`` says what "once" means)."""
+the catch-up sweep when that task was lost; ``helpdesk.platform.outbox`` says what "once" means)."""
 
 import logging
 from datetime import timedelta
@@ -8,10 +8,10 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils import timezone
 
-from .models import Membership, Notification, Tenant
-from .outbox import email_send_once, stable_message_id
-from .queue import enqueue_on_commit
-from .tenancy import tenant_url
+from helpdesk.models import Membership, Notification, Tenant
+from helpdesk.platform.enqueue import enqueue_on_commit
+from helpdesk.platform.outbox import email_send_once, stable_message_id
+from helpdesk.tenancy import tenant_url
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ def notify(*, recipient: Membership, text: str, url: str = "") -> Notification:
     notification = Notification.objects.create(
         tenant_id=recipient.tenant_id, recipient=recipient, text=text[:500], url=url
     )
-    from .tasks import send_notification_email
+    from helpdesk.tasks import send_notification_email
 
     enqueue_on_commit(
         send_notification_email, tenant_id=recipient.tenant_id, notification_id=notification.pk
@@ -35,7 +35,7 @@ def notify_many(items: list[tuple[Membership, str, str]]) -> list[Notification]:
     tenants: call it with scopes disabled)."""
     if not items:
         return []
-    from .tasks import send_notification_email
+    from helpdesk.tasks import send_notification_email
 
     notifications = Notification.objects.bulk_create(
         Notification(tenant_id=recipient.tenant_id, recipient=recipient, text=text[:500], url=url)
@@ -63,7 +63,8 @@ def notification_emails_catch_up(*, tenant: Tenant, older_than_seconds: int = 60
 
 def notification_email(*, tenant: Tenant, notification_id: int) -> bool:
     """Mail the notification once; False if it was mailed already. Claim, send and mark are
-    one transaction (``helpdesk.outbox``): a worker killed before the send leaves it owed to
+    one transaction (``helpdesk.platform.outbox``): a worker killed before the send leaves it owed
+    to
     the catch-up, never lost. Precondition: the tenant's scope is active, no transaction open.
     """
     owed = Notification.objects.select_related("recipient__user")

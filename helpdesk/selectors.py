@@ -4,8 +4,8 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from .models import ApiToken, Membership, Notification, Tenant, User
-from .tenancy import across_tenants
+from helpdesk.models import ApiToken, Membership, Notification, Tenant, User
+from helpdesk.tenancy import across_tenants
 
 
 def membership_for(*, user: User, tenant: Tenant) -> Membership | None:

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope
 
-from .models import ApiToken, Membership, Notification, Role, Skill, Team, Tenant, User
+from helpdesk.models import ApiToken, Membership, Notification, Role, Skill, Team, Tenant, User
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from celery import Task, shared_task
 from django_scopes import scope
 
-from .models import Tenant
+from helpdesk.models import Tenant
 
 
 class TenantTask(Task):
@@ -26,7 +26,7 @@ class TenantTask(Task):
 
 @shared_task(base=TenantTask, autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
 def send_notification_email(*, tenant: Tenant, notification_id: int) -> bool:
-    from .notifications import notification_email
+    from helpdesk.notifications import notification_email
 
     return notification_email(tenant=tenant, notification_id=notification_id)
 
@@ -34,7 +34,7 @@ def send_notification_email(*, tenant: Tenant, notification_id: int) -> bool:
 @shared_task
 def catch_up_notification_emails() -> int:
     """Beat: e-mail notifications whose own task was never queued or never ran."""
-    from .notifications import notification_emails_catch_up
+    from helpdesk.notifications import notification_emails_catch_up
 
     sent = 0
     for tenant in Tenant.objects.filter(is_active=True).order_by("pk"):
@@ -46,7 +46,7 @@ def catch_up_notification_emails() -> int:
 @shared_task
 def purge_idempotency_keys() -> int:
     """Forget ``Idempotency-Key`` rows older than 24 h, tenant by tenant. Idempotent."""
-    from .idempotency import idempotency_keys_purge
+    from helpdesk.idempotency import idempotency_keys_purge
 
     purged = 0
     for tenant in Tenant.objects.order_by("pk"):
@@ -58,7 +58,7 @@ def purge_idempotency_keys() -> int:
 @shared_task(base=TenantTask)
 def deliver_webhook(*, tenant: Tenant, delivery_id: int) -> bool:
     """One attempt right after the commit; retries are the sweep's (it owns the backoff)."""
-    from .webhooks import webhook_deliver
+    from helpdesk.webhooks import webhook_deliver
 
     return webhook_deliver(delivery_id=delivery_id)
 
@@ -67,13 +67,13 @@ def deliver_webhook(*, tenant: Tenant, delivery_id: int) -> bool:
 def sweep_webhooks() -> int:
     """Beat, every ~30 s: webhook deliveries that are due (new ones whose task never ran,
     retries after a failure). Idempotent: each row is claimed before it is sent."""
-    from .webhooks import webhook_sweep
+    from helpdesk.webhooks import webhook_sweep
 
     return webhook_sweep()
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
 def send_password_reset_email(*, user_id: int, domain: str, protocol: str, language: str) -> None:
-    from .services import password_reset_email_send
+    from helpdesk.services import password_reset_email_send
 
     password_reset_email_send(user_id=user_id, domain=domain, protocol=protocol, language=language)

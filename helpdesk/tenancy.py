@@ -6,8 +6,8 @@ from contextlib import contextmanager
 from django.conf import settings
 from django_scopes import scopes_disabled
 
-from . import shared_cache
-from .models import Tenant
+from helpdesk.models import Tenant
+from helpdesk.platform import shared_cache
 
 
 def tenant_slug_from_host(host: str) -> str | None:

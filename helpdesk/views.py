@@ -13,23 +13,28 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .auth import member_required
-from .celery import app as celery_app
-from .forms import ApiTokenForm, PrivacySettingsForm, TenantPasswordResetForm, TenantSignupForm
-from .models import ApiToken, Membership, Role, Team, User
-from .selectors import (
+from config.celery import app as celery_app
+from helpdesk.auth import member_required
+from helpdesk.forms import (
+    ApiTokenForm,
+    PrivacySettingsForm,
+    TenantPasswordResetForm,
+    TenantSignupForm,
+)
+from helpdesk.models import ApiToken, Membership, Role, Team, User
+from helpdesk.selectors import (
     api_token_get_for_admin,
     membership_for,
     memberships_of_user,
     user_get_active,
 )
-from .services import (
+from helpdesk.services import (
     api_token_create,
     api_token_revoke,
     tenant_create,
     tenant_privacy_update,
 )
-from .tenancy import tenant_url
+from helpdesk.tenancy import tenant_url
 
 logger = logging.getLogger(__name__)
 SWITCH_SALT = "helpdesk.tenant-switch"

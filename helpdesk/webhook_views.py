@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .auth import member_required
-from .models import Role, WebhookSubscription
-from .webhooks import (
+from helpdesk.auth import member_required
+from helpdesk.models import Role, WebhookSubscription
+from helpdesk.webhooks import (
     EVENTS,
     webhook_subscription_create,
     webhook_subscription_delete,

@@ -52,9 +52,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_scopes import scope
 
-from .models import DeliveryStatus, Tenant, WebhookDelivery, WebhookSubscription
-from .queue import enqueue_on_commit
-from .tenancy import across_tenants
+from helpdesk.models import DeliveryStatus, Tenant, WebhookDelivery, WebhookSubscription
+from helpdesk.platform.enqueue import enqueue_on_commit
+from helpdesk.tenancy import across_tenants
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ def webhook_emit(*, tenant: Tenant | int, event: str, payload: dict) -> list[Web
         )
         for pk in targets
     )
-    from .tasks import deliver_webhook
+    from helpdesk.tasks import deliver_webhook
 
     for delivery in deliveries:
         enqueue_on_commit(deliver_webhook, tenant_id=tenant_id, delivery_id=delivery.pk)

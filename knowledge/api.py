@@ -38,9 +38,14 @@ from helpdesk.api import (
     validated,
     validated_query,
 )
-from helpdesk.api_errors import DETAIL_SCHEMA, IDEMPOTENT_CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS
-from helpdesk.api_filters import IntegerFilter
 from helpdesk.models import Membership
+from helpdesk.platform.api_errors import (
+    DETAIL_SCHEMA,
+    IDEMPOTENT_CREATE_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+)
+from helpdesk.platform.api_filters import IntegerFilter
 from tickets.api import MemberRefSerializer, NamedRefSerializer
 from tickets.rendering import render_body
 
@@ -362,5 +367,5 @@ class ArticleViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-# (prefix, viewset, basename) for the router in ``helpdesk.urls``.
+# (prefix, viewset, basename) for the router in ``config.urls``.
 api_routes = [("articles", ArticleViewSet, "article")]

@@ -1,5 +1,5 @@
 """URLs of the knowledge app: agent pages under ``knowledge/``, the customer portal's public
-knowledge base under ``support/kb/``. Included once from ``helpdesk.urls``."""
+knowledge base under ``support/kb/``. Included once from ``config.urls``."""
 
 from django.urls import include, path
 

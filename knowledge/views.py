@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from helpdesk.auth import member_required
 from helpdesk.models import Membership
-from helpdesk.web import service_error_into_form
+from helpdesk.platform.view_helpers import service_error_into_form
 from tickets.rendering import render_body
 from tickets.selectors import ticket_get_for_member, tickets_visible_to
 

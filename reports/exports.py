@@ -8,7 +8,7 @@ PgBouncer), and without them ``.iterator()`` over one big query would buffer the
 in the client. Keyset pages keep memory flat on every database and every pooler.
 
 Text that a spreadsheet program would run as a formula (a subject ``=HYPERLINK(…)``) is
-written as text (``helpdesk.csvfiles.spreadsheet_safe``).
+written as text (``helpdesk.platform.csvfiles.spreadsheet_safe``).
 
 The response body is consumed after the view returned, i.e. after the tenant middleware left
 its scope; the generators therefore open the tenant scope themselves.
@@ -21,7 +21,7 @@ from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django_scopes import scope
 
-from helpdesk.csvfiles import spreadsheet_safe
+from helpdesk.platform.csvfiles import spreadsheet_safe
 from tickets.models import Ticket
 
 from .assessment import monthly_assessment

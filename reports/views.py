@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from helpdesk.auth import member_required
 from helpdesk.models import Membership
-from helpdesk.web import in_tenant_time_zone
+from helpdesk.platform.view_helpers import in_tenant_time_zone
 from tickets.models import Ticket
 
 from . import exports, quality, selectors, services

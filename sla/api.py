@@ -124,5 +124,5 @@ class SlaPolicyViewSet(TenantViewSetMixin, viewsets.ReadOnlyModelViewSet, Tenant
         return SlaPolicy.objects.select_related("calendar").prefetch_related("tiers", "categories")
 
 
-# (prefix, viewset, basename) for the router in ``helpdesk.urls``.
+# (prefix, viewset, basename) for the router in ``config.urls``.
 api_routes = [("sla-policies", SlaPolicyViewSet, "sla-policy")]

@@ -23,7 +23,7 @@ from django.utils.translation import override
 
 from helpdesk.models import Membership, Role, WebhookSubscription
 from helpdesk.notifications import notify, notify_many
-from helpdesk.queue import enqueue_on_commit
+from helpdesk.platform.enqueue import enqueue_on_commit
 from helpdesk.webhooks import webhooks_on_sla_record
 from tickets.models import Status, Ticket, TicketEvent
 

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from helpdesk.models import Tenant
-from helpdesk.queue import enqueue_now
+from helpdesk.platform.enqueue import enqueue_now
 from helpdesk.tasks import TenantTask
 
 from . import services, sweeper

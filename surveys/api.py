@@ -30,9 +30,9 @@ from helpdesk.api import (
     request_member,
     validated,
 )
-from helpdesk.api_errors import IDEMPOTENT_CREATE_ERRORS, READ_ERRORS, validation_detail
-from helpdesk.api_filters import IntegerFilter, UtcIsoDateTimeFilter
 from helpdesk.models import Membership
+from helpdesk.platform.api_errors import IDEMPOTENT_CREATE_ERRORS, READ_ERRORS, validation_detail
+from helpdesk.platform.api_filters import IntegerFilter, UtcIsoDateTimeFilter
 from tickets.api import MemberRefSerializer
 from tickets.models import Ticket
 from tickets.selectors import ticket_get_for_member
@@ -435,7 +435,7 @@ class FollowUpViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView
         return idempotent(request, complete)
 
 
-# (prefix, viewset, basename) for the router in ``helpdesk.urls``.
+# (prefix, viewset, basename) for the router in ``config.urls``.
 api_routes = [
     ("survey-responses", SurveyResponseViewSet, "survey-response"),
     ("follow-ups", FollowUpViewSet, "follow-up"),

@@ -21,8 +21,8 @@ from django.utils.translation import override
 from customers.models import Customer, Tier
 from helpdesk.models import Membership, Role, Tenant
 from helpdesk.notifications import notify
-from helpdesk.outbox import email_send_once, stable_message_id
-from helpdesk.queue import enqueue_on_commit
+from helpdesk.platform.enqueue import enqueue_on_commit
+from helpdesk.platform.outbox import email_send_once, stable_message_id
 from helpdesk.tenancy import tenant_url
 from helpdesk.webhooks import webhooks_on_survey_answered
 from tickets.models import Status, Ticket, TicketEvent
@@ -537,7 +537,8 @@ EMAIL_CLAIMS = {"invitation": "emailed_at", "reminder": "reminder_emailed_at"}
 def survey_email(*, tenant: Tenant, invitation_id: int, kind: str) -> bool:
     """Mail the invitation (or its reminder) once, in the customer's language; False if
     already mailed. Like ``helpdesk.notifications.notification_email``: claim, send and mark
-    are one transaction (``helpdesk.outbox``), so a worker killed before the hand-over to the
+    are one transaction (``helpdesk.platform.outbox``), so a worker killed before the hand-over to
+    the
     mail server leaves it owed to the catch-up. Precondition: the tenant's scope is active, no
     transaction open."""
     owed = SurveyInvitation.objects.select_related("ticket", "customer")

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from helpdesk.auth import member_required
 from helpdesk.models import Role
-from helpdesk.web import in_tenant_time_zone, safe_next, service_error_into_form
+from helpdesk.platform.view_helpers import in_tenant_time_zone, safe_next, service_error_into_form
 from tickets.selectors import ticket_get_for_member
 
 from . import services

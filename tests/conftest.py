@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 from django_scopes import scope
 
-from helpdesk.celery import app as celery_app
+from config.celery import app as celery_app
 from helpdesk.models import Role
 from helpdesk.services import tenant_seed_defaults
 from tests.factories import MembershipFactory, TeamFactory, TenantFactory, UserFactory

@@ -220,7 +220,7 @@ class Route:
     params: frozenset[str]
 
 
-def tenant_routes(urlconf: str = "helpdesk.urls") -> Iterator[Route]:
+def tenant_routes(urlconf: str = "config.urls") -> Iterator[Route]:
     seen = set()
     for namespace, pattern in _walk(get_resolver(urlconf).url_patterns, ""):
         params = frozenset(pattern.pattern.regex.groupindex)

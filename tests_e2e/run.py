@@ -124,17 +124,17 @@ class Stack:
     def start_all(self, port: str) -> None:
         self.start(
             "web",
-            str(self.bin / "gunicorn"), "helpdesk.wsgi", "--bind", f"127.0.0.1:{port}",
+            str(self.bin / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
             "--workers", "3", "--threads", "2", "--access-logfile", "-",
         )  # fmt: skip
         self.start(
             "worker",
-            str(self.bin / "celery"), "-A", "helpdesk", "worker", "--loglevel", "INFO",
+            str(self.bin / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
             "--concurrency", "2", "--without-gossip", "--without-mingle",
         )  # fmt: skip
         self.start(
             "beat",
-            str(self.bin / "celery"), "-A", "helpdesk", "beat", "--loglevel", "INFO",
+            str(self.bin / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
             "--schedule", str(Path(self.env["HELPDESK_VAR_DIR"]) / "celerybeat-schedule"),
         )  # fmt: skip
 

@@ -2,7 +2,7 @@
 
 Thin: input serializers parse, ``tickets.selectors`` read (and authorize: another tenant's or an
 invisible ticket is a 404), ``tickets.services`` write. A service's ``ValidationError`` becomes a
-400 naming the field (``helpdesk.api_errors``).
+400 naming the field (``helpdesk.platform.api_errors``).
 """
 
 from collections.abc import Callable
@@ -46,14 +46,14 @@ from helpdesk.api import (
     request_member,
     validated,
 )
-from helpdesk.api_errors import (
+from helpdesk.models import Membership, Team
+from helpdesk.platform.api_errors import (
     IDEMPOTENT_CREATE_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
     validation_detail,
 )
-from helpdesk.api_filters import IntegerFilter, UtcIsoDateTimeFilter
-from helpdesk.models import Membership, Team
+from helpdesk.platform.api_filters import IntegerFilter, UtcIsoDateTimeFilter
 from sla.api import (
     EscalationSerializer,
     TicketSlaSerializer,
@@ -61,10 +61,9 @@ from sla.api import (
     ticket_sla_representation,
 )
 from sla.models import Colour
-
-from . import selectors, services
-from .directory import Directory, directory_for
-from .models import (
+from tickets import selectors, services
+from tickets.directory import Directory, directory_for
+from tickets.models import (
     TEXT_MAX_LENGTH,
     Category,
     Channel,
@@ -669,7 +668,7 @@ class CategoryViewSet(TenantViewSetMixin, viewsets.ReadOnlyModelViewSet, TenantA
         return Category.objects.select_related("team", "required_skill").order_by("name")
 
 
-# (prefix, viewset, basename) for the router in ``helpdesk.urls``.
+# (prefix, viewset, basename) for the router in ``config.urls``.
 api_routes = [
     ("tickets", TicketViewSet, "ticket"),
     ("categories", CategoryViewSet, "category"),

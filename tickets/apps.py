@@ -8,9 +8,8 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         from customers.models import Tier
         from helpdesk.models import Membership, Team, User
-
-        from .directory import directory_forget, directory_forget_user
-        from .models import Category
+        from tickets.directory import directory_forget, directory_forget_user
+        from tickets.models import Category
 
         for signal in (post_save, post_delete):
             for model in (Category, Team, Tier, Membership):

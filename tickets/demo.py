@@ -6,9 +6,8 @@ from django.utils import timezone
 
 from customers.models import Customer
 from helpdesk.models import Membership, Skill, Team, Tenant
-
-from . import services
-from .models import Category, Status, Ticket
+from tickets import services
+from tickets.models import Category, Status, Ticket
 
 # name, team name (from helpdesk.demo), skill, complaint
 CATEGORIES = (

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from customers.models import Tier
-from helpdesk import shared_cache
 from helpdesk.models import Membership, Team, Tenant, User
+from helpdesk.platform import shared_cache
 from helpdesk.tenancy import across_tenants
-
-from .models import Category
+from tickets.models import Category
 
 Pairs = tuple[tuple[int, str], ...]
 

@@ -9,12 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Tier
 from helpdesk.models import Membership, Team
-from helpdesk.widgets import FastSelect
-
-from .directory import Directory, Pairs
-from .models import TEXT_MAX_LENGTH, Category, Channel, MessageKind, Priority, Status, Ticket
-from .selectors import QUEUES, SORTS, QueueFilters
-from .services import TRANSITIONS
+from helpdesk.platform.widgets import FastSelect
+from tickets.directory import Directory, Pairs
+from tickets.models import TEXT_MAX_LENGTH, Category, Channel, MessageKind, Priority, Status, Ticket
+from tickets.selectors import QUEUES, SORTS, QueueFilters
+from tickets.services import TRANSITIONS
 
 QUEUE_LABELS = {
     "mine": _("My tickets"),

@@ -332,4 +332,18 @@ class TicketEvent(AuditEvent):
 
 
 # Incidents, playbooks and surge alerts live in their own module (registered here).
-from .incident_models import *  # noqa: E402, F403
+from tickets.incidents.models import (  # noqa: E402
+    Incident,  # noqa: F401
+    IncidentEvent,  # noqa: F401
+    IncidentSeverity,  # noqa: F401
+    IncidentStatus,  # noqa: F401
+    IncidentStep,  # noqa: F401
+    IncidentTicket,  # noqa: F401
+    IncidentUpdate,  # noqa: F401
+    IncidentUpdateDelivery,  # noqa: F401
+    Playbook,  # noqa: F401
+    PlaybookStep,  # noqa: F401
+    StepOwnerMixin,  # noqa: F401
+    SurgeAlert,  # noqa: F401
+    SurgeSettings,  # noqa: F401
+)

@@ -3,8 +3,7 @@
 from django.db.models import Count, Q
 
 from helpdesk.models import CertificationStage, Membership, Role
-
-from .models import ACTIVE_STATUSES, Priority, Ticket
+from tickets.models import ACTIVE_STATUSES, Priority, Ticket
 
 ROUTABLE_ROLES = (Role.AGENT, Role.TEAM_LEAD, Role.DEPARTMENT_HANDLER)
 

@@ -7,9 +7,8 @@ from django.http import Http404
 
 from customers.models import Customer
 from helpdesk.models import Membership, Role
-
-from .directory import Directory
-from .models import ACTIVE_STATUSES, Attachment, Message, Status, Tag, Ticket, TicketEvent
+from tickets.directory import Directory
+from tickets.models import ACTIVE_STATUSES, Attachment, Message, Status, Tag, Ticket, TicketEvent
 
 # Roles that see every ticket of the tenant; the others see their teams' and their own.
 TENANT_WIDE_ROLES = (Role.ADMIN, Role.MANAGER, Role.QUALITY_SUPERVISOR, Role.TEAM_LEAD)

@@ -18,10 +18,9 @@ from customers.models import Customer
 from helpdesk.models import Membership, Team, Tenant
 from helpdesk.notifications import notify
 from helpdesk.webhooks import webhook_subscriptions_read_once, webhooks_on_ticket_event
-
-from . import routing
-from .attachments import content_type_for, validate_upload
-from .models import (
+from tickets import routing
+from tickets.attachments import content_type_for, validate_upload
+from tickets.models import (
     Attachment,
     Category,
     Channel,

@@ -4,8 +4,7 @@ from celery import shared_task
 
 from helpdesk.models import Tenant
 from helpdesk.tasks import TenantTask
-
-from . import services
+from tickets import services
 
 
 @shared_task(base=TenantTask)
@@ -21,4 +20,4 @@ def sweep_resolved_tickets() -> None:
 
 
 # Incident tasks live in their own module; importing it here registers them with the worker.
-from .incident_tasks import detect_surges, send_incident_update, sweep_incidents  # noqa: E402, F401
+from tickets.incidents.tasks import detect_surges, send_incident_update, sweep_incidents  # noqa: E402, F401

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from tickets import views
 
 urlpatterns = [
     path("", views.queue, name="ticket_queue"),

@@ -25,14 +25,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from customers.services import customer_get_or_create
 from helpdesk.auth import member_required
+from helpdesk.platform.view_helpers import in_tenant_time_zone, safe_next, service_error_into_form
 from helpdesk.selectors import notifications_for
 from helpdesk.services import notifications_mark_read
-from helpdesk.web import in_tenant_time_zone, safe_next, service_error_into_form
-
-from . import services
-from .attachments import attachment_response
-from .directory import assignee_names, directory_for
-from .forms import (
+from tickets import services
+from tickets.attachments import attachment_response
+from tickets.directory import assignee_names, directory_for
+from tickets.forms import (
     QUEUE_LABELS,
     AssigneeForm,
     BulkActionForm,
@@ -47,8 +46,8 @@ from .forms import (
     TicketIntakeForm,
     TransferForm,
 )
-from .models import Priority, Status, Ticket, TicketEvent
-from .selectors import (
+from tickets.models import Priority, Status, Ticket, TicketEvent
+from tickets.selectors import (
     attachment_get_for_member,
     ticket_get_for_member,
     ticket_history,

@@ -1,6 +1,7 @@
 """``{% sla_badge ticket %}``: the SLA colour with time left, or overdue by.
 
-A simple tag building its markup with ``helpdesk.markup`` (escaped as ``format_html`` does):
+A simple tag building its markup with ``helpdesk.platform.markup`` (escaped as ``format_html``
+does):
 it runs once per queue row, where an inclusion tag's template render was a measurable share of
 the page.
 """
@@ -11,8 +12,8 @@ from django import template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from helpdesk.markup import markup
-from helpdesk.web import duration_text
+from helpdesk.platform.markup import markup
+from helpdesk.platform.view_helpers import duration_text
 
 register = template.Library()
 

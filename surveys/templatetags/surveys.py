@@ -7,7 +7,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from helpdesk.web import duration_text
+from helpdesk.platform.view_helpers import duration_text
 
 from ..forms import FollowUpLogForm
 from ..selectors import survey_panel_for_ticket

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django_scopes import scope
 
-from helpdesk.throttling import TenantRateThrottle
+from helpdesk.platform.throttling import TenantRateThrottle
 from tests.api.conftest import post_json
 from tests.tickets.helpers import make_ticket
 

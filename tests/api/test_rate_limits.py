@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.core.cache import caches
 
-from helpdesk.throttling import _Check, _spend
+from helpdesk.platform.throttling import _Check, _spend
 from tests.api.conftest import token_client
 
 REDIS_URL = "redis://127.0.0.1:6379/14"

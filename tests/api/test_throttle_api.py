@@ -1,6 +1,6 @@
 """The per-token throttle inside the per-tenant one, and the bare ping endpoint."""
 
-from helpdesk.throttling import TenantRateThrottle, TokenRateThrottle
+from helpdesk.platform.throttling import TenantRateThrottle, TokenRateThrottle
 from tests.api.conftest import token_client
 from tests.conftest import HOST_A, client_for
 

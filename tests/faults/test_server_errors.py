@@ -6,7 +6,7 @@ import logging
 
 from django.db import InterfaceError, OperationalError
 
-from helpdesk.server_errors import server_error
+from helpdesk.platform.server_errors import server_error
 
 
 def answer_to(request, error: Exception):

@@ -43,9 +43,10 @@ from tests.helpdesk.test_webhooks import Receiver, verify
 from tests.incidents.helpers import open_incident
 from tests.sla.live import ROOT, process_env
 from tests.tickets.helpers import make_customer, make_ticket
-from tickets import incidents, services
-from tickets.incident_models import IncidentUpdateDelivery
-from tickets.incident_tasks import sweep_incidents
+from tickets import services
+from tickets.incidents import services as incidents
+from tickets.incidents.models import IncidentUpdateDelivery
+from tickets.incidents.tasks import sweep_incidents
 from tickets.models import Status
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -93,7 +94,7 @@ INCIDENT_WORKER = textwrap.dedent(
     import sys
     import django
     django.setup()
-    from tickets.incident_tasks import send_incident_update
+    from tickets.incidents.tasks import send_incident_update
     tenant_id, update_id = map(int, sys.argv[1:])
     send_incident_update.apply(kwargs={"tenant_id": tenant_id, "update_id": update_id})
     """

@@ -26,7 +26,7 @@ class WebServer:
             [
                 "-m",
                 "gunicorn",
-                "helpdesk.wsgi",
+                "config.wsgi",
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--workers",

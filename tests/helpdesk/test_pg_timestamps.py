@@ -32,7 +32,7 @@ def test_the_connection_uses_the_compiled_parser():
     from psycopg.pq import Format
     from psycopg.types.datetime import TimestamptzLoader
 
-    from helpdesk.pg_timestamps import TIMESTAMPTZ_OID, UtcTimestampLoader
+    from helpdesk.platform.pg_timestamps import TIMESTAMPTZ_OID, UtcTimestampLoader
 
     connection.ensure_connection()
     raw = connection.connection

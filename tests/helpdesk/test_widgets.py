@@ -2,7 +2,7 @@
 
 from django import forms
 
-from helpdesk.widgets import FastSelect
+from helpdesk.platform.widgets import FastSelect
 
 
 class Pick(forms.Form):

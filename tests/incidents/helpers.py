@@ -2,8 +2,8 @@
 
 from django.core.mail.backends import locmem
 
-from tickets import incidents
-from tickets.incident_models import Incident
+from tickets.incidents import services as incidents
+from tickets.incidents.models import Incident
 
 
 def open_incident(tenant, actor, **kwargs) -> Incident:

@@ -13,7 +13,7 @@ from customers.models import Customer
 from helpdesk.services import tenant_seed_defaults
 from tests.incidents.helpers import open_incident
 from tests.tickets.helpers import make_category
-from tickets.incident_models import IncidentTicket
+from tickets.incidents.models import IncidentTicket
 from tickets.models import Ticket
 
 ZONE = ZoneInfo("Asia/Shanghai")

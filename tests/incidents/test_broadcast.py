@@ -11,9 +11,9 @@ from django.utils import timezone
 from helpdesk.models import Notification
 from tests.incidents.helpers import CrashingMailBackend, open_incident
 from tests.tickets.helpers import make_customer, make_ticket
-from tickets import incidents
-from tickets.incident_models import IncidentUpdateDelivery
-from tickets.incident_tasks import send_incident_update
+from tickets.incidents import services as incidents
+from tickets.incidents.models import IncidentUpdateDelivery
+from tickets.incidents.tasks import send_incident_update
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from django_scopes import scope
 
 from tests.incidents.helpers import open_incident
 from tests.tickets.helpers import make_customer, make_ticket
-from tickets import incidents
-from tickets.incident_models import IncidentUpdateDelivery
+from tickets.incidents import services as incidents
+from tickets.incidents.models import IncidentUpdateDelivery
 
 WORKERS = 4
 CUSTOMERS = 20

@@ -11,8 +11,8 @@ from tests.customers.helpers import web_form
 from tests.factories import TeamFactory
 from tests.incidents.helpers import open_incident
 from tests.tickets.helpers import make_customer, make_ticket
-from tickets import incidents
-from tickets.incident_models import IncidentTicket
+from tickets.incidents import services as incidents
+from tickets.incidents.models import IncidentTicket
 
 
 def _linked_numbers(incident) -> list[int]:

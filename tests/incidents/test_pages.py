@@ -12,7 +12,7 @@ from tests.factories import CustomerFactory
 from tests.incidents.helpers import incident_objects, open_incident
 from tests.url_catalogue import SAMPLE_KWARGS, tenant_routes
 from tickets import services
-from tickets.incidents import incident_resolve
+from tickets.incidents.services import incident_resolve
 
 INCIDENT_URL_PREFIXES = ("incident_", "playbook_", "surge_", "backlog_")
 

@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from helpdesk.models import Role
 from tests.incidents.helpers import open_incident
-from tickets import incidents
-from tickets.incident_models import IncidentStep, Playbook
+from tickets.incidents import services as incidents
+from tickets.incidents.models import IncidentStep, Playbook
 
 
 def _formset(steps):

@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from tests.incidents.helpers import open_incident
 from tests.tickets.helpers import make_customer, make_ticket
-from tickets import incidents, services
+from tickets import services
+from tickets.incidents import services as incidents
 from tickets.models import Message, Status
 
 

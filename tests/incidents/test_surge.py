@@ -10,8 +10,8 @@ from django.utils import timezone
 from helpdesk.models import Notification
 from tests.factories import TicketFactory
 from tests.tickets.helpers import make_category
-from tickets.incident_models import IncidentTicket, SurgeAlert
-from tickets.incident_surge import surge_settings_save, surges_detect
+from tickets.incidents.models import IncidentTicket, SurgeAlert
+from tickets.incidents.surge import surge_settings_save, surges_detect
 
 NOW = timezone.now().replace(minute=40, second=0, microsecond=0)
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django_scopes import scope
 
 from customers.models import Customer
-from helpdesk.csvfiles import spreadsheet_safe
 from helpdesk.models import Role
+from helpdesk.platform.csvfiles import spreadsheet_safe
 from reports import exports
 from reports.rollup import rollup_refresh
 from tests.conftest import client_for

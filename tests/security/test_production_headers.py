@@ -36,7 +36,7 @@ def production_settings(monkeypatch, tmp_path):
     monkeypatch.setenv("HELPDESK_VAR_DIR", str(tmp_path))
     for name in ("DJANGO_DEBUG", "DJANGO_HSTS_SECONDS", "DJANGO_SECURE_SSL_REDIRECT"):
         monkeypatch.delenv(name, raising=False)
-    path = Path(django_settings.BASE_DIR) / "helpdesk" / "settings.py"
+    path = Path(django_settings.BASE_DIR) / "config" / "settings.py"
     spec = importlib.util.spec_from_file_location("production_settings", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

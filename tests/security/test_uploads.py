@@ -12,7 +12,7 @@ from django.urls import reverse
 from django_scopes import scope
 
 from customers.models import Customer
-from helpdesk.uploads import OversizedUpload, upload_cap
+from helpdesk.platform.uploads import OversizedUpload, upload_cap
 from tests.api.conftest import token_client
 from tests.conftest import client_for
 from tests.customers.helpers import web_form

@@ -47,7 +47,7 @@ def test_a_seconds_long_policy_warns_breaches_and_escalates_exactly_once(
         team.members.add(agent_a)
 
     env = process_env(tmp_path, HELPDESK_SLA_SWEEP_SECONDS="0.5")
-    celery = ["-m", "celery", "-A", "helpdesk"]
+    celery = ["-m", "celery", "-A", "config"]
     quiet = ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"]
     processes = [
         start(

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.urls import reverse
 from django_scopes import scope
 
-from helpdesk.markup import markup
+from helpdesk.platform.markup import markup
 from tests.conftest import client_for
 from tests.factories import (
     CategoryFactory,

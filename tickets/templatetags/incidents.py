@@ -2,7 +2,7 @@
 
 from django import template
 
-from tickets.incidents import (
+from tickets.incidents.services import (
     incident_suggested_for_ticket,
     incidents_public_now,
     open_incidents_for_queue,

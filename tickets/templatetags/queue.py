@@ -4,7 +4,8 @@ table, built in Python.
 Every agent's queue re-renders its 25 rows every few seconds. Written with template variables,
 filters and tags, one row of 11 cells cost about 1,700 Python calls (a lookup chain per
 variable, ``get_*_display``, two ``date`` filters, ``url`` and ``blocktranslate``): a third of
-the page's CPU time. Built here with ``helpdesk.markup`` (which escapes every value), the same
+the page's CPU time. Built here with ``helpdesk.platform.markup`` (which escapes every value),
+the same
 markup costs about a third of that. The cells, in table order, are in ``_row``.
 """
 
@@ -17,11 +18,10 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from helpdesk.markup import markup, markup_join
+from helpdesk.platform.markup import markup, markup_join
 from sla.templatetags.sla import sla_badge
 from tickets.models import Priority, Status, Ticket
-
-from .workspace import safe_colour
+from tickets.templatetags.workspace import safe_colour
 
 register = template.Library()
 

@@ -19,7 +19,7 @@ from django.core.files.uploadhandler import FileUploadHandler
 
 def upload_cap() -> int:
     """The largest file any form accepts: attachments, and CSV imports."""
-    from .csvfiles import MAX_IMPORT_BYTES
+    from helpdesk.platform.csvfiles import MAX_IMPORT_BYTES
 
     return max(settings.HELPDESK_ATTACHMENT_MAX_BYTES, MAX_IMPORT_BYTES)
 

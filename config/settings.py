@@ -105,6 +105,8 @@ INSTALLED_APPS = [
     "surveys",
     "knowledge",
     "reports",
+    # Wiring above every app: demo seeding commands.
+    "config",
 ]
 
 MIDDLEWARE = [
@@ -126,8 +128,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "helpdesk.urls"
-WSGI_APPLICATION = "helpdesk.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -243,7 +245,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
-# Bounds an SMTP exchange: an owed e-mail's row stays locked while it is sent (helpdesk.outbox).
+# Bounds an SMTP exchange: an owed e-mail's row stays locked while it is sent
+# (helpdesk.platform.outbox).
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "helpdesk@localhost")
 EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
@@ -315,9 +318,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["helpdesk.permissions.IsTenantMember"],
-    "DEFAULT_SCHEMA_CLASS": "helpdesk.api_schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "helpdesk.platform.api_schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "EXCEPTION_HANDLER": "helpdesk.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "helpdesk.platform.api_errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "tenant": os.environ.get("HELPDESK_API_RATE", "700/minute"),
     },
@@ -401,9 +404,10 @@ HELPDESK_ATTACHMENT_EXTENSIONS = env_list(
 )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
-# A file past the largest accepted size is not kept while it arrives (``helpdesk.uploads``).
+# A file past the largest accepted size is not kept while it arrives
+# (``helpdesk.platform.uploads``).
 FILE_UPLOAD_HANDLERS = [
-    "helpdesk.uploads.SizeCapHandler",
+    "helpdesk.platform.uploads.SizeCapHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -445,13 +449,13 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["token"] = os.environ.get(
 # --- Major incidents -----------------------------------------------------------------------------
 # Overdue first updates (escalated once) and owed incident e-mails whose task never ran.
 CELERY_BEAT_SCHEDULE["incidents-sweep"] = {
-    "task": "tickets.incident_tasks.sweep_incidents",
+    "task": "tickets.incidents.tasks.sweep_incidents",
     "schedule": 60.0,
     "options": {"expires": 120},
 }
 # Complaint surges per category: each surge alerts the managers once per clock hour.
 CELERY_BEAT_SCHEDULE["complaint-surges"] = {
-    "task": "tickets.incident_tasks.detect_surges",
+    "task": "tickets.incidents.tasks.detect_surges",
     "schedule": float(os.environ.get("HELPDESK_SURGE_CHECK_SECONDS", "300")),
     "options": {"expires": 600},
 }

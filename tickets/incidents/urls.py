@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import incident_views as views
+from tickets.incidents import views
 
 urlpatterns = [
     path("", views.incident_list, name="incident_list"),

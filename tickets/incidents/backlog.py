@@ -25,19 +25,18 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from customers.services import customer_get_or_create
-from helpdesk.csvfiles import (
+from helpdesk.models import Membership, Tenant
+from helpdesk.platform.csvfiles import (
     CsvFileError,
     csv_records,
     dict_reader,
     has_missing_values,
     read_csv_upload,
 )
-from helpdesk.models import Membership, Tenant
-
-from . import services as ticket_services
-from .incident_models import Incident
-from .incidents import incident_link_tickets
-from .models import TEXT_MAX_LENGTH, Category, Channel, Priority, Ticket
+from tickets import services as ticket_services
+from tickets.incidents.models import Incident
+from tickets.incidents.services import incident_link_tickets
+from tickets.models import TEXT_MAX_LENGTH, Category, Channel, Priority, Ticket
 
 MAX_ROWS = 500
 # A date further back than this is almost certainly a typo (2016 for 2026), not a backlog.

@@ -13,7 +13,7 @@ from helpdesk.tasks import TenantTask
 @shared_task(base=TenantTask, autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
 def send_incident_update(*, tenant: Tenant, update_id: int) -> int:
     """Mail one incident update to its customers. Safe to run twice: rows are claimed."""
-    from .incidents import incident_update_send
+    from tickets.incidents.services import incident_update_send
 
     return incident_update_send(tenant=tenant, update_id=update_id)
 
@@ -22,7 +22,7 @@ def send_incident_update(*, tenant: Tenant, update_id: int) -> int:
 def sweep_incidents() -> dict:
     """Beat, every minute: overdue first updates (escalated once) and owed update e-mails
     whose task never ran. Tenant by tenant, each in its own scope."""
-    from .incidents import incident_deliveries_catch_up, incidents_escalate_overdue
+    from tickets.incidents.services import incident_deliveries_catch_up, incidents_escalate_overdue
 
     totals = {"escalated": 0, "sent": 0}
     for tenant in Tenant.objects.filter(is_active=True).order_by("pk"):
@@ -35,7 +35,7 @@ def sweep_incidents() -> dict:
 @shared_task
 def detect_surges() -> int:
     """Beat, every few minutes: record and announce complaint surges, once per hour window."""
-    from .incident_surge import surges_detect
+    from tickets.incidents.surge import surges_detect
 
     found = 0
     for tenant in Tenant.objects.filter(is_active=True).order_by("pk"):

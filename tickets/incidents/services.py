@@ -31,11 +31,10 @@ from django.utils.translation import gettext as _
 from customers.models import Customer
 from helpdesk.models import Membership, Role, Tenant
 from helpdesk.notifications import notify
-from helpdesk.outbox import email_send_once, stable_message_id
-from helpdesk.queue import enqueue_on_commit
-
-from . import services as ticket_services
-from .incident_models import (
+from helpdesk.platform.enqueue import enqueue_on_commit
+from helpdesk.platform.outbox import email_send_once, stable_message_id
+from tickets import services as ticket_services
+from tickets.incidents.models import (
     INCIDENT_RESPONSE_TARGET,
     OPEN_INCIDENT_STATUSES,
     Incident,
@@ -49,8 +48,8 @@ from .incident_models import (
     PlaybookStep,
     SurgeAlert,
 )
-from .models import ACTIVE_STATUSES, Category, Status, Ticket
-from .selectors import tickets_visible_to
+from tickets.models import ACTIVE_STATUSES, Category, Status, Ticket
+from tickets.selectors import tickets_visible_to
 
 logger = logging.getLogger(__name__)
 
@@ -435,7 +434,7 @@ def _owe_update(update: IncidentUpdate) -> int:
     ]
     IncidentUpdateDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     if rows:
-        from .incident_tasks import send_incident_update
+        from tickets.incidents.tasks import send_incident_update
 
         enqueue_on_commit(send_incident_update, tenant_id=update.tenant_id, update_id=update.pk)
     return len(rows)
@@ -444,7 +443,7 @@ def _owe_update(update: IncidentUpdate) -> int:
 def incident_update_send(*, tenant: Tenant, update_id: int) -> int:
     """Send every owed e-mail of one update; returns how many this call sent.
 
-    Each row is claimed, sent and marked in one transaction (``helpdesk.outbox``), so a
+    Each row is claimed, sent and marked in one transaction (``helpdesk.platform.outbox``), so a
     second task or a retry skips what was sent, and a send that raises or a worker killed
     before the send leaves the row owed to the retry or the minute sweep: nothing is lost.
     Precondition: the tenant's scope is active, no transaction open.

@@ -2,14 +2,15 @@
 
 Django renders every ``<option>`` of a select through the template engine; a queue page with
 a dozen filter and bulk-action selects spent most of its time there. These widgets produce
-the same markup (escaped as ``format_html`` does, by ``helpdesk.markup``) without a template
+the same markup (escaped as ``format_html`` does, by ``helpdesk.platform.markup``) without a
+template
 per option.
 """
 
 from django import forms
 from django.forms.utils import flatatt
 
-from .markup import markup, markup_join
+from helpdesk.platform.markup import markup, markup_join
 
 
 class FastSelect(forms.Select):

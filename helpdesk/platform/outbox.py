@@ -27,8 +27,6 @@ from django.core.mail import EmailMessage
 from django.db import models, transaction
 from django.utils import timezone
 
-from .models import Tenant
-
 
 def email_send_once(
     owed: models.QuerySet,
@@ -52,6 +50,6 @@ def email_send_once(
     return True
 
 
-def stable_message_id(*, kind: str, pk: int, tenant: Tenant) -> str:
+def stable_message_id(*, kind: str, pk: int, tenant) -> str:
     """The same ``Message-ID`` on every send of one owed e-mail (see the module docstring)."""
     return f"<{kind}.{pk}.{tenant.slug}@{settings.HELPDESK_BASE_DOMAIN}>"

@@ -1,4 +1,5 @@
-"""Forms of the incident pages. They parse and validate; ``tickets.incidents`` does the writes.
+"""Forms of the incident pages. They parse and validate; ``tickets.incidents.services`` does
+the writes.
 Querysets run inside the request's tenant scope."""
 
 from django import forms
@@ -6,9 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.models import Membership, Role
-
-from .forms import MemberChoiceField, member_choices
-from .incident_models import (
+from tickets.forms import MemberChoiceField, member_choices
+from tickets.incidents.models import (
     OPEN_INCIDENT_STATUSES,
     Incident,
     IncidentSeverity,
@@ -16,8 +16,8 @@ from .incident_models import (
     Playbook,
     SurgeSettings,
 )
-from .incidents import MAX_LINK_AT_ONCE, parse_ticket_numbers, playbooks_active
-from .models import Category
+from tickets.incidents.services import MAX_LINK_AT_ONCE, parse_ticket_numbers, playbooks_active
+from tickets.models import Category
 
 
 def _local_datetime(label, required=False) -> forms.DateTimeField:

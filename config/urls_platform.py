@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import views
+from helpdesk import views
 
 urlpatterns = [
     path("", views.platform_landing, name="platform_landing"),
@@ -10,5 +10,5 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
 ]
 
-handler400 = "helpdesk.api_errors.bad_request"
-handler500 = "helpdesk.server_errors.server_error"
+handler400 = "helpdesk.platform.api_errors.bad_request"
+handler500 = "helpdesk.platform.server_errors.server_error"

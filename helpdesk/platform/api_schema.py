@@ -19,7 +19,7 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _default_errors(self) -> dict:
         # Imported here: api_errors imports the API views' module, which needs this class.
-        from .api_errors import READ_ERRORS, VALIDATION_ERROR, WRITE_ERRORS
+        from helpdesk.platform.api_errors import READ_ERRORS, VALIDATION_ERROR, WRITE_ERRORS
 
         errors = dict(READ_ERRORS)
         reads_body = self.method in ("POST", "PUT", "PATCH")

@@ -11,7 +11,7 @@ from celery import Task
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
-logger = logging.getLogger("helpdesk.queue")
+logger = logging.getLogger("helpdesk.platform.enqueue")
 
 # Publishing gives up quickly instead of holding the request while the broker is away.
 PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}

@@ -6,16 +6,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from customers.api import api_routes as customer_api_routes
+from helpdesk import api, views, webhook_views
+from helpdesk.auth import member_required
+from helpdesk.forms import TenantLoginForm
 from knowledge.api import api_routes as knowledge_api_routes
 from reports import api as reports_api
 from sla.api import api_routes as sla_api_routes
 from surveys.api import api_routes as survey_api_routes
 from tickets.api import api_routes as ticket_api_routes
 from tickets.urls import notification_patterns
-
-from . import api, views, webhook_views
-from .auth import member_required
-from .forms import TenantLoginForm
 
 router = DefaultRouter()
 router.register("teams", api.TeamViewSet, basename="team")
@@ -107,12 +106,12 @@ urlpatterns += [
     path("api/v1/ping/", api.PingView.as_view(), name="api_ping"),
 ]
 
-handler400 = "helpdesk.api_errors.bad_request"
-handler404 = "helpdesk.api_errors.page_not_found"
-handler500 = "helpdesk.server_errors.server_error"
+handler400 = "helpdesk.platform.api_errors.bad_request"
+handler404 = "helpdesk.platform.api_errors.page_not_found"
+handler500 = "helpdesk.platform.server_errors.server_error"
 
 # Major incidents, playbooks, surge alerts, backlog catch-up (tickets/incident_*.py).
-urlpatterns += [path("incidents/", include("tickets.incident_urls"))]
+urlpatterns += [path("incidents/", include("tickets.incidents.urls"))]
 
 # Reports: KPI dashboard, assessments, quality spot checks, feedback report (reports/).
 urlpatterns += [

@@ -16,10 +16,9 @@ from django.utils.translation import override
 
 from helpdesk.models import Tenant
 from helpdesk.notifications import notify
-
-from .incident_models import SurgeAlert, SurgeSettings
-from .incidents import managers
-from .models import Category, Ticket
+from tickets.incidents.models import SurgeAlert, SurgeSettings
+from tickets.incidents.services import managers
+from tickets.models import Category, Ticket
 
 WINDOW = timedelta(hours=1)
 

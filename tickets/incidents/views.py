@@ -1,9 +1,9 @@
 """Pages of major incidents, playbooks, surge alerts and the backlog import.
 
 Thin like the rest of the workspace: reads through the fetch-and-authorize helpers of
-``tickets.incidents`` (404 for another tenant's id, or for a member who may not change the
+``tickets.incidents.services`` (404 for another tenant's id, or for a member who may not change the
 incident), every write a POST handed to one service. Who may do what is documented at the
-top of ``tickets.incidents``.
+top of ``tickets.incidents.services``.
 """
 
 from functools import wraps
@@ -20,12 +20,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from helpdesk.auth import member_required
 from helpdesk.models import Role
-from helpdesk.web import in_tenant_time_zone, safe_next, service_error_into_form
-
-from . import incidents as svc
-from .forms import TicketIntakeForm
-from .incident_backlog import MAX_ROWS, backlog_import
-from .incident_forms import (
+from helpdesk.platform.view_helpers import in_tenant_time_zone, safe_next, service_error_into_form
+from tickets.forms import TicketIntakeForm
+from tickets.incidents import services as svc
+from tickets.incidents.backlog import MAX_ROWS, backlog_import
+from tickets.incidents.forms import (
     AttachPlaybookForm,
     BacklogImportForm,
     IncidentCreateForm,
@@ -39,8 +38,8 @@ from .incident_forms import (
     SurgeSettingsForm,
     UnlinkForm,
 )
-from .incident_models import Incident, Playbook, PlaybookStep
-from .incident_surge import (
+from tickets.incidents.models import Incident, Playbook, PlaybookStep
+from tickets.incidents.surge import (
     surge_alert_get,
     surge_alerts_recent,
     surge_settings_for,

@@ -1,7 +1,7 @@
 """Major incidents (重大事件), contingency playbooks (应急预案), surge alerts.
 
 Imported at the bottom of ``tickets.models`` so Django registers them with the tickets app.
-Writes go through ``tickets.incidents``; nothing else calls ``save()`` on these models.
+Writes go through ``tickets.incidents.services``; nothing else calls ``save()`` on these models.
 """
 
 from datetime import timedelta
@@ -13,8 +13,7 @@ from django_scopes import ScopedManager
 
 from customers.models import Customer
 from helpdesk.models import Membership, Role, Tenant
-
-from .models import Category, Ticket
+from tickets.models import Category, Ticket
 
 __all__ = [
     "Incident",

@@ -12,7 +12,7 @@ next one is exact. A refused request spends nothing.
 With Redis as the cache (production) both budgets are checked and spent together in one
 atomic script, one round trip; any other cache goes through Django's cache API, not atomically
 (development, tests). When the cache cannot be reached the limits are not applied (and a
-warning is logged): the API keeps answering, as the pages do (``helpdesk.shared_cache``).
+warning is logged): the API keeps answering, as the pages do (``helpdesk.platform.shared_cache``).
 """
 
 import logging
