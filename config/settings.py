@@ -284,7 +284,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expires": 120},
     },
     "customer-emails-catch-up": {
-        "task": "customers.tasks.catch_up_customer_emails",
+        "task": "tickets.tasks.catch_up_customer_emails",
         "schedule": 60.0,
         "options": {"expires": 120},
     },
@@ -420,7 +420,7 @@ HELPDESK_PORTAL_LINK_MAX_AGE_DAYS = env_int("HELPDESK_PORTAL_LINK_MAX_AGE_DAYS",
 HELPDESK_PORTAL_SIGN_IN_MAX_AGE_MINUTES = env_int("HELPDESK_PORTAL_SIGN_IN_MAX_AGE_MINUTES", 30)
 # Inbound e-mail: every tenant with an active mailbox is read this often.
 CELERY_BEAT_SCHEDULE["fetch-mail"] = {
-    "task": "customers.tasks.fetch_all_mailboxes",
+    "task": "tickets.tasks.fetch_all_mailboxes",
     "schedule": float(os.environ.get("HELPDESK_MAIL_FETCH_SECONDS", "60")),
     "options": {"expires": 120},
 }

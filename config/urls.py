@@ -13,6 +13,7 @@ from knowledge.api import api_routes as knowledge_api_routes
 from reports import api as reports_api
 from sla.api import api_routes as sla_api_routes
 from surveys.api import api_routes as survey_api_routes
+from tickets import customer_views
 from tickets.api import api_routes as ticket_api_routes
 from tickets.urls import notification_patterns
 
@@ -88,8 +89,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("", include("knowledge.urls")),
+    path("customers/<int:pk>/", customer_views.customer_detail, name="customer_detail"),
     path("customers/", include("customers.urls")),
-    path("support/", include("customers.portal_urls")),
+    path("support/", include("tickets.portal_urls")),
 ]
 
 # Webhooks (tenant admins) and the bare authenticated API endpoint.

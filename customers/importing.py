@@ -20,7 +20,7 @@ from helpdesk.platform.csvfiles import (
     has_missing_values,
     read_csv_upload,
 )
-from tickets.models import TEXT_MAX_LENGTH
+from helpdesk.platform.limits import TEXT_MAX_LENGTH
 
 from .models import KEY_INFO_MAX_LENGTH, Customer, Tier
 

@@ -4,13 +4,10 @@ Precondition for all of them: the tenant scope is active (the scoped managers ke
 match inside the tenant).
 """
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from helpdesk.models import Tenant
-
-from . import tokens
 from .models import Customer, CustomerEvent, MailboxSettings, Organization, PortalNotice
 
 
@@ -68,14 +65,6 @@ def customer_list(*, query: str = "", tier_id: int | None = None) -> QuerySet[Cu
     )
 
 
-def customer_tickets(*, customer: Customer, limit: int = 500) -> list:
-    """The customer's tickets, newest first (the profile's history)."""
-    from tickets.models import Ticket
-
-    tickets = Ticket.objects.filter(customer=customer).select_related("category", "assignee__user")
-    return list(tickets.order_by("-created_at", "-pk")[:limit])
-
-
 def customer_events(*, customer: Customer) -> list[CustomerEvent]:
     return list(customer.events.order_by("created_at", "pk"))
 
@@ -101,49 +90,6 @@ def portal_notice_get(*, pk: int) -> PortalNotice:
     if notice is None:
         raise Http404
     return notice
-
-
-def portal_ticket_from_token(*, tenant: Tenant, token: str):
-    """(ticket, expired) for a follow link: the ticket only if the link is genuine, fresh and
-    made for this tenant. Never looks at a number a visitor typed."""
-    from tickets.models import Ticket
-
-    verdict = tokens.follow_token_read(token, tenant=tenant)
-    if verdict.object_id is None:
-        return None, verdict.expired
-    ticket = Ticket.objects.select_related("customer", "category").filter(pk=verdict.object_id)
-    return ticket.first(), False
-
-
-def portal_public_thread(*, ticket) -> list:
-    """What the customer may read: public messages and their files, never internal notes."""
-    from tickets.models import Attachment, MessageKind
-
-    messages = ticket.messages.filter(kind=MessageKind.PUBLIC)
-    return list(
-        messages.select_related("author_member__user", "author_customer").prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
-        )
-    )
-
-
-def portal_attachment_get(*, ticket, pk: int):
-    """A file of a public message of this ticket, else 404 (notes' files stay internal)."""
-    from tickets.models import Attachment, MessageKind
-
-    attachment = Attachment.objects.filter(
-        message__ticket=ticket, message__kind=MessageKind.PUBLIC, pk=pk
-    ).first()
-    if attachment is None:
-        raise Http404
-    return attachment
-
-
-def portal_customer_tickets(*, customer: Customer, limit: int = 200) -> list:
-    from tickets.models import Ticket
-
-    tickets = Ticket.objects.filter(customer=customer).order_by("-created_at", "-pk")
-    return list(tickets[:limit])
 
 
 def portal_notices_all() -> list[PortalNotice]:

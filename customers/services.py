@@ -18,15 +18,13 @@ from django.utils.translation import gettext_lazy, override
 
 from helpdesk.models import Membership, Tenant
 
-from . import tokens
+from . import events
 from .importing import ImportReport, ImportRow, parse_customer_csv
-from .inbound import InboundMail
 from .models import (
     Customer,
     CustomerEmail,
     CustomerEvent,
     CustomerTag,
-    InboundEmail,
     MailboxSettings,
     Organization,
     PortalNotice,
@@ -270,12 +268,8 @@ def _record_tier(customer: Customer, actor: Membership | None, tier: Tier | None
 
 
 def _refresh_open_tickets(customer: Customer) -> None:
-    from sla.services import sla_refresh
-    from tickets.models import ACTIVE_STATUSES, Ticket
-
-    active = Ticket.objects.filter(customer=customer, status__in=ACTIVE_STATUSES)
-    for ticket in active.select_related("customer__tier", "customer__organization__tier"):
-        sla_refresh(ticket=ticket)
+    """Deadlines follow the tier: the apps that keep them hear of the change."""
+    events.customer_tier_changed.send(sender=Customer, customer=customer)
 
 
 @transaction.atomic
@@ -295,14 +289,15 @@ def customer_merge(*, keep: Customer, duplicate: Customer, actor: Membership | N
     """Fold a duplicate (same person, another e-mail) into ``keep``: its tickets and messages
     move over, blanks on ``keep`` are filled from it, tags are joined, and the duplicate stays
     behind as a pointer (intake that matches its e-mail lands on ``keep``)."""
-    from tickets.models import Message, Ticket
-
     if keep.pk == duplicate.pk:
         raise ValidationError({"duplicate": _("A customer cannot be merged into itself.")})
     if keep.merged_into_id or duplicate.merged_into_id:
         raise ValidationError({"duplicate": _("This customer was already merged.")})
-    moved = Ticket.objects.filter(customer=duplicate).update(customer=keep)
-    Message.objects.filter(author_customer=duplicate).update(author_customer=keep)
+    moved = {}
+    for _receiver, summary in events.customer_merging.send(
+        sender=Customer, keep=keep, duplicate=duplicate
+    ):
+        moved.update(summary)
     # Merged first: ``keep`` may take over the duplicate's address, which the duplicate keeps
     # too, and only one live customer may have it.
     duplicate.merged_into = keep
@@ -313,7 +308,7 @@ def customer_merge(*, keep: Customer, duplicate: Customer, actor: Membership | N
         *duplicate.tags.values_list("name", flat=True),
     }
     _set_tags(keep, list(tags))
-    summary = {"tickets": moved, "customer": duplicate.pk, "email": duplicate.email}
+    summary = {**moved, "customer": duplicate.pk, "email": duplicate.email}
     _event(keep, actor, "merged_in", old=duplicate.email or duplicate.name, data=summary)
     target = {"customer": keep.pk, "email": keep.email}
     _event(duplicate, actor, "merged_into", new=keep.email or keep.name, data=target)
@@ -405,38 +400,6 @@ def _import_row(tenant: Tenant, actor: Membership | None, row: ImportRow) -> Non
 # --- portal --------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def portal_submit(
-    *,
-    tenant: Tenant,
-    name: str,
-    email: str,
-    phone: str,
-    subject: str,
-    description: str,
-    category,
-    attachments: list[UploadedFile],
-    language: str,
-):
-    """The web form (web channel): find or create the customer and open the ticket, in one
-    transaction so a rejected attachment leaves no customer behind."""
-    from tickets.models import Channel
-    from tickets.services import ticket_create
-
-    customer = customer_get_or_create(
-        tenant=tenant, name=name, email=email, phone=phone, language=language
-    )
-    return ticket_create(
-        tenant=tenant,
-        customer=customer,
-        subject=subject,
-        description=description,
-        category=category,
-        channel=Channel.WEB,
-        attachments=attachments,
-    )
-
-
 def portal_sign_in(*, customer: Customer, sign_in_count: int) -> bool:
     """Spend a sign-in link: a conditional UPDATE on the counter the link was made for, so a
     link used twice (or raced) signs in once. Returns whether this use won."""
@@ -479,96 +442,6 @@ def mailbox_settings_save(*, tenant: Tenant, **fields) -> MailboxSettings:
         setattr(mailbox, name, value)
     mailbox.save()
     return mailbox
-
-
-# --- inbound e-mail ------------------------------------------------------------------------------
-
-
-def inbound_email_process(*, tenant: Tenant, mail: InboundMail) -> InboundEmail:
-    """Thread an e-mail onto its ticket (genuine reply token, ticket not closed) or open a new
-    ticket from it. Recorded by Message-ID in the same transaction: processed once, even if the
-    mailbox is read twice or by two workers at once."""
-    if InboundEmail.objects.filter(message_id=mail.message_id).exists():
-        return InboundEmail(tenant=tenant, message_id=mail.message_id, outcome="duplicate")
-    try:
-        with transaction.atomic():
-            ticket, outcome = _inbound_apply(tenant, mail)
-            return InboundEmail.objects.create(
-                tenant=tenant, message_id=mail.message_id, ticket=ticket, outcome=outcome
-            )
-    except IntegrityError:
-        return InboundEmail(tenant=tenant, message_id=mail.message_id, outcome="duplicate")
-
-
-def _inbound_apply(tenant: Tenant, mail: InboundMail):
-    from tickets.models import Channel, Status, Ticket
-    from tickets.services import ticket_create, ticket_customer_reply
-
-    if mail.is_automatic or not mail.sender_email or _is_our_address(mail.sender_email):
-        return None, "ignored"
-    uploads = _uploads(mail)
-    body = mail.body or (_("Attachments sent by e-mail.") if uploads else "")
-    number = tokens.reply_token_number(mail.token, tenant_id=tenant.pk) if mail.token else None
-    ticket = Ticket.objects.filter(number=number).first() if number else None
-    if ticket is not None and ticket.status != Status.CLOSED:
-        if not body:
-            return ticket, "ignored"
-        ticket_customer_reply(
-            ticket=ticket,
-            customer=ticket.customer,
-            body=_sender_note(ticket, mail) + body,
-            attachments=uploads,
-        )
-        return ticket, "reply"
-    if ticket is not None:
-        body = _("Follow-up to closed request #%(number)s.") % {"number": ticket.number} + (
-            "\n\n" + body if body else ""
-        )
-    customer = customer_get_or_create(tenant=tenant, name=mail.sender_name, email=mail.sender_email)
-    ticket = ticket_create(
-        tenant=tenant,
-        customer=customer,
-        subject=mail.subject or _("(no subject)"),
-        description=body,
-        channel=Channel.EMAIL,
-        attachments=uploads,
-    )
-    return ticket, "created"
-
-
-def _is_our_address(address: str) -> bool:
-    from django.conf import settings
-
-    ours = {settings.DEFAULT_FROM_EMAIL.lower()}
-    mailbox = MailboxSettings.objects.first()
-    if mailbox is not None:
-        ours.add(mailbox.address.lower())
-    return address in ours
-
-
-def _sender_note(ticket, mail: InboundMail) -> str:
-    """Someone other than the customer answered with the token (a colleague they forwarded
-    it to): keep the reply, say who sent it."""
-    if mail.sender_email == (ticket.customer.email or "").lower():
-        return ""
-    return _("(Sent by %(sender)s)") % {"sender": mail.sender_email} + "\n\n"
-
-
-def _uploads(mail: InboundMail) -> list[UploadedFile]:
-    """The attachments the desk accepts; a file of a refused type or size is left out."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from tickets.attachments import validate_upload
-
-    accepted = []
-    for item in mail.attachments:
-        upload = SimpleUploadedFile(item.name, item.content, content_type=item.content_type)
-        try:
-            validate_upload(upload)
-        except ValidationError:
-            continue
-        accepted.append(upload)
-    return accepted
 
 
 # --- personal data (PIPL / GDPR) -----------------------------------------------------------------

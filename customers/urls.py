@@ -1,4 +1,5 @@
-"""URLs of the customer pages, mounted at ``customers/``."""
+"""URLs of the customer pages, mounted at ``customers/``. The profile page itself
+(``customer_detail``) shows tickets too and is mounted by ``config.urls`` from ``tickets``."""
 
 from django.urls import path
 
@@ -12,7 +13,6 @@ urlpatterns = [
     path("portal-notices/", views.portal_notices, name="portal_notices"),
     path("portal-notices/<int:pk>/", views.portal_notice_edit, name="portal_notice_edit"),
     path("mailbox/", views.mailbox_settings, name="mailbox_settings"),
-    path("<int:pk>/", views.customer_detail, name="customer_detail"),
     path("<int:pk>/edit/", views.customer_edit, name="customer_edit"),
     path("<int:pk>/merge/", views.customer_merge, name="customer_merge"),
     path("<int:pk>/export/", views.customer_export, name="customer_export"),

@@ -123,19 +123,16 @@ class EventRow:
         )
 
 
-@member_required()
-@require_GET
-@in_tenant_time_zone
-def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_detail_context(request: HttpRequest, pk: int) -> dict:
+    """The profile page's context, less what apps above add (the ticket history: the page is
+    served by ``tickets.customer_views.customer_detail``)."""
     customer = selectors.customer_get(pk=pk)
-    context = {
+    return {
         "customer": customer,
-        "tickets": selectors.customer_tickets(customer=customer),
         "events": [EventRow.of(e) for e in selectors.customer_events(customer=customer)],
         "can_merge": request.membership.role in SENIOR_ROLES,
         "is_admin": request.membership.role == Role.ADMIN,
     }
-    return render(request, "customers/detail.html", context)
 
 
 # --- personal data (PIPL / GDPR) -----------------------------------------------------------------

@@ -130,3 +130,12 @@ class PrivacySettingsForm(forms.Form):
         min_value=0,
         max_value=36500,
     )
+
+
+def member_choices():
+    return Membership.objects.filter(is_active=True).select_related("user").order_by("user__email")
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Membership) -> str:
+        return str(obj.user)

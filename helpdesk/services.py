@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope
 
+from helpdesk import events
 from helpdesk.models import ApiToken, Membership, Notification, Role, Skill, Team, Tenant, User
 
 logger = logging.getLogger(__name__)
@@ -48,14 +49,9 @@ def tenant_create(
 
 
 def tenant_seed_defaults(tenant: Tenant) -> None:
-    """Tiers, SLA policies, banned phrases a new tenant starts with. Precondition: scope active."""
-    from customers.defaults import seed_tiers
-    from knowledge.services import banned_phrases_seed
-    from sla.defaults import seed_sla_defaults
-
-    seed_tiers(tenant)
-    seed_sla_defaults(tenant)
-    banned_phrases_seed(tenant=tenant)
+    """Tiers, SLA policies, banned phrases a new tenant starts with: each app seeds its own
+    part on ``tenant_seeding`` (receivers in config/events.py). Precondition: scope active."""
+    events.tenant_seeding.send(sender=Tenant, tenant=tenant)
 
 
 @transaction.atomic

@@ -1,11 +1,11 @@
 """Forms of the knowledge pages. Choices of related rows come from the active tenant scope."""
 
 from django import forms
-from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.models import Membership, Team
-from tickets.models import TEXT_MAX_LENGTH, Category, Priority, Status
+from helpdesk.platform.limits import TEXT_MAX_LENGTH
+from tickets.models import Category, Priority, Status
 
 from .models import Article, ArticleStatus, KnowledgeCategory, Language, TemplateScope, Visibility
 from .services import ArticleFields, TemplateFields
@@ -145,19 +145,3 @@ class VoteForm(forms.Form):
     helpful = forms.TypedChoiceField(
         choices=[("yes", _("Yes")), ("no", _("No"))], coerce=lambda value: value == "yes"
     )
-
-
-def suggest_subject_attrs() -> dict[str, str]:
-    """htmx attributes for the portal web form's subject input: while the customer types,
-    matching public articles appear in ``#kb-suggestions``
-    (``{% include "knowledge/public/_suggest_target.html" %}``). The input sends its own
-    value as ``subject``, which the suggest endpoint reads like ``q``."""
-    return {
-        "hx-get": str(reverse_lazy("knowledge:public_suggest")),
-        # "input", not "keyup": text from an input method (Chinese), a paste or autofill
-        # changes the value without a key going up.
-        "hx-trigger": "input changed delay:400ms",
-        "hx-target": "#kb-suggestions",
-        "hx-swap": "innerHTML",
-        "autocomplete": "off",
-    }

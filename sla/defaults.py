@@ -7,6 +7,7 @@
 Non-urgent targets run on the service-hours calendar (every day 08:00–20:00).
 """
 
+from customers.models import Tier
 from helpdesk.models import Tenant
 
 from .models import Calendar, SlaPolicy
@@ -16,8 +17,6 @@ SERVICE_HOURS = {str(day): [["08:00", "20:00"]] for day in range(7)}
 
 def seed_sla_defaults(tenant: Tenant) -> None:
     """Idempotent. Precondition: the tenant's scope is active and its tiers exist."""
-    from customers.models import Tier
-
     service, _ = Calendar.objects.get_or_create(
         tenant=tenant,
         name="Service hours 服务时间",

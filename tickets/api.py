@@ -25,7 +25,6 @@ from rest_framework.response import Response
 
 from customers.api import CustomerRefSerializer, customer_ref_representation
 from customers.models import Customer
-from customers.services import customer_get_or_create
 from helpdesk.api import (
     IDEMPOTENCY_KEY_PARAMETER,
     MAX_ID,
@@ -54,6 +53,7 @@ from helpdesk.platform.api_errors import (
     validation_detail,
 )
 from helpdesk.platform.api_filters import IntegerFilter, UtcIsoDateTimeFilter
+from helpdesk.platform.limits import TEXT_MAX_LENGTH
 from sla.api import (
     EscalationSerializer,
     TicketSlaSerializer,
@@ -63,8 +63,8 @@ from sla.api import (
 from sla.models import Colour
 from tickets import selectors, services
 from tickets.directory import Directory, directory_for
+from tickets.intake import Requester, ticket_intake
 from tickets.models import (
-    TEXT_MAX_LENGTH,
     Category,
     Channel,
     Message,
@@ -402,15 +402,15 @@ class TicketFilter(StrictFilterSet):
 
 @transaction.atomic
 def ticket_create_from_api(*, request, data: dict) -> Ticket:
-    """One transaction: a rejected attachment must not leave a new customer behind."""
+    """A known customer by id, or one found or created from name and address."""
     tenant, member = request._request.tenant, request._request.membership
-    customer = data.get("customer") or customer_get_or_create(
-        tenant=tenant, name=data["customer_name"], email=data["customer_email"]
+    requester = data.get("customer") or Requester(
+        name=data["customer_name"], email=data["customer_email"]
     )
-    return services.ticket_create(
+    return ticket_intake(
         tenant=tenant,
         actor=member,
-        customer=customer,
+        requester=requester,
         subject=data["subject"],
         description=data["description"],
         priority=data["priority"],

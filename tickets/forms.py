@@ -8,10 +8,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Tier
+from helpdesk.forms import MemberChoiceField, member_choices
 from helpdesk.models import Membership, Team
+from helpdesk.platform.form_fields import MultipleFileField
+from helpdesk.platform.limits import TEXT_MAX_LENGTH
 from helpdesk.platform.widgets import FastSelect
 from tickets.directory import Directory, Pairs
-from tickets.models import TEXT_MAX_LENGTH, Category, Channel, MessageKind, Priority, Status, Ticket
+from tickets.models import Category, Channel, MessageKind, Priority, Status, Ticket
 from tickets.selectors import QUEUES, SORTS, QueueFilters
 from tickets.services import TRANSITIONS
 
@@ -38,10 +41,6 @@ DURATION_PATTERN = re.compile(
 )
 
 
-def member_choices():
-    return Membership.objects.filter(is_active=True).select_related("user").order_by("user__email")
-
-
 def use_fast_selects(form: forms.Form) -> None:
     """Swap plain selects for ``FastSelect`` (same markup, no template per option)."""
     for field in form.fields.values():
@@ -51,34 +50,12 @@ def use_fast_selects(form: forms.Form) -> None:
             field.widget = widget
 
 
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Membership) -> str:
-        return str(obj.user)
-
-
 def offer(field: forms.ModelChoiceField, pairs: Pairs) -> None:
     """Options from ``(id, label)`` pairs at hand (a ``Directory``) instead of iterating the
     field's queryset; a submitted value is still checked against the queryset. Call it after
     setting the queryset, which resets the options."""
     empty = [] if field.empty_label is None else [("", field.empty_label)]
     field.widget.choices = [*empty, *pairs]
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; each is checked by the services' upload rules."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
 
 
 # --- queue -------------------------------------------------------------------------------------

@@ -39,7 +39,6 @@ PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Prior
 # The longest description, fault symptom or message body the forms and the API accept (the
 # customer portal keeps a shorter limit of its own). Longer text is a paste gone wrong, and
 # a limit keeps every page that shows it fast.
-TEXT_MAX_LENGTH = 50_000
 
 
 class Channel(models.TextChoices):

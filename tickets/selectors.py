@@ -5,10 +5,20 @@ from dataclasses import dataclass
 from django.db.models import F, Model, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
+from customers import tokens
 from customers.models import Customer
-from helpdesk.models import Membership, Role
+from helpdesk.models import Membership, Role, Tenant
 from tickets.directory import Directory
-from tickets.models import ACTIVE_STATUSES, Attachment, Message, Status, Tag, Ticket, TicketEvent
+from tickets.models import (
+    ACTIVE_STATUSES,
+    Attachment,
+    Message,
+    MessageKind,
+    Status,
+    Tag,
+    Ticket,
+    TicketEvent,
+)
 
 # Roles that see every ticket of the tenant; the others see their teams' and their own.
 TENANT_WIDE_ROLES = (Role.ADMIN, Role.MANAGER, Role.QUALITY_SUPERVISOR, Role.TEAM_LEAD)
@@ -300,3 +310,47 @@ def ticket_messages_for_api(*, ticket: Ticket) -> QuerySet[Message]:
 
 def ticket_events_for_api(*, ticket: Ticket) -> QuerySet[TicketEvent]:
     return ticket.events.all()
+
+
+# --- the customer's view: profile history and portal ---------------------------------------
+
+
+def customer_tickets(*, customer: Customer, limit: int = 500) -> list:
+    """The customer's tickets, newest first (the profile's history)."""
+    tickets = Ticket.objects.filter(customer=customer).select_related("category", "assignee__user")
+    return list(tickets.order_by("-created_at", "-pk")[:limit])
+
+
+def portal_ticket_from_token(*, tenant: Tenant, token: str):
+    """(ticket, expired) for a follow link: the ticket only if the link is genuine, fresh and
+    made for this tenant. Never looks at a number a visitor typed."""
+    verdict = tokens.follow_token_read(token, tenant=tenant)
+    if verdict.object_id is None:
+        return None, verdict.expired
+    ticket = Ticket.objects.select_related("customer", "category").filter(pk=verdict.object_id)
+    return ticket.first(), False
+
+
+def portal_public_thread(*, ticket) -> list:
+    """What the customer may read: public messages and their files, never internal notes."""
+    messages = ticket.messages.filter(kind=MessageKind.PUBLIC)
+    return list(
+        messages.select_related("author_member__user", "author_customer").prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
+        )
+    )
+
+
+def portal_attachment_get(*, ticket, pk: int):
+    """A file of a public message of this ticket, else 404 (notes' files stay internal)."""
+    attachment = Attachment.objects.filter(
+        message__ticket=ticket, message__kind=MessageKind.PUBLIC, pk=pk
+    ).first()
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+def portal_customer_tickets(*, customer: Customer, limit: int = 200) -> list:
+    tickets = Ticket.objects.filter(customer=customer).order_by("-created_at", "-pk")
+    return list(tickets[:limit])

@@ -18,7 +18,7 @@ from customers.models import Customer
 from helpdesk.models import Membership, Team, Tenant
 from helpdesk.notifications import notify
 from helpdesk.webhooks import webhook_subscriptions_read_once, webhooks_on_ticket_event
-from tickets import routing
+from tickets import events, routing
 from tickets.attachments import content_type_for, validate_upload
 from tickets.models import (
     Attachment,
@@ -81,37 +81,15 @@ def _event(
     )
 
 
+def _changed(ticket: Ticket, actor: Membership | None, field: str, old, new) -> None:
+    events.ticket_changed.send(
+        sender=Ticket, ticket=ticket, actor=actor, field=field, old=old, new=new
+    )
+
+
 def _touch(ticket: Ticket, *fields: str) -> None:
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=[*fields, "updated_at"])
-
-
-def _sla(ticket: Ticket) -> None:
-    """Every change that can move a deadline ends here (see sla.services.sla_refresh)."""
-    from sla.services import sla_refresh
-
-    sla_refresh(ticket=ticket)
-
-
-def _start_sla(ticket: Ticket) -> None:
-    """The new ticket's SLA row and deadlines (sla.services.sla_start)."""
-    from sla.services import sla_start
-
-    sla_start(ticket=ticket)
-
-
-def _tell_customer(ticket: Ticket, kind: str, message: Message | None = None) -> None:
-    """E-mail the ticket's customer after the commit (customers.notifications)."""
-    from customers.notifications import customer_email_queue
-
-    customer_email_queue(ticket=ticket, kind=kind, message=message)
-
-
-def _invite_to_survey(ticket: Ticket) -> None:
-    """Survey invitation and tier follow-up call on resolution (surveys.services)."""
-    from surveys.services import survey_on_ticket_resolved
-
-    survey_on_ticket_resolved(ticket=ticket)
 
 
 def _next_number(tenant: Tenant) -> int:
@@ -205,25 +183,23 @@ def ticket_create(
                 created_at=now,
             )
             _store_attachments(message, attachments)
-        _start_sla(ticket)  # first: a rule escalation during routing marks the SLA row
+        # First: the SLA row exists before routing, so a rule escalation can mark it.
+        events.ticket_created.send(sender=Ticket, ticket=ticket, actor=actor)
         _route_new_ticket(ticket)
-        _tell_customer(ticket, "received")
         return ticket
 
 
 def _route_new_ticket(ticket: Ticket) -> None:
-    """Escalation rules first: an escalated ticket goes to a certified senior (the lead if
-    nobody else qualifies); otherwise skill-and-load routing."""
-    from sla.rules import escalation_reasons
-    from sla.services import escalation_record_rule
-
-    reasons = escalation_reasons(ticket)
+    """Escalation rules first (asked of the apps that keep them): an escalated ticket goes to
+    a certified senior (the lead if nobody else qualifies); otherwise skill-and-load routing."""
+    reasons = events.escalation_reasons(ticket)
     assignee = routing.pick_assignee(ticket=ticket, senior_only=bool(reasons))
     if assignee is None and reasons and ticket.team_id and ticket.team.lead_id:
         assignee = ticket.team.lead
     if assignee is not None:
         _assign(ticket, None, assignee, reason="escalation" if reasons else "routing")
-    escalation_record_rule(ticket=ticket, reasons=reasons)
+    if reasons:
+        events.ticket_escalated.send(sender=Ticket, ticket=ticket, reasons=reasons)
 
 
 # --- thread --------------------------------------------------------------------------------------
@@ -261,8 +237,7 @@ def ticket_reply(
         _set_status(ticket, actor, Status.OPEN)
         fields.append("status")
     _touch(ticket, *fields)
-    _sla(ticket)
-    _tell_customer(ticket, "reply", message)
+    events.ticket_agent_replied.send(sender=Ticket, ticket=ticket, actor=actor, message=message)
     return message
 
 
@@ -283,11 +258,16 @@ def ticket_customer_reply(
     _event(ticket, None, "customer_reply", data={"message": message.pk})
     ticket.last_customer_reply_at = now
     fields = ["last_customer_reply_at"]
+    reopened = ticket.status == Status.RESOLVED
     if ticket.status in (Status.PENDING, Status.RESOLVED):
         _set_status(ticket, None, Status.OPEN)
         fields += ["status", "resolved_at", "reopened_count"]
     _touch(ticket, *fields)
-    _sla(ticket)
+    events.ticket_customer_replied.send(
+        sender=Ticket, ticket=ticket, message=message, reopened=reopened
+    )
+    if reopened:
+        events.ticket_reopened.send(sender=Ticket, ticket=ticket, actor=None)
     return message
 
 
@@ -371,11 +351,18 @@ def ticket_change_status(*, ticket: Ticket, actor: Membership | None, status: st
     was = ticket.status
     _set_status(ticket, actor, status)
     _touch(ticket, "status", "resolved_at", "closed_at", "reopened_count")
-    _sla(ticket)
-    if status == Status.RESOLVED and was != status:
-        _tell_customer(ticket, "resolved")
-        _invite_to_survey(ticket)
+    _status_events(ticket, actor, was)
     return ticket
+
+
+def _status_events(ticket: Ticket, actor: Membership | None, was: str) -> None:
+    """The events of an explicit status change from ``was`` to the ticket's status now."""
+    new = ticket.status
+    events.ticket_status_changed.send(sender=Ticket, ticket=ticket, actor=actor, old=was, new=new)
+    if new == Status.RESOLVED and was != new:
+        events.ticket_resolved.send(sender=Ticket, ticket=ticket, actor=actor)
+    elif was == Status.RESOLVED and new == Status.OPEN:
+        events.ticket_reopened.send(sender=Ticket, ticket=ticket, actor=actor)
 
 
 def ticket_reopen(*, ticket: Ticket, actor: Membership | None) -> Ticket:
@@ -407,7 +394,7 @@ def tickets_close_resolved(*, tenant: Tenant, now: datetime | None = None) -> in
                     new=Status.CLOSED,
                     data={"reason": "auto_close"},
                 )
-                _sla(ticket)
+                _status_events(ticket, None, Status.RESOLVED)
                 closed += 1
     return closed
 
@@ -421,9 +408,10 @@ def ticket_change_priority(*, ticket: Ticket, actor: Membership, priority: str) 
         raise ValidationError({"priority": _("Unknown priority.")})
     if priority != ticket.priority:
         _event(ticket, actor, "changed", field="priority", old=ticket.priority, new=priority)
+        old = ticket.priority
         ticket.priority = priority
         _touch(ticket, "priority")
-        _sla(ticket)
+        _changed(ticket, actor, "priority", old, priority)
     return ticket
 
 
@@ -433,9 +421,10 @@ def ticket_change_category(
 ) -> Ticket:
     if category != ticket.category:
         _event(ticket, actor, "changed", field="category", old=ticket.category, new=category)
+        old = ticket.category
         ticket.category = category
         _touch(ticket, "category")
-        _sla(ticket)
+        _changed(ticket, actor, "category", old, category)
     return ticket
 
 
@@ -453,8 +442,10 @@ def _assign(
         new=_label_or_none(assignee),
         data={"reason": reason, "assignee": assignee.pk if assignee else None},
     )
+    old = ticket.assignee
     ticket.assignee = assignee
     _touch(ticket, "assignee")
+    _changed(ticket, actor, "assignee", old, assignee)
 
 
 @transaction.atomic
@@ -470,8 +461,10 @@ def ticket_assign(*, ticket: Ticket, actor: Membership, assignee: Membership | N
 def ticket_change_team(*, ticket: Ticket, actor: Membership, team: Team | None) -> Ticket:
     if team != ticket.team:
         _event(ticket, actor, "changed", field="team", old=ticket.team, new=team)
+        old = ticket.team
         ticket.team = team
         _touch(ticket, "team")
+        _changed(ticket, actor, "team", old, team)
     return ticket
 
 
@@ -503,6 +496,7 @@ def ticket_set_tags(*, ticket: Ticket, actor: Membership, names: list[str]) -> T
     if old != new:
         _event(ticket, actor, "changed", field="tags", old=old, new=new)
         _touch(ticket)
+        _changed(ticket, actor, "tags", old, new)
     return ticket
 
 
@@ -546,8 +540,15 @@ def ticket_transfer(
         new=team,
         data={"reason": reason, "expected_handled_by": expected.isoformat()},
     )
-    _tell_customer(
-        ticket, "transfer", _tell_customer_about_transfer(ticket, actor, team, reason, expected)
+    events.ticket_transferred.send(
+        sender=Ticket,
+        ticket=ticket,
+        actor=actor,
+        old_team=old_team,
+        new_team=team,
+        reason=reason,
+        expected_handled_by=expected,
+        message=_transfer_notice(ticket, actor, team, reason, expected),
     )
     _assign(ticket, actor, routing.pick_assignee(ticket=ticket), reason="transfer")
     if team.lead_id:
@@ -560,7 +561,7 @@ def ticket_transfer(
     return ticket
 
 
-def _tell_customer_about_transfer(
+def _transfer_notice(
     ticket: Ticket, actor: Membership, team: Team, reason: str, expected: datetime
 ) -> Message:
     language = ticket.customer.language or ticket.tenant.default_language
@@ -612,6 +613,6 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: Membership) -> Ticket
     _set_status(source, actor, Status.CLOSED)
     source.merged_into = target
     _touch(source, "status", "resolved_at", "closed_at", "merged_into")
-    _sla(source)
+    events.ticket_merged.send(sender=Ticket, ticket=source, target=target, actor=actor)
     _touch(target)
     return target

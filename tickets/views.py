@@ -12,7 +12,6 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,7 +22,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers.services import customer_get_or_create
 from helpdesk.auth import member_required
 from helpdesk.platform.view_helpers import in_tenant_time_zone, safe_next, service_error_into_form
 from helpdesk.selectors import notifications_for
@@ -46,6 +44,7 @@ from tickets.forms import (
     TicketIntakeForm,
     TransferForm,
 )
+from tickets.intake import requester_from, ticket_intake
 from tickets.models import Priority, Status, Ticket, TicketEvent
 from tickets.selectors import (
     attachment_get_for_member,
@@ -472,30 +471,22 @@ def new(request: HttpRequest) -> HttpResponse:
 
 
 def _create_from_intake(request: HttpRequest, data: dict) -> Ticket:
-    # One transaction: a rejected attachment must not leave a new customer behind.
-    with transaction.atomic():
-        customer = customer_get_or_create(
-            tenant=request.tenant,
-            name=data["customer_name"],
-            email=data["customer_email"],
-            phone=data["customer_phone"],
-        )
-        return services.ticket_create(
-            tenant=request.tenant,
-            actor=request.membership,
-            customer=customer,
-            subject=data["subject"],
-            description=data["description"],
-            category=data["category"],
-            priority=data["priority"],
-            channel=data["channel"],
-            product_model=data["product_model"],
-            fault_symptom=data["fault_symptom"],
-            caller=data["caller"],
-            call_started_at=data["call_started_at"],
-            call_duration_seconds=data["call_duration"],
-            attachments=data["attachments"],
-        )
+    return ticket_intake(
+        tenant=request.tenant,
+        actor=request.membership,
+        requester=requester_from(data),
+        subject=data["subject"],
+        description=data["description"],
+        category=data["category"],
+        priority=data["priority"],
+        channel=data["channel"],
+        product_model=data["product_model"],
+        fault_symptom=data["fault_symptom"],
+        caller=data["caller"],
+        call_started_at=data["call_started_at"],
+        call_duration_seconds=data["call_duration"],
+        attachments=data["attachments"],
+    )
 
 
 # --- notifications ---------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from django.db import connection, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django_scopes import scope
 
-from customers.inbound import InboundMail
 from customers.models import Customer, CustomerEvent
 from customers.services import (
     CustomerEmailTaken,
@@ -19,13 +18,13 @@ from customers.services import (
     customer_get_or_create,
     customer_merge,
     customer_update,
-    inbound_email_process,
-    portal_submit,
 )
 from tests.api.conftest import post_json, token_client
 from tests.conftest import client_for
 from tests.tickets.helpers import make_ticket
-from tickets.models import Ticket
+from tickets.inbound_mail import InboundMail, inbound_email_process
+from tickets.intake import Requester, ticket_intake
+from tickets.models import Channel, Ticket
 
 THREADS = 8
 NEW_ADDRESS = "zhang.san@example.test"
@@ -142,16 +141,12 @@ def test_it_answers_a_field_error_for_a_taken_address_on_the_page_and_in_the_api
 
 
 def _portal(tenant, i: int) -> None:
-    portal_submit(
+    ticket_intake(
         tenant=tenant,
-        name="Zhang San",
-        email=NEW_ADDRESS,
-        phone="",
+        requester=Requester(name="Zhang San", email=NEW_ADDRESS),
         subject=f"Washer {i} leaks",
         description="Water on the floor.",
-        category=None,
-        attachments=[],
-        language="",
+        channel=Channel.WEB,
     )
 
 

@@ -9,11 +9,11 @@ from django.db import transaction
 from django_scopes import scope
 
 from customers.models import CustomerEmail, MailboxSettings
-from customers.tasks import send_customer_email
 from tests.factories import TeamFactory
 from tests.tickets.helpers import make_customer, make_ticket
 from tickets import services
 from tickets.models import Status
+from tickets.tasks import send_customer_email
 
 
 @pytest.fixture(autouse=True)

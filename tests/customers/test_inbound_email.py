@@ -7,12 +7,12 @@ import pytest
 from django.core.management import call_command
 from django_scopes import scope
 
-from customers import inbound, tokens
-from customers.inbound import REPLY_MARKER, parse_inbound, strip_quoted
+from customers import tokens
 from customers.models import Customer, InboundEmail, MailboxSettings
-from customers.services import inbound_email_process
 from tests.tickets.helpers import make_customer, make_ticket
+from tickets import inbound_mail as inbound
 from tickets import services
+from tickets.inbound_mail import REPLY_MARKER, inbound_email_process, parse_inbound, strip_quoted
 from tickets.models import Channel, Message, Status, Ticket
 
 

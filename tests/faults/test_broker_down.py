@@ -15,7 +15,6 @@ from django.utils import timezone
 from django_scopes import scope
 
 from customers.models import CustomerEmail
-from customers.tasks import catch_up_customer_emails
 from helpdesk.models import Notification, Role
 from helpdesk.services import tenant_seed_defaults
 from helpdesk.tasks import catch_up_notification_emails
@@ -25,6 +24,7 @@ from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactor
 from tests.faults.web import WebServer
 from tests.sla.live import process_env, require_postgres_and_redis
 from tickets.models import Ticket
+from tickets.tasks import catch_up_customer_emails
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TICKETS = 5

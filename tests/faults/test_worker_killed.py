@@ -30,7 +30,6 @@ from django.utils import timezone
 from django_scopes import scope
 
 from customers.models import CustomerEmail
-from customers.tasks import catch_up_customer_emails
 from helpdesk.models import DeliveryStatus, Notification, WebhookDelivery
 from helpdesk.notifications import notify_many
 from helpdesk.tasks import catch_up_notification_emails
@@ -48,6 +47,7 @@ from tickets.incidents import services as incidents
 from tickets.incidents.models import IncidentUpdateDelivery
 from tickets.incidents.tasks import sweep_incidents
 from tickets.models import Status
+from tickets.tasks import catch_up_customer_emails
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -71,7 +71,7 @@ CUSTOMER_EMAIL_WORKER = textwrap.dedent(
     import sys
     import django
     django.setup()
-    from customers.tasks import send_customer_email
+    from tickets.tasks import send_customer_email
     tenant_id, *email_ids = map(int, sys.argv[1:])
     for pk in email_ids:
         send_customer_email.apply(kwargs={"tenant_id": tenant_id, "email_id": pk})

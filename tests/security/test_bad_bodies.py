@@ -8,12 +8,13 @@ from django.urls import reverse
 from django_scopes import scope
 
 from customers.models import Customer
+from helpdesk.platform.limits import TEXT_MAX_LENGTH
 from tests.api.conftest import token_client
 from tests.conftest import client_for
 from tests.customers.helpers import web_form
 from tests.security.helpers import tenant_row_counts
 from tests.tickets.helpers import make_ticket
-from tickets.models import TEXT_MAX_LENGTH, Message, Ticket
+from tickets.models import Message, Ticket
 
 TICKETS = "/api/v1/tickets/"
 

@@ -23,8 +23,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.models import Customer
-from customers.services import customer_get_or_create
 from helpdesk.models import Membership, Tenant
 from helpdesk.platform.csvfiles import (
     CsvFileError,
@@ -33,10 +31,11 @@ from helpdesk.platform.csvfiles import (
     has_missing_values,
     read_csv_upload,
 )
-from tickets import services as ticket_services
+from helpdesk.platform.limits import TEXT_MAX_LENGTH
 from tickets.incidents.models import Incident
 from tickets.incidents.services import incident_link_tickets
-from tickets.models import TEXT_MAX_LENGTH, Category, Channel, Priority, Ticket
+from tickets.intake import Requester, ticket_intake
+from tickets.models import Category, Channel, Priority, Ticket
 
 MAX_ROWS = 500
 # A date further back than this is almost certainly a typo (2016 for 2026), not a backlog.
@@ -240,12 +239,12 @@ def backlog_import(
 
 
 def _ticket_from(row: BacklogRow, tenant: Tenant, actor: Membership) -> Ticket:
-    customer = _customer_for(row, tenant, actor)
+    # Runs inside the import's transaction: a customer made for an earlier row is found again.
     first_line = row.summary.splitlines()[0][:200]
-    return ticket_services.ticket_create(
+    return ticket_intake(
         tenant=tenant,
         actor=actor,
-        customer=customer,
+        requester=Requester(name=row.name, email=row.email, phone=row.phone),
         subject=first_line,
         description=row.summary,
         channel=row.channel,
@@ -254,11 +253,4 @@ def _ticket_from(row: BacklogRow, tenant: Tenant, actor: Membership) -> Ticket:
         tags=[BACKLOG_TAG],
         call_started_at=row.time if row.channel == Channel.PHONE else None,
         created_at=row.time,
-    )
-
-
-def _customer_for(row: BacklogRow, tenant: Tenant, actor: Membership) -> Customer:
-    # Runs inside the import's transaction: a customer made for an earlier row is found again.
-    return customer_get_or_create(
-        tenant=tenant, actor=actor, name=row.name, email=row.email, phone=row.phone
     )

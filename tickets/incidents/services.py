@@ -48,6 +48,7 @@ from tickets.incidents.models import (
     PlaybookStep,
     SurgeAlert,
 )
+from tickets.intake import requester_from, ticket_intake
 from tickets.models import ACTIVE_STATUSES, Category, Status, Ticket
 from tickets.selectors import tickets_visible_to
 
@@ -330,19 +331,10 @@ def incident_unlink_ticket(*, incident: Incident, actor: Membership, number: int
 def incident_ticket_intake(*, incident: Incident, actor: Membership, data: dict) -> Ticket:
     """Log a new ticket (hotline call, agent intake) already linked to the incident: one
     transaction, so a rejected attachment leaves neither customer nor ticket behind."""
-    from customers.services import customer_get_or_create
-
-    customer = customer_get_or_create(
-        tenant=incident.tenant,
-        name=data["customer_name"],
-        email=data["customer_email"],
-        phone=data["customer_phone"],
-        actor=actor,
-    )
-    ticket = ticket_services.ticket_create(
+    ticket = ticket_intake(
         tenant=incident.tenant,
         actor=actor,
-        customer=customer,
+        requester=requester_from(data),
         subject=data["subject"],
         description=data["description"],
         category=data["category"] or incident.category,

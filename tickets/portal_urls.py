@@ -3,7 +3,7 @@ every ticket page is reached only through a signed link."""
 
 from django.urls import path
 
-from . import portal_views as views
+from tickets import portal_views as views
 
 urlpatterns = [
     path("", views.portal_home, name="portal_home"),

@@ -17,14 +17,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from customers import tokens
+from customers.models import CustomerEmail, CustomerEmailKind, MailboxSettings
 from helpdesk.models import Tenant
 from helpdesk.platform.enqueue import enqueue_on_commit
 from helpdesk.platform.outbox import email_send_once, stable_message_id
 from helpdesk.tenancy import tenant_url
-
-from . import tokens
-from .inbound import REPLY_MARKER
-from .models import CustomerEmail, CustomerEmailKind, MailboxSettings
+from tickets.inbound_mail import REPLY_MARKER
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ def customer_email_queue(*, ticket, kind: str, message=None) -> CustomerEmail | 
     email = CustomerEmail.objects.create(
         tenant_id=ticket.tenant_id, ticket=ticket, kind=CustomerEmailKind(kind), message=message
     )
-    from .tasks import send_customer_email
+    from tickets.tasks import send_customer_email
 
     enqueue_on_commit(send_customer_email, tenant_id=ticket.tenant_id, email_id=email.pk)
     return email
@@ -141,7 +140,7 @@ def _build(tenant: Tenant, owed: CustomerEmail) -> EmailMessage:
 
 def sign_in_email_queue(*, customer) -> None:
     """Mail the customer a one-time sign-in link, after the commit. Precondition: scope."""
-    from .tasks import send_sign_in_email
+    from tickets.tasks import send_sign_in_email
 
     enqueue_on_commit(send_sign_in_email, tenant_id=customer.tenant_id, customer_id=customer.pk)
 
@@ -149,7 +148,7 @@ def sign_in_email_queue(*, customer) -> None:
 def sign_in_email_send(*, tenant: Tenant, customer_id: int) -> bool:
     """Precondition: ``tenant``'s scope is active, so only this tenant's customer is found.
     The link carries the current sign-in counter: it stops working once any link is used."""
-    from .models import Customer
+    from customers.models import Customer
 
     customer = Customer.objects.filter(pk=customer_id, merged_into__isnull=True).first()
     if customer is None or not customer.email:

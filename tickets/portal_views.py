@@ -17,15 +17,18 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from customers import selectors as customer_selectors
+from customers import services, tokens
+from customers.models import Customer
+from helpdesk.platform import ratelimit
 from helpdesk.platform.view_helpers import service_error_into_form
+from tickets import selectors
 from tickets.attachments import attachment_response
-from tickets.models import Status
+from tickets.customer_emails import follow_url, sign_in_email_queue
+from tickets.intake import Requester, ticket_intake
+from tickets.models import Channel, Status
+from tickets.portal_forms import PortalReplyForm, PortalSignInForm, PortalTicketForm
 from tickets.services import ticket_customer_reply
-
-from . import ratelimit, selectors, services, tokens
-from .forms import PortalReplyForm, PortalSignInForm, PortalTicketForm
-from .models import Customer
-from .notifications import follow_url, sign_in_email_queue
 
 SESSION_KEY = "portal_customer"
 
@@ -37,7 +40,7 @@ def portal_page(view):
     def wrapper(request: HttpRequest, *args, **kwargs):
         if request.tenant is None:
             raise Http404
-        request.portal_notices = selectors.portal_notices_now()
+        request.portal_notices = customer_selectors.portal_notices_now()
         request.portal_customer = _session_customer(request)
         return view(request, *args, **kwargs)
 
@@ -74,16 +77,19 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            ticket = services.portal_submit(
+            ticket = ticket_intake(
                 tenant=request.tenant,
-                name=data["name"],
-                email=data["email"],
-                phone=data["phone"],
+                requester=Requester(
+                    name=data["name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    language=translation.get_language() or "",
+                ),
                 subject=data["subject"],
                 description=data["description"],
                 category=data["category"],
+                channel=Channel.WEB,
                 attachments=data["attachments"],
-                language=translation.get_language() or "",
             )
         except ValidationError as error:
             service_error_into_form(form, error)
@@ -174,7 +180,7 @@ def _session_customer(request: HttpRequest) -> Customer | None:
     stored = request.session.get(SESSION_KEY) or {}
     if stored.get("tenant") != request.tenant.pk or not stored.get("customer"):
         return None
-    return selectors.portal_customer_get(pk=stored["customer"])
+    return customer_selectors.portal_customer_get(pk=stored["customer"])
 
 
 @require_http_methods(["GET", "POST"])
@@ -185,7 +191,7 @@ def portal_sign_in(request: HttpRequest) -> HttpResponse:
         if ratelimit.hit(request, "sign-in"):
             return _too_many(request)
         if form.is_valid():
-            customer = selectors.customer_find_for_intake(email=form.cleaned_data["email"])
+            customer = customer_selectors.customer_find_for_intake(email=form.cleaned_data["email"])
             if customer is not None:
                 with transaction.atomic():
                     sign_in_email_queue(customer=customer)
@@ -203,7 +209,9 @@ def portal_sign_in_accept(request: HttpRequest, token: str) -> HttpResponse:
     verdict = tokens.sign_in_token_read(token, tenant=request.tenant)
     if verdict.expired:
         return _render(request, "link_expired.html", status=410)
-    customer = selectors.portal_customer_get(pk=verdict.object_id) if verdict.object_id else None
+    customer = None
+    if verdict.object_id:
+        customer = customer_selectors.portal_customer_get(pk=verdict.object_id)
     if customer is None:
         raise Http404  # forged, or made for another tenant
     if verdict.sign_in_count != customer.portal_sign_in_count:

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
-from customers.inbound import mailbox_fetch
 from helpdesk.models import Tenant
+from tickets.inbound_mail import mailbox_fetch
 
 
 class Command(BaseCommand):

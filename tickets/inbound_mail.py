@@ -19,11 +19,20 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 
 import nh3
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from customers import tokens
+from customers.models import InboundEmail, MailboxSettings
 from helpdesk.models import Tenant
-
-from .models import MailboxSettings
+from tickets.attachments import validate_upload
+from tickets.intake import Requester, ticket_intake
+from tickets.models import Channel, Status, Ticket
+from tickets.services import ticket_customer_reply
 
 logger = logging.getLogger(__name__)
 
@@ -188,8 +197,6 @@ def fetch_mailbox(*, tenant: Tenant, client, folder: str, limit: int = FETCH_LIM
     logged and marked seen, so one broken e-mail cannot block the mailbox. Precondition: the
     tenant's scope is active.
     """
-    from .services import inbound_email_process
-
     client.select(folder)
     _status, data = client.search(None, "UNSEEN")
     numbers = (data[0] or b"").split()[:limit]
@@ -227,3 +234,83 @@ def mailbox_fetch(*, tenant: Tenant, connect=None) -> int:
             logger.info("tenant %s: IMAP logout failed", tenant.slug, exc_info=True)
     MailboxSettings.objects.filter(pk=mailbox.pk).update(last_fetched_at=timezone.now())
     return count
+
+
+# --- threading or opening a ticket ------------------------------------------------------------
+
+
+def inbound_email_process(*, tenant: Tenant, mail: InboundMail) -> InboundEmail:
+    """Thread an e-mail onto its ticket (genuine reply token, ticket not closed) or open a new
+    ticket from it. Recorded by Message-ID in the same transaction: processed once, even if the
+    mailbox is read twice or by two workers at once."""
+    if InboundEmail.objects.filter(message_id=mail.message_id).exists():
+        return InboundEmail(tenant=tenant, message_id=mail.message_id, outcome="duplicate")
+    try:
+        with transaction.atomic():
+            ticket, outcome = _inbound_apply(tenant, mail)
+            return InboundEmail.objects.create(
+                tenant=tenant, message_id=mail.message_id, ticket=ticket, outcome=outcome
+            )
+    except IntegrityError:
+        return InboundEmail(tenant=tenant, message_id=mail.message_id, outcome="duplicate")
+
+
+def _inbound_apply(tenant: Tenant, mail: InboundMail):
+    if mail.is_automatic or not mail.sender_email or _is_our_address(mail.sender_email):
+        return None, "ignored"
+    uploads = _uploads(mail)
+    body = mail.body or (_("Attachments sent by e-mail.") if uploads else "")
+    number = tokens.reply_token_number(mail.token, tenant_id=tenant.pk) if mail.token else None
+    ticket = Ticket.objects.filter(number=number).first() if number else None
+    if ticket is not None and ticket.status != Status.CLOSED:
+        if not body:
+            return ticket, "ignored"
+        ticket_customer_reply(
+            ticket=ticket,
+            customer=ticket.customer,
+            body=_sender_note(ticket, mail) + body,
+            attachments=uploads,
+        )
+        return ticket, "reply"
+    if ticket is not None:
+        body = _("Follow-up to closed request #%(number)s.") % {"number": ticket.number} + (
+            "\n\n" + body if body else ""
+        )
+    ticket = ticket_intake(
+        tenant=tenant,
+        requester=Requester(name=mail.sender_name, email=mail.sender_email),
+        subject=mail.subject or _("(no subject)"),
+        description=body,
+        channel=Channel.EMAIL,
+        attachments=uploads,
+    )
+    return ticket, "created"
+
+
+def _is_our_address(address: str) -> bool:
+    ours = {settings.DEFAULT_FROM_EMAIL.lower()}
+    mailbox = MailboxSettings.objects.first()
+    if mailbox is not None:
+        ours.add(mailbox.address.lower())
+    return address in ours
+
+
+def _sender_note(ticket, mail: InboundMail) -> str:
+    """Someone other than the customer answered with the token (a colleague they forwarded
+    it to): keep the reply, say who sent it."""
+    if mail.sender_email == (ticket.customer.email or "").lower():
+        return ""
+    return _("(Sent by %(sender)s)") % {"sender": mail.sender_email} + "\n\n"
+
+
+def _uploads(mail: InboundMail) -> list[UploadedFile]:
+    """The attachments the desk accepts; a file of a refused type or size is left out."""
+    accepted = []
+    for item in mail.attachments:
+        upload = SimpleUploadedFile(item.name, item.content, content_type=item.content_type)
+        try:
+            validate_upload(upload)
+        except ValidationError:
+            continue
+        accepted.append(upload)
+    return accepted

@@ -1,0 +1,57 @@
+"""Every domain event and who receives it, in one place.
+
+The services of a lower app send events (``helpdesk.events``, ``customers.events``,
+``tickets.events``) instead of calling up into the apps that react; this table connects the
+receivers, in the order they run. Read it to follow what happens after a change; the test
+``tests/config/test_events.py`` pins it.
+"""
+
+from collections.abc import Callable
+
+from django.dispatch import Signal
+
+from customers import events as customer_events
+from customers import receivers as customers
+from helpdesk import events as tenancy_events
+from knowledge import receivers as knowledge
+from sla import receivers as sla
+from surveys import receivers as surveys
+from tickets import events as ticket_events
+from tickets import receivers as tickets
+
+RECEIVERS: dict[Signal, list[Callable]] = {
+    # Tiers first: the default SLA policies name them.
+    tenancy_events.tenant_seeding: [
+        customers.tiers_on_tenant_seeding,
+        sla.sla_defaults_on_tenant_seeding,
+        knowledge.banned_phrases_on_tenant_seeding,
+    ],
+    customer_events.customer_tier_changed: [sla.sla_on_customer_tier_changed],
+    customer_events.customer_merging: [tickets.tickets_follow_merged_customer],
+    # The SLA row first: routing runs after this event and may escalate.
+    ticket_events.ticket_created: [sla.sla_on_ticket_created, tickets.email_on_created],
+    ticket_events.ticket_escalation_reasons: [sla.sla_escalation_reasons],
+    ticket_events.ticket_escalated: [sla.sla_on_ticket_escalated],
+    ticket_events.ticket_changed: [sla.sla_on_ticket_changed],
+    ticket_events.ticket_customer_replied: [sla.sla_on_ticket_activity],
+    ticket_events.ticket_agent_replied: [
+        sla.sla_on_ticket_activity,
+        tickets.email_on_agent_replied,
+    ],
+    ticket_events.ticket_status_changed: [sla.sla_on_ticket_activity],
+    ticket_events.ticket_resolved: [tickets.email_on_resolved, surveys.survey_on_resolved],
+    ticket_events.ticket_reopened: [],
+    ticket_events.ticket_merged: [sla.sla_on_ticket_activity],
+    ticket_events.ticket_transferred: [tickets.email_on_transferred],
+}
+
+
+def receiver_uid(receiver: Callable) -> str:
+    return f"{receiver.__module__}.{receiver.__qualname__}"
+
+
+def connect_receivers() -> None:
+    """Connect the table (idempotent: each receiver has a dispatch uid)."""
+    for signal, receivers in RECEIVERS.items():
+        for receiver in receivers:
+            signal.connect(receiver, weak=False, dispatch_uid=receiver_uid(receiver))
