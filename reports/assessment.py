@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Avg, Sum
 
 from helpdesk.models import Membership, Role, Team
+from surveys.metrics import survey_metrics
 
 from .kpis import KpiFilters, KpiSource, mean, percent
 from .models import AssessmentSettings, QualityCheck
@@ -158,8 +159,6 @@ def _rows(source: KpiSource, dimension: str, names: dict, settings) -> list[Asse
 
 
 def _satisfaction(source: KpiSource, dimension: str, key, weights) -> Decimal | None:
-    from surveys.metrics import survey_metrics
-
     return survey_metrics(responses_of(source, dimension, key), weights=weights).satisfaction_rate
 
 

@@ -36,9 +36,11 @@ from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Sum
 from django.utils import timezone
 
 from helpdesk.models import Tenant
+from knowledge.selectors import deflection_count, knowledge_usage_rate
 from sla.models import Escalation, Level
 from surveys.metrics import SurveyMetrics, responses_filtered, survey_metrics
 from surveys.models import FollowUp, FollowUpStatus, SurveyResponse
+from surveys.services import survey_settings_for
 from tickets.models import ACTIVE_STATUSES, Ticket
 
 from .models import MEASURES, DailyRollup, TicketFigures
@@ -218,8 +220,6 @@ class KpiSource:
 
     @cached_property
     def survey(self) -> SurveyMetrics:
-        from surveys.services import survey_settings_for
-
         weights = survey_settings_for(self.tenant).weights()
         return survey_metrics(self.responses(), weights=weights)
 
@@ -484,8 +484,6 @@ def kb_deflections(source: KpiSource) -> int | None:
     """Requests customers did not submit because a knowledge article solved them ("this solved
     my problem" in the portal), in the period (``knowledge.selectors.deflection_count``).
     Tenant-wide only: a deflection has no team, agent or category, so None under filters."""
-    from knowledge.selectors import deflection_count
-
     if not source.filters.is_empty:
         return None
     period = source.period
@@ -496,8 +494,6 @@ def kb_usage_rate(source: KpiSource) -> Decimal | None:
     """% of tickets created in the period on which an agent linked or inserted a knowledge
     article (``knowledge.selectors.knowledge_usage_rate``). Tenant-wide only (None under
     filters), as the knowledge selector takes no filters."""
-    from knowledge.selectors import knowledge_usage_rate
-
     if not source.filters.is_empty:
         return None
     period = source.period

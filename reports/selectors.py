@@ -21,6 +21,7 @@ from helpdesk.models import Membership, Team
 from sla.models import Colour
 from surveys.metrics import survey_metrics
 from surveys.models import SATISFIED_FROM
+from surveys.services import survey_settings_for
 from tickets.models import ACTIVE_STATUSES, Ticket
 
 from . import kpis
@@ -296,8 +297,6 @@ def group_rows(source: KpiSource, dimension: str, *, names: dict[int, str]) -> l
 
 
 def survey_weights(source: KpiSource) -> dict:
-    from surveys.services import survey_settings_for
-
     return survey_settings_for(source.tenant).weights()
 
 

@@ -25,7 +25,7 @@ from helpdesk.models import Membership, Role, WebhookSubscription
 from helpdesk.notifications import notify, notify_many
 from helpdesk.platform.enqueue import enqueue_on_commit
 from helpdesk.webhooks import webhooks_on_sla_record
-from tickets.models import Status, Ticket, TicketEvent
+from tickets.models import ACTIVE_STATUSES, Status, Ticket, TicketEvent
 
 from . import deadlines as dl
 from .business_hours import Schedule
@@ -510,8 +510,6 @@ def escalation_record_rule(*, ticket: Ticket, reasons: list[str]) -> bool:
 
 def sla_recompute_open(*, tenant, batch_size: int = 500) -> int:
     """Refresh the SLA of every active ticket (after a policy or calendar change)."""
-    from tickets.models import ACTIVE_STATUSES
-
     count = 0
     ids = Ticket.objects.filter(status__in=ACTIVE_STATUSES).values_list("pk", flat=True)
     for pk in ids.iterator(chunk_size=batch_size):

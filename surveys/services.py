@@ -25,6 +25,7 @@ from helpdesk.platform.enqueue import enqueue_on_commit
 from helpdesk.platform.outbox import email_send_once, stable_message_id
 from helpdesk.tenancy import tenant_url
 from helpdesk.webhooks import webhooks_on_survey_answered
+from tickets import services as ticket_services
 from tickets.models import Status, Ticket, TicketEvent
 
 from . import tokens
@@ -342,8 +343,6 @@ def _create_response(invitation: SurveyInvitation, answers: dict, now: datetime)
 def _close_the_loop(ticket: Ticket, response: SurveyResponse) -> None:
     """A closed ticket stays closed (the lifecycle allows no way back); the bad-survey
     follow-up then carries the customer's word instead."""
-    from tickets import services as ticket_services
-
     if ticket.status != Status.RESOLVED:
         return
     if response.not_solved:

@@ -1,6 +1,7 @@
 """Celery entry points of surveys: thin, idempotent, scoped through the task base class."""
 
 from celery import shared_task
+from django_scopes import scope
 
 from helpdesk.models import Tenant
 from helpdesk.tasks import TenantTask
@@ -23,12 +24,8 @@ def send_survey_email(*, tenant: Tenant, invitation_id: int, kind: str) -> bool:
 @shared_task
 def catch_up_survey_emails() -> int:
     """Beat: survey e-mails whose own task was never queued or never ran."""
-    from django_scopes import scope
-
-    from helpdesk.models import Tenant as TenantModel
-
     sent = 0
-    for tenant in TenantModel.objects.filter(is_active=True).order_by("pk"):
+    for tenant in Tenant.objects.filter(is_active=True).order_by("pk"):
         with scope(tenant=tenant):
             sent += services.survey_emails_catch_up(tenant=tenant)
     return sent

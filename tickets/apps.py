@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_delete, post_save
 
 
@@ -6,12 +6,15 @@ class TicketsConfig(AppConfig):
     name = "tickets"
 
     def ready(self) -> None:
-        from customers.models import Tier
-        from helpdesk.models import Membership, Team, User
+        # The directory caches names of these rows; any change to one forgets it.
         from tickets.directory import directory_forget, directory_forget_user
-        from tickets.models import Category
 
+        named = ["tickets.Category", "helpdesk.Team", "customers.Tier", "helpdesk.Membership"]
         for signal in (post_save, post_delete):
-            for model in (Category, Team, Tier, Membership):
+            for model in map(apps.get_model, named):
                 signal.connect(directory_forget, sender=model, dispatch_uid="tickets_directory")
-            signal.connect(directory_forget_user, sender=User, dispatch_uid="tickets_directory")
+            signal.connect(
+                directory_forget_user,
+                sender=apps.get_model("helpdesk.User"),
+                dispatch_uid="tickets_directory",
+            )

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from customers import tokens
-from customers.models import CustomerEmail, CustomerEmailKind, MailboxSettings
+from customers.models import Customer, CustomerEmail, CustomerEmailKind, MailboxSettings
 from helpdesk.models import Tenant
 from helpdesk.platform.enqueue import enqueue_on_commit
 from helpdesk.platform.outbox import email_send_once, stable_message_id
@@ -148,8 +148,6 @@ def sign_in_email_queue(*, customer) -> None:
 def sign_in_email_send(*, tenant: Tenant, customer_id: int) -> bool:
     """Precondition: ``tenant``'s scope is active, so only this tenant's customer is found.
     The link carries the current sign-in counter: it stops working once any link is used."""
-    from customers.models import Customer
-
     customer = Customer.objects.filter(pk=customer_id, merged_into__isnull=True).first()
     if customer is None or not customer.email:
         return False
