@@ -56,12 +56,3 @@ def catch_up_customer_emails() -> int:
         with scope(tenant=tenant):
             sent += customer_emails_catch_up(tenant=tenant)
     return sent
-
-
-@shared_task
-def sweep_personal_data_retention() -> dict[str, int]:
-    """Beat, hourly: erase closed tickets' personal data once their tenant's retention period
-    is over, and anonymise customers left with nothing newer. Idempotent (customers.retention)."""
-    from .retention import retention_sweep
-
-    return retention_sweep()

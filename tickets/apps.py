@@ -8,6 +8,7 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         from customers.models import Tier
         from helpdesk.models import Membership, Team, User
+        from tickets import receivers
         from tickets.directory import directory_forget, directory_forget_user
         from tickets.models import Category
 
@@ -15,3 +16,4 @@ class TicketsConfig(AppConfig):
             for model in (Category, Team, Tier, Membership):
                 signal.connect(directory_forget, sender=model, dispatch_uid="tickets_directory")
             signal.connect(directory_forget_user, sender=User, dispatch_uid="tickets_directory")
+        receivers.connect()
