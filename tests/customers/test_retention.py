@@ -5,6 +5,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from celery import current_app
 from django.conf import settings
 from django.db import connection, connections
 from django.utils import timezone
@@ -167,6 +168,14 @@ def test_it_runs_from_celery_beat(tenant_a):
     keep_for(tenant_a, 30)
     ticket = closed_ticket(tenant_a, customer(tenant_a, "Li Lei"), days_ago=31, subject="Oven")
     assert sweep_personal_data_retention.delay().get() == {"tickets": 1, "customers": 1}
+    assert reload(ticket).subject == ERASED
+
+
+def test_it_still_runs_a_sweep_queued_under_the_task_s_old_name(tenant_a):
+    keep_for(tenant_a, 30)
+    ticket = closed_ticket(tenant_a, customer(tenant_a, "Li Lei"), days_ago=31, subject="Oven")
+    queued = current_app.tasks["customers.tasks.sweep_personal_data_retention"]
+    assert queued.delay().get() == {"tickets": 1, "customers": 1}
     assert reload(ticket).subject == ERASED
 
 
