@@ -28,6 +28,19 @@ RECEIVERS: dict[Signal, list[Callable]] = {
     ],
     customer_events.customer_tier_changed: [sla.sla_on_customer_tier_changed],
     customer_events.customer_merging: [tickets.tickets_follow_merged_customer],
+    # Personal data: the export's sections (their order is fixed by
+    # customers.privacy_export.SECTIONS), erasure on request, blanking, and retention's check.
+    customer_events.customer_data_export: [
+        tickets.export_tickets,
+        tickets.export_messages_elsewhere,
+        tickets.export_incident_updates,
+        surveys.export_surveys,
+        surveys.export_follow_ups,
+    ],
+    customer_events.customer_data_erase: [tickets.erase_tickets],
+    customer_events.customer_anonymising: [tickets.blank_person_rows, surveys.blank_person_rows],
+    customer_events.customer_data_held: [tickets.tickets_held],
+    ticket_events.ticket_data_erase: [surveys.blank_ticket_rows],
     # The SLA row first: routing runs after this event and may escalate.
     ticket_events.ticket_created: [sla.sla_on_ticket_created, tickets.email_on_created],
     ticket_events.ticket_escalation_reasons: [sla.sla_escalation_reasons],
@@ -54,4 +67,4 @@ def connect_receivers() -> None:
     """Connect the table (idempotent: each receiver has a dispatch uid)."""
     for signal, receivers in RECEIVERS.items():
         for receiver in receivers:
-            signal.connect(receiver, weak=False, dispatch_uid=receiver_uid(receiver))
+            signal.connect(receiver, dispatch_uid=receiver_uid(receiver))

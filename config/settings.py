@@ -426,7 +426,7 @@ CELERY_BEAT_SCHEDULE["fetch-mail"] = {
 }
 # Closed tickets lose their personal data after the tenant's retention period (PIPL / GDPR).
 CELERY_BEAT_SCHEDULE["personal-data-retention"] = {
-    "task": "customers.tasks.sweep_personal_data_retention",
+    "task": "tickets.tasks.sweep_personal_data_retention",
     "schedule": float(os.environ.get("HELPDESK_RETENTION_SWEEP_SECONDS", "3600")),
     "options": {"expires": 1800},
 }

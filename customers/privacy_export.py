@@ -2,24 +2,40 @@
 
 One function per kind of row, each returning plain JSON values. Every query is filtered by the
 customer's rows (``people``: the customer and the duplicates merged into them), so nothing of
-another customer comes along; the tenant scope keeps every other tenant out.
+another customer comes along; the tenant scope keeps every other tenant out. What tickets and
+surveys hold comes from their receivers of ``events.customer_data_export``, which build their
+rows with ``iso``, ``name_of`` and ``event_row`` so every section has the same shape.
 """
 
 from datetime import datetime
 
-from django.db.models import Prefetch
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
+from .events import customer_data_export
 from .models import Customer, CustomerEmail, CustomerEvent, InboundEmail
 
 FORMAT = "helpdesk.customer-export/1"
+# The document's sections after the profiles, in this order (the format is stable, and the
+# order must not follow the order the apps happen to connect their receivers in). Ours:
+# history, emails, inbound_emails; the rest come from ``events.customer_data_export``.
+SECTIONS = (
+    "history",
+    "tickets",
+    "messages_on_other_tickets",
+    "surveys",
+    "follow_ups",
+    "emails",
+    "incident_updates",
+    "inbound_emails",
+)
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def _name(value: object) -> str | None:
+def name_of(value: object) -> str | None:
     return str(value) if value is not None else None
 
 
@@ -33,20 +49,27 @@ def export_document(customer: Customer, people: list[Customer]) -> dict:
         .order_by("pk")
     )
     by_pk = {person.pk: _profile(person) for person in profiles}
-    return {
+    head = {
         "format": FORMAT,
-        "exported_at": _iso(timezone.now()),
+        "exported_at": iso(timezone.now()),
         "customer": by_pk.pop(customer.pk),
         "merged_duplicates": list(by_pk.values()),
-        "history": _events(ids),
-        "tickets": _tickets(ids),
-        "messages_on_other_tickets": _messages_elsewhere(ids),
-        "surveys": _surveys(ids),
-        "follow_ups": _follow_ups(ids),
-        "emails": _emails(ids),
-        "incident_updates": _incident_updates(ids),
-        "inbound_emails": _inbound_emails(ids),
     }
+    return {**head, **_sections(ids)}
+
+
+def _sections(ids: list[int]) -> dict:
+    """Ours and the other apps' sections, in ``SECTIONS`` order. A section missing or unknown
+    is an error: a partial export would pass for a complete one."""
+    found = {"history": _events(ids), "emails": _emails(ids), "inbound_emails": _inbound(ids)}
+    for _receiver, (key, rows) in customer_data_export.send(sender=Customer, customer_ids=ids):
+        if key in found or key not in SECTIONS:
+            raise ImproperlyConfigured(f"customer export section {key!r} is unknown or twice")
+        found[key] = rows
+    missing = [key for key in SECTIONS if key not in found]
+    if missing:
+        raise ImproperlyConfigured(f"customer export sections without a receiver: {missing}")
+    return {key: found[key] for key in SECTIONS}
 
 
 # --- the customer --------------------------------------------------------------------------------
@@ -63,19 +86,19 @@ def _profile(person: Customer) -> dict:
         "key_info": person.key_info,
         "notes": person.notes,
         "tags": sorted(tag.name for tag in person.tags.all()),
-        "tier": _name(person.tier),
+        "tier": name_of(person.tier),
         "organization": None
         if organization is None
-        else {"id": organization.pk, "name": organization.name, "tier": _name(organization.tier)},
-        "account_manager": _name(person.account_manager and person.account_manager.user),
+        else {"id": organization.pk, "name": organization.name, "tier": name_of(organization.tier)},
+        "account_manager": name_of(person.account_manager and person.account_manager.user),
         "merged_into": person.merged_into_id,
         "portal_sign_ins": person.portal_sign_in_count,
-        "created_at": _iso(person.created_at),
-        "anonymised_at": _iso(person.anonymised_at),
+        "created_at": iso(person.created_at),
+        "anonymised_at": iso(person.anonymised_at),
     }
 
 
-def _event_row(event) -> dict:
+def event_row(event) -> dict:
     return {
         "action": event.action,
         "field": event.field,
@@ -83,160 +106,17 @@ def _event_row(event) -> dict:
         "new_value": event.new_value,
         "data": event.data,
         "by": event.actor_label,
-        "at": _iso(event.created_at),
+        "at": iso(event.created_at),
     }
 
 
 def _events(ids: list[int]) -> list[dict]:
     """The customer's audit trail: tier history, profile changes, merges, anonymisation."""
     events = CustomerEvent.objects.filter(customer_id__in=ids).order_by("created_at", "pk")
-    return [{"customer": event.customer_id, **_event_row(event)} for event in events]
+    return [{"customer": event.customer_id, **event_row(event)} for event in events]
 
 
-# --- tickets and their threads -------------------------------------------------------------------
-
-
-def _tickets(ids: list[int]) -> list[dict]:
-    from tickets.models import Attachment, Message, Ticket, TicketEvent
-
-    messages = Message.objects.select_related("author_member__user", "author_customer")
-    tickets = (
-        Ticket.objects.filter(customer_id__in=ids)
-        .select_related("category", "team", "assignee__user")
-        .prefetch_related(
-            "tags",
-            Prefetch("messages", queryset=messages.order_by("created_at", "pk")),
-            Prefetch("messages__attachments", queryset=Attachment.objects.order_by("pk")),
-            Prefetch("events", queryset=TicketEvent.objects.order_by("created_at", "pk")),
-        )
-        .order_by("created_at", "pk")
-    )
-    return [_ticket_row(ticket) for ticket in tickets]
-
-
-def _ticket_row(ticket) -> dict:
-    return {
-        "number": ticket.number,
-        "customer": ticket.customer_id,
-        "subject": ticket.subject,
-        "description": ticket.description,
-        "status": ticket.status,
-        "priority": ticket.priority,
-        "channel": ticket.channel,
-        "category": _name(ticket.category),
-        "team": _name(ticket.team),
-        "assignee": _name(ticket.assignee and ticket.assignee.user),
-        "tags": sorted(tag.name for tag in ticket.tags.all()),
-        # The intake's own fields: what the product is and what the caller said.
-        "product_model": ticket.product_model,
-        "fault_symptom": ticket.fault_symptom,
-        "caller": ticket.caller,
-        "call_started_at": _iso(ticket.call_started_at),
-        "call_duration_seconds": ticket.call_duration_seconds,
-        "expected_handled_by": _iso(ticket.expected_handled_by),
-        "created_at": _iso(ticket.created_at),
-        "updated_at": _iso(ticket.updated_at),
-        "first_responded_at": _iso(ticket.first_responded_at),
-        "resolved_at": _iso(ticket.resolved_at),
-        "closed_at": _iso(ticket.closed_at),
-        "reopened_count": ticket.reopened_count,
-        "personal_data_erased_at": _iso(ticket.personal_data_erased_at),
-        "messages": [_message_row(message) for message in ticket.messages.all()],
-        "history": [_event_row(event) for event in ticket.events.all()],
-    }
-
-
-def _message_row(message) -> dict:
-    return {
-        "id": message.pk,
-        "kind": message.kind,
-        "from_customer": message.author_customer_id is not None,
-        "author": message.author_name,
-        "is_system": message.is_system,
-        "body": message.body,
-        "created_at": _iso(message.created_at),
-        "attachments": [
-            {
-                "name": attachment.original_name,
-                "size_bytes": attachment.size_bytes,
-                "content_type": attachment.content_type,
-                "created_at": _iso(attachment.created_at),
-            }
-            for attachment in message.attachments.all()
-        ],
-    }
-
-
-def _messages_elsewhere(ids: list[int]) -> list[dict]:
-    """What the customer wrote on a ticket that is not theirs (a merge moved the ticket)."""
-    from tickets.models import Message
-
-    messages = (
-        Message.objects.filter(author_customer_id__in=ids)
-        .exclude(ticket__customer_id__in=ids)
-        .select_related("ticket", "author_customer")
-        .prefetch_related("attachments")
-        .order_by("created_at", "pk")
-    )
-    return [{"ticket": m.ticket.number, **_message_row(m)} for m in messages]
-
-
-# --- surveys, follow-ups, e-mails ----------------------------------------------------------------
-
-
-def _surveys(ids: list[int]) -> list[dict]:
-    from surveys.models import SurveyInvitation
-
-    invitations = (
-        SurveyInvitation.objects.filter(customer_id__in=ids)
-        .select_related("ticket", "response")
-        .order_by("created_at", "pk")
-    )
-    return [
-        {
-            "ticket": invitation.ticket.number,
-            "sent_at": _iso(invitation.created_at),
-            "expires_at": _iso(invitation.expires_at),
-            "reminder_sent_at": _iso(invitation.reminder_sent_at),
-            "language": invitation.language,
-            "response": _survey_response(getattr(invitation, "response", None)),
-        }
-        for invitation in invitations
-    ]
-
-
-def _survey_response(response) -> dict | None:
-    if response is None:
-        return None
-    return {
-        **response.answers(),
-        "answered_at": _iso(response.created_at),
-        "edited_at": _iso(response.edited_at),
-    }
-
-
-def _follow_ups(ids: list[int]) -> list[dict]:
-    from surveys.models import FollowUp
-
-    follow_ups = (
-        FollowUp.objects.filter(customer_id__in=ids)
-        .select_related("ticket")
-        .order_by("due_at", "pk")
-    )
-    return [
-        {
-            "ticket": follow_up.ticket.number,
-            "kind": follow_up.kind,
-            "channel": follow_up.channel,
-            "status": follow_up.status,
-            "outcome": follow_up.outcome,
-            "notes": follow_up.notes,
-            "due_at": _iso(follow_up.due_at),
-            "done_at": _iso(follow_up.done_at),
-            "created_at": _iso(follow_up.created_at),
-        }
-        for follow_up in follow_ups
-    ]
+# --- e-mails --------------------------------------------------------------------------------------
 
 
 def _emails(ids: list[int]) -> list[dict]:
@@ -250,33 +130,14 @@ def _emails(ids: list[int]) -> list[dict]:
         {
             "ticket": email.ticket.number,
             "kind": email.kind,
-            "created_at": _iso(email.created_at),
-            "sent_at": _iso(email.sent_at),
+            "created_at": iso(email.created_at),
+            "sent_at": iso(email.sent_at),
         }
         for email in emails
     ]
 
 
-def _incident_updates(ids: list[int]) -> list[dict]:
-    from tickets.models import IncidentUpdateDelivery
-
-    deliveries = (
-        IncidentUpdateDelivery.objects.filter(customer_id__in=ids)
-        .select_related("update__incident")
-        .order_by("created_at", "pk")
-    )
-    return [
-        {
-            "incident": delivery.update.incident.title,
-            "update": delivery.update.body,
-            "created_at": _iso(delivery.created_at),
-            "sent_at": _iso(delivery.sent_at),
-        }
-        for delivery in deliveries
-    ]
-
-
-def _inbound_emails(ids: list[int]) -> list[dict]:
+def _inbound(ids: list[int]) -> list[dict]:
     inbound = (
         InboundEmail.objects.filter(ticket__customer_id__in=ids)
         .select_related("ticket")
@@ -287,7 +148,7 @@ def _inbound_emails(ids: list[int]) -> list[dict]:
             "message_id": mail.message_id,
             "ticket": mail.ticket.number,
             "outcome": mail.outcome,
-            "received_at": _iso(mail.received_at),
+            "received_at": iso(mail.received_at),
         }
         for mail in inbound
     ]

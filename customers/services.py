@@ -4,8 +4,6 @@ Preconditions for all of them: the tenant scope is active and the caller has che
 ``actor`` may make the change (views: ``member_required``).
 """
 
-import logging
-import secrets
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -19,10 +17,10 @@ from django.utils.translation import gettext_lazy, override
 from helpdesk.models import Membership, Tenant
 
 from . import events
+from .events import customer_anonymising, customer_data_erase, customer_data_held
 from .importing import ImportReport, ImportRow, parse_customer_csv
 from .models import (
     Customer,
-    CustomerEmail,
     CustomerEvent,
     CustomerTag,
     MailboxSettings,
@@ -30,8 +28,6 @@ from .models import (
     PortalNotice,
     Tier,
 )
-
-logger = logging.getLogger(__name__)
 
 
 def _label(actor: Membership | None) -> str:
@@ -460,7 +456,7 @@ AUDITED_PERSONAL_FIELDS = ("name", "email", "phone", "key_info", "notes", "langu
 MERGE_ACTIONS = ("merged_in", "merged_into")
 
 
-def _erased_text(tenant: Tenant, cause: str) -> str:
+def erased_text(tenant: Tenant, cause: str) -> str:
     """The placeholder in the tenant's language: it is stored, and read by everyone there."""
     with override(tenant.default_language):
         return str(ErasureCause(cause).label)
@@ -474,145 +470,32 @@ def _locked(rows: QuerySet) -> QuerySet:
 
 
 @transaction.atomic
-def tickets_personal_data_erase(
-    *, tickets: list, cause: str, actor: Membership | None = None, now: datetime | None = None
-) -> int:
-    """Blank what the tickets say about their customer and keep what the reports count.
-
-    Blanked: subject and description (to the cause's placeholder), fault symptom, caller, every
-    message body — internal notes too —, survey comments, follow-up notes, and the subject and
-    comments in the webhook log. Deleted: attachments (their files after the commit) and the
-    e-mails still owed about the tickets. Survey links stop working. Kept: status, priority,
-    category, team, channel, product, every timestamp, SLA rows, survey scores and follow-up
-    outcomes — so every KPI in ``reports`` stays the same. A ticket erased for the first time
-    gets ``personal_data_erased_at`` and a ``personal_data_erased`` event. Idempotent; returns
-    how many were erased for the first time.
-
-    Precondition: the tenant scope is active, the tickets (of one tenant, ``tenant`` loaded)
-    are locked by the caller's transaction.
-    """
-    if not tickets:
-        return 0
-    now = now or timezone.now()
-    text = _erased_text(tickets[0].tenant, cause)
-    first = [ticket for ticket in tickets if ticket.personal_data_erased_at is None]
-    for ticket in tickets:
-        _ticket_fields_blank(ticket, text, now)
-    _ticket_rows_blank([ticket.pk for ticket in tickets], text, now)
-    _webhook_log_scrub([ticket.number for ticket in tickets], text)
-    for ticket in first:
-        _ticket_erased_event(ticket, actor, cause, now)
-    return len(first)
-
-
-def _ticket_fields_blank(ticket, text: str, now: datetime) -> None:
-    ticket.subject = text
-    ticket.description = text if ticket.description else ""
-    ticket.fault_symptom = ticket.caller = ""
-    ticket.personal_data_erased_at = ticket.personal_data_erased_at or now
-    # ``updated_at`` stays: nothing the desk works with or reports on has changed.
-    fields = ["subject", "description", "fault_symptom", "caller", "personal_data_erased_at"]
-    ticket.save(update_fields=fields)
-
-
-def _ticket_rows_blank(ticket_ids: list[int], text: str, now: datetime) -> None:
-    from surveys.models import FollowUp, SurveyInvitation, SurveyResponse
-    from tickets.models import Attachment, Message
-
-    Message.objects.filter(ticket_id__in=ticket_ids).update(body=text)
-    _attachments_delete(Attachment.objects.filter(message__ticket_id__in=ticket_ids))
-    CustomerEmail.objects.filter(ticket_id__in=ticket_ids, sent_at__isnull=True).delete()
-    SurveyResponse.objects.filter(ticket_id__in=ticket_ids).update(comment="")
-    _survey_links_revoke(SurveyInvitation.objects.filter(ticket_id__in=ticket_ids), now)
-    FollowUp.objects.filter(ticket_id__in=ticket_ids).update(notes="")
-
-
-def _attachments_delete(attachments: QuerySet) -> None:
-    """Rows now, files once the deletion is committed (a rollback keeps both)."""
-    names = [name for name in attachments.values_list("file", flat=True) if name]
-    attachments.delete()
-    if names:
-        storage = attachments.model._meta.get_field("file").storage
-        transaction.on_commit(lambda: _files_delete(storage, names))
-
-
-def _files_delete(storage, names: list[str]) -> None:
-    for name in names:
-        try:
-            storage.delete(name)
-        except OSError:
-            # The row is gone, so nothing serves the file any more; the operator removes it.
-            logger.warning("could not delete erased attachment file %s", name, exc_info=True)
-
-
-def _survey_links_revoke(invitations: QuerySet, now: datetime) -> None:
-    """A survey link opens the answer page: expire it, and replace the hash its token matches
-    (the token itself is never stored) by one no token has."""
-    invitations.filter(expires_at__gt=now).update(expires_at=now, remind_at=None)
-    for pk in invitations.values_list("pk", flat=True):
-        invitations.filter(pk=pk).update(token_hash=secrets.token_hex(32))
-
-
-def _webhook_log_scrub(numbers: list[int], text: str) -> None:
-    """Webhook payloads copied the subject (ticket events) and the comment (survey answers)."""
-    from helpdesk.models import WebhookDelivery
-
-    about = (
-        Q(payload__number__in=numbers)
-        | Q(payload__ticket__number__in=numbers)
-        | Q(payload__ticket_number__in=numbers)
-    )
-    for pk, payload in WebhookDelivery.objects.filter(about).values_list("pk", "payload"):
-        WebhookDelivery.objects.filter(pk=pk).update(payload=_scrubbed(payload, text))
-
-
-def _scrubbed(value: object, text: str) -> object:
-    if not isinstance(value, dict):
-        return value
-    replaced = {"subject": text, "comment": ""}
-    return {k: replaced.get(k, _scrubbed(v, text)) for k, v in value.items()}
-
-
-def _ticket_erased_event(ticket, actor: Membership | None, cause: str, now: datetime) -> None:
-    from tickets.models import TicketEvent
-
-    TicketEvent.objects.create(
-        tenant_id=ticket.tenant_id,
-        ticket=ticket,
-        actor=actor,
-        actor_label=_label(actor),
-        action="personal_data_erased",
-        data={"cause": cause},
-        created_at=now,
-    )
-
-
-@transaction.atomic
 def customer_anonymise(*, customer: Customer, by: Membership | None, reason: str) -> Customer:
     """Erase, on the customer's request, everything that says who they are (PIPL Art. 47,
     GDPR Art. 17), and keep what the reports count.
 
     The customer and every duplicate merged into them become "Anonymised customer #<id>" with
     no e-mail, phone, notes, key information, language or tags; outstanding portal sign-in and
-    survey links stop working; every one of their tickets is erased as
-    ``tickets_personal_data_erase`` says, and so is what they wrote on other tickets; the
-    audit trail loses the old values of those fields. Tickets, organization, tier and account
-    manager stay. One ``anonymised`` event records who did it and why (the reason as typed:
-    it should not repeat the personal data). Idempotent: a second call erases what was added
-    since (a ticket opened meanwhile) and records nothing when there was nothing new.
-    """
-    from tickets.models import Ticket
+    survey links stop working; every one of their tickets is erased (the receivers of
+    ``events.customer_data_erase``: ``tickets.erasure.tickets_personal_data_erase``), and so is
+    what they wrote on other tickets (``events.customer_anonymising``); the audit trail loses
+    the old values of those fields. Tickets, organization, tier and account manager stay. One
+    ``anonymised`` event records who did it and why (the reason as typed: it should not repeat
+    the personal data). Idempotent: a second call erases what was added since (a ticket opened
+    meanwhile) and records nothing when there was nothing new.
 
+    Precondition: the tenant scope is active; ``by`` may anonymise customers.
+    """
     from .selectors import customer_with_duplicates
 
     now = timezone.now()
     ids = [person.pk for person in customer_with_duplicates(customer=customer)]
     # Tickets before customers: the retention sweep holds ticket rows and then waits for a
     # customer row, so taking them in the same order cannot deadlock with it.
-    tickets = _locked(Ticket.objects.filter(customer_id__in=ids).select_related("tenant"))
-    erased = tickets_personal_data_erase(
-        tickets=list(tickets.order_by("pk")), cause=ErasureCause.REQUEST, actor=by, now=now
+    answers = customer_data_erase.send(
+        sender=Customer, customer_ids=ids, cause=ErasureCause.REQUEST, actor=by, now=now
     )
+    erased = sum(count for _receiver, count in answers)
     people = list(_locked(Customer.objects.filter(pk__in=ids)).order_by("pk"))
     _people_anonymise(
         customer,
@@ -629,14 +512,13 @@ def customer_anonymise(*, customer: Customer, by: Membership | None, reason: str
 
 @transaction.atomic
 def customer_anonymise_if_done(*, customer_id: int, now: datetime | None = None) -> bool:
-    """Anonymise a customer none of whose tickets keeps personal data any more (retention).
+    """Anonymise a customer none of whose tickets keeps personal data any more (retention:
+    no receiver of ``events.customer_data_held`` answers True).
 
     The customer's row lock orders two sweepers that erased the customer's last tickets at the
     same time: the second one to get the lock sees the first one's committed erasure, so one
     of them anonymises. Returns whether this call did. Precondition: the tenant scope is active.
     """
-    from tickets.models import Ticket
-
     from .selectors import customer_with_duplicates
 
     now = now or timezone.now()
@@ -648,8 +530,8 @@ def customer_anonymise_if_done(*, customer_id: int, now: datetime | None = None)
     if customer is None:
         return False
     people = customer_with_duplicates(customer=customer)
-    kept = Ticket.objects.filter(customer__in=people, personal_data_erased_at__isnull=True)
-    if kept.exists():
+    ids = [person.pk for person in people]
+    if any(held for _r, held in customer_data_held.send(sender=Customer, customer_ids=ids)):
         return False
     cause = ErasureCause.RETENTION
     _people_anonymise(customer, people, cause=cause, actor=None, reason="", now=now, tickets=0)
@@ -668,17 +550,12 @@ def _people_anonymise(
 ) -> None:
     """Blank the rows of one person (``people``: the customer and their duplicates) and what
     is keyed to them; record the event when something was erased for the first time."""
-    from tickets.models import IncidentUpdateDelivery, Message
-
     ids = [person.pk for person in people]
     first = any(person.anonymised_at is None for person in people)
     for person in people:
         _profile_blank(person, customer.tenant, now)
-    Message.objects.filter(author_customer_id__in=ids).update(
-        body=_erased_text(customer.tenant, cause)
-    )
-    _person_rows_blank(ids, now)
-    IncidentUpdateDelivery.objects.filter(customer_id__in=ids, sent_at__isnull=True).delete()
+    text = erased_text(customer.tenant, cause)
+    customer_anonymising.send(sender=Customer, customer_ids=ids, text=text, now=now)
     _audit_trail_scrub(ids)
     if first or tickets:
         others = [pk for pk in ids if pk != customer.pk]
@@ -696,15 +573,6 @@ def _profile_blank(person: Customer, tenant: Tenant, now: datetime) -> None:
     fields = ["name", "email", "phone", "key_info", "notes", "language"]
     person.save(update_fields=[*fields, "portal_sign_in_count", "anonymised_at"])
     person.tags.clear()
-
-
-def _person_rows_blank(ids: list[int], now: datetime) -> None:
-    """Survey and follow-up rows keyed to the customer (after a merge, not to their tickets)."""
-    from surveys.models import FollowUp, SurveyInvitation, SurveyResponse
-
-    SurveyResponse.objects.filter(invitation__customer_id__in=ids).update(comment="")
-    _survey_links_revoke(SurveyInvitation.objects.filter(customer_id__in=ids), now)
-    FollowUp.objects.filter(customer_id__in=ids).update(notes="")
 
 
 def _audit_trail_scrub(ids: list[int]) -> None:

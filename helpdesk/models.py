@@ -108,7 +108,7 @@ class Tenant(models.Model):
         _("close resolved tickets after (days)"), default=7
     )
     # Storage limitation (PIPL / GDPR): closed tickets lose their personal data this many days
-    # after closing (customers.retention); None or 0 keeps it for ever.
+    # after closing (tickets.retention); None or 0 keeps it for ever.
     personal_data_retention_days = models.PositiveIntegerField(
         _("erase personal data of closed tickets after (days)"),
         null=True,

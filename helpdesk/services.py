@@ -82,7 +82,7 @@ def tenant_privacy_update(
     *, tenant: Tenant, actor: Membership, personal_data_retention_days: int | None
 ) -> Tenant:
     """How long closed tickets keep their personal data; None or 0 keeps it for ever. A shorter
-    period takes effect at the next retention sweep (customers.retention)."""
+    period takes effect at the next retention sweep (tickets.retention)."""
     old = tenant.personal_data_retention_days
     tenant.personal_data_retention_days = personal_data_retention_days or None
     tenant.save(update_fields=["personal_data_retention_days"])

@@ -46,7 +46,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -457,3 +457,27 @@ def webhooks_on_survey_answered(response) -> None:
         "answered_at": response.created_at,
     }
     webhook_emit(tenant=response.tenant_id, event="survey.answered", payload=payload)
+
+
+# --- erasure -------------------------------------------------------------------------------------
+
+
+def webhook_log_scrub(*, ticket_numbers: list[int], text: str) -> None:
+    """The delivery log keeps copies of payloads: ticket events copied the subject, survey
+    answers the comment. Erasing the tickets' personal data (``tickets.erasure``) replaces the
+    subject by ``text`` and empties the comment wherever the payload is about those tickets.
+    Precondition: in the erasing transaction, the tickets' tenant scope active."""
+    about = (
+        Q(payload__number__in=ticket_numbers)
+        | Q(payload__ticket__number__in=ticket_numbers)
+        | Q(payload__ticket_number__in=ticket_numbers)
+    )
+    for pk, payload in WebhookDelivery.objects.filter(about).values_list("pk", "payload"):
+        WebhookDelivery.objects.filter(pk=pk).update(payload=_scrubbed(payload, text))
+
+
+def _scrubbed(value: object, text: str) -> object:
+    if not isinstance(value, dict):
+        return value
+    replaced = {"subject": text, "comment": ""}
+    return {k: replaced.get(k, _scrubbed(v, text)) for k, v in value.items()}

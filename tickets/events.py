@@ -32,6 +32,10 @@ ticket_transferred = Signal()
 # ticket, reasons: a new ticket was routed to a senior agent because of these reasons
 ticket_escalated = Signal()
 
+# ticket_ids, now: tickets' personal data is being erased (``tickets.erasure``); receivers
+# blank what they keep about those tickets (surveys: comments, notes, links)
+ticket_data_erase = Signal()
+
 # A question a new ticket's routing asks of the apps that keep escalation rules: each
 # receiver returns a list of reasons why ``ticket`` should go straight to a senior agent.
 ticket_escalation_reasons = Signal()

@@ -7,7 +7,7 @@ from customers.models import MailboxSettings
 from helpdesk.models import Tenant
 from helpdesk.tasks import TenantTask
 from helpdesk.tenancy import across_tenants
-from tickets import services
+from tickets import retention, services
 from tickets.customer_emails import (
     customer_email_send,
     customer_emails_catch_up,
@@ -68,6 +68,24 @@ def catch_up_customer_emails() -> int:
         with scope(tenant=tenant):
             sent += customer_emails_catch_up(tenant=tenant)
     return sent
+
+
+# --- personal data retention -----------------------------------------------------------
+
+
+@shared_task
+def sweep_personal_data_retention() -> dict[str, int]:
+    """Beat, hourly: erase closed tickets' personal data once their tenant's retention period
+    is over, and anonymise customers left with nothing newer. Idempotent (tickets.retention)."""
+    return retention.retention_sweep()
+
+
+@shared_task(name="customers.tasks.sweep_personal_data_retention")
+def sweep_personal_data_retention_under_old_name() -> dict[str, int]:
+    """The same sweep under the name it had in customers: a beat of the previous release may
+    have queued it (its messages live up to 30 minutes) and a worker drops names it does not
+    know. Remove once no release that schedules the old name is running."""
+    return retention.retention_sweep()
 
 
 # Incident tasks live in their own module; importing it here registers them with the worker.

@@ -8,9 +8,17 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django_scopes import scope
 
+from customers import privacy_export
+from customers.events import (
+    customer_anonymising,
+    customer_data_erase,
+    customer_data_export,
+    customer_data_held,
+)
 from customers.models import Customer, CustomerEmail
 from customers.selectors import customer_export
 from customers.services import customer_anonymise
@@ -22,6 +30,7 @@ from tests.api.conftest import token_client
 from tests.conftest import HOST_A, client_for
 from tests.factories import MembershipFactory, UserFactory
 from tests.reports.conftest import NOW, _build_week
+from tickets.events import ticket_data_erase
 from tickets.models import Attachment, IncidentUpdateDelivery, Ticket, TicketEvent
 
 from .privacy_helpers import PERSONAL_STRINGS, build_person, other_customer, tenant_rows_text
@@ -143,6 +152,61 @@ def test_it_exports_nothing_of_another_customer_or_tenant(person, tenant_a, tena
 def test_it_exports_in_a_constant_number_of_queries(person, django_assert_max_num_queries):
     with django_assert_max_num_queries(20):
         export_of(person.customer)
+
+
+EXPORT_KEYS = [
+    "format",
+    "exported_at",
+    "customer",
+    "merged_duplicates",
+    "history",
+    "tickets",
+    "messages_on_other_tickets",
+    "surveys",
+    "follow_ups",
+    "emails",
+    "incident_updates",
+    "inbound_emails",
+]
+
+
+class _Answering:
+    """Stands in for ``customer_data_export``: the real receivers' answers, rearranged."""
+
+    def __init__(self, rearrange):
+        self.rearrange = rearrange
+
+    def send(self, **kwargs):
+        return self.rearrange(customer_data_export.send(**kwargs))
+
+
+def test_it_keeps_the_export_keys_in_their_order(person):
+    assert list(export_of(person.customer)) == EXPORT_KEYS
+
+
+def test_it_keeps_the_order_whatever_order_the_apps_answer_in(person, monkeypatch):
+    before = export_of(person.customer)
+    monkeypatch.setattr(privacy_export, "customer_data_export", _Answering(reversed))
+    after = export_of(person.customer)
+    assert list(after) == EXPORT_KEYS
+    assert {**after, "exported_at": None} == {**before, "exported_at": None}
+
+
+def test_it_refuses_an_export_with_a_section_missing(person, monkeypatch):
+    monkeypatch.setattr(privacy_export, "customer_data_export", _Answering(lambda a: a[1:]))
+    with pytest.raises(ImproperlyConfigured):
+        export_of(person.customer)
+
+
+def test_it_has_tickets_and_surveys_answer_the_personal_data_signals():
+    modules = {
+        signal: {entry[1]().__module__ for entry in signal.receivers}
+        for signal in (customer_data_export, customer_data_erase, customer_anonymising)
+    }
+    assert modules[customer_data_export] == {"tickets.receivers", "surveys.receivers"}
+    assert modules[customer_data_erase] == {"tickets.receivers"}
+    assert modules[customer_anonymising] == {"tickets.receivers", "surveys.receivers"}
+    assert customer_data_held.has_listeners() and ticket_data_erase.has_listeners()
 
 
 def test_it_downloads_the_export_as_a_json_attachment_for_the_admin(person, admin_client_a):

@@ -5,14 +5,13 @@ import threading
 from datetime import timedelta
 
 import pytest
+from celery import current_app
 from django.conf import settings
 from django.db import connection, connections
 from django.utils import timezone
 from django_scopes import scope
 
 from customers.models import Customer, CustomerEvent
-from customers.retention import retention_sweep
-from customers.tasks import sweep_personal_data_retention
 from reports.kpis import kpis_as_dict
 from reports.rollup import rollup_refresh
 from tests.conftest import client_for
@@ -20,6 +19,8 @@ from tests.factories import MembershipFactory, UserFactory
 from tests.reports.conftest import NOW, _build_week
 from tickets import services as ticket_services
 from tickets.models import Attachment, Status, Ticket, TicketEvent
+from tickets.retention import retention_sweep
+from tickets.tasks import sweep_personal_data_retention
 
 from .privacy_helpers import png, tenant_rows_text
 
@@ -161,12 +162,20 @@ def test_it_runs_from_celery_beat(tenant_a):
     entry = next(
         e
         for e in settings.CELERY_BEAT_SCHEDULE.values()
-        if e["task"] == "customers.tasks.sweep_personal_data_retention"
+        if e["task"] == "tickets.tasks.sweep_personal_data_retention"
     )
     assert entry["schedule"] > 0
     keep_for(tenant_a, 30)
     ticket = closed_ticket(tenant_a, customer(tenant_a, "Li Lei"), days_ago=31, subject="Oven")
     assert sweep_personal_data_retention.delay().get() == {"tickets": 1, "customers": 1}
+    assert reload(ticket).subject == ERASED
+
+
+def test_it_still_runs_a_sweep_queued_under_the_task_s_old_name(tenant_a):
+    keep_for(tenant_a, 30)
+    ticket = closed_ticket(tenant_a, customer(tenant_a, "Li Lei"), days_ago=31, subject="Oven")
+    queued = current_app.tasks["customers.tasks.sweep_personal_data_retention"]
+    assert queued.delay().get() == {"tickets": 1, "customers": 1}
     assert reload(ticket).subject == ERASED
 
 

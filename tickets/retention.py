@@ -3,11 +3,11 @@
 For every tenant with a retention period (``Tenant.personal_data_retention_days``), closed
 tickets closed longer ago than the period are claimed through the partial index
 ``ticket_retention_due`` with ``SELECT … FOR UPDATE SKIP LOCKED``, one batch per transaction,
-and erased (``customers.services.tickets_personal_data_erase``). Erasing stamps
+and erased (``tickets.erasure.tickets_personal_data_erase``). Erasing stamps
 ``personal_data_erased_at``, which takes the ticket out of the index: a rerun, a second sweeper
 or a redo after a worker died never erases a ticket twice. In the same transaction, a customer
-left with no un-erased ticket is anonymised (``customer_anonymise_if_done``, under the
-customer's row lock). On SQLite there are no row locks; the single worker's IMMEDIATE
+left with no un-erased ticket is anonymised (``customers.services.customer_anonymise_if_done``,
+under the customer's row lock). On SQLite there are no row locks; the single worker's IMMEDIATE
 transactions serialise the batches, and the stamps still make a rerun harmless.
 
 The tenants are read first (the tenant table is not tenant-owned) and each is swept inside its
@@ -21,10 +21,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_scopes import scope
 
+from customers.services import ErasureCause, customer_anonymise_if_done
 from helpdesk.models import Tenant
-from tickets.models import Status, Ticket
 
-from .services import ErasureCause, customer_anonymise_if_done, tickets_personal_data_erase
+from .erasure import tickets_personal_data_erase
+from .models import Status, Ticket
 
 BATCH_SIZE = 200
 
