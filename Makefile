@@ -41,9 +41,18 @@ run: install
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# ruff, the layers (import-linter, contracts in pyproject.toml), and no import inside a function
+# that crosses from one app to another (counted by ../shared/tools/local_imports.py where the
+# shared tools sit beside the checkout).
+LOCAL_IMPORTS := ../shared/tools/local_imports.py
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=. $(BIN)/lint-imports
+	@if [ -f $(LOCAL_IMPORTS) ]; then \
+		out=$$($(BIN)/python $(LOCAL_IMPORTS) .); echo "$$out" | tail -n 1; \
+		echo "$$out" | tail -n 1 | grep -q ': 0$$' || { echo "$$out"; exit 1; }; \
+	fi
 
 format: install
 	$(BIN)/ruff format .

@@ -2,6 +2,7 @@
 
 import logging
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -13,7 +14,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.celery import app as celery_app
 from helpdesk.auth import member_required
 from helpdesk.forms import (
     ApiTokenForm,

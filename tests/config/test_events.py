@@ -1,0 +1,78 @@
+"""The table of domain events and their receivers (config/events.py) is what runs."""
+
+from config.events import RECEIVERS, receiver_uid
+from customers import events as customer_events
+from helpdesk import events as tenancy_events
+from tickets import events as ticket_events
+
+# Written out by hand: a receiver added, dropped or reordered shows up here in review.
+EXPECTED = {
+    tenancy_events.tenant_seeding: [
+        "customers.receivers.tiers_on_tenant_seeding",
+        "sla.receivers.sla_defaults_on_tenant_seeding",
+        "knowledge.receivers.banned_phrases_on_tenant_seeding",
+    ],
+    customer_events.customer_tier_changed: ["sla.receivers.sla_on_customer_tier_changed"],
+    customer_events.customer_merging: ["tickets.receivers.tickets_follow_merged_customer"],
+    customer_events.customer_data_export: [
+        "tickets.receivers.export_tickets",
+        "tickets.receivers.export_messages_elsewhere",
+        "tickets.receivers.export_incident_updates",
+        "surveys.receivers.export_surveys",
+        "surveys.receivers.export_follow_ups",
+    ],
+    customer_events.customer_data_erase: ["tickets.receivers.erase_tickets"],
+    customer_events.customer_anonymising: [
+        "tickets.receivers.blank_person_rows",
+        "surveys.receivers.blank_person_rows",
+    ],
+    customer_events.customer_data_held: ["tickets.receivers.tickets_held"],
+    ticket_events.ticket_data_erase: ["surveys.receivers.blank_ticket_rows"],
+    ticket_events.ticket_created: [
+        "sla.receivers.sla_on_ticket_created",
+        "tickets.receivers.email_on_created",
+    ],
+    ticket_events.ticket_escalation_reasons: ["sla.receivers.sla_escalation_reasons"],
+    ticket_events.ticket_escalated: ["sla.receivers.sla_on_ticket_escalated"],
+    ticket_events.ticket_changed: ["sla.receivers.sla_on_ticket_changed"],
+    ticket_events.ticket_customer_replied: ["sla.receivers.sla_on_ticket_activity"],
+    ticket_events.ticket_agent_replied: [
+        "sla.receivers.sla_on_ticket_activity",
+        "tickets.receivers.email_on_agent_replied",
+    ],
+    ticket_events.ticket_status_changed: ["sla.receivers.sla_on_ticket_activity"],
+    ticket_events.ticket_resolved: [
+        "tickets.receivers.email_on_resolved",
+        "surveys.receivers.survey_on_resolved",
+    ],
+    ticket_events.ticket_reopened: [],
+    ticket_events.ticket_merged: ["sla.receivers.sla_on_ticket_activity"],
+    ticket_events.ticket_transferred: ["tickets.receivers.email_on_transferred"],
+}
+
+
+def _connected(signal) -> list[str]:
+    """The dispatch uids of the receivers connected to ``signal``, in the order they run."""
+    return [key[0] for key, *_rest in signal.receivers]
+
+
+def test_it_lists_every_event_with_its_receivers_in_order():
+    table = {
+        signal: [receiver_uid(r) for r in receivers] for signal, receivers in RECEIVERS.items()
+    }
+    assert table == EXPECTED
+
+
+def test_it_connects_exactly_the_listed_receivers():
+    for signal, receivers in EXPECTED.items():
+        assert _connected(signal) == receivers
+
+
+def test_it_lists_every_signal_the_apps_define():
+    defined = {
+        value
+        for module in (tenancy_events, customer_events, ticket_events)
+        for value in vars(module).values()
+        if type(value).__name__ == "Signal"
+    }
+    assert defined == set(EXPECTED)
