@@ -2,6 +2,9 @@
 
 from datetime import tzinfo
 
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
@@ -11,8 +14,10 @@ from helpdesk.api import (
     TenantViewSetMixin,
     datetime_representation,
 )
+from helpdesk.platform.api_errors import IDEMPOTENT_CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS
+from tickets import api as tickets_api
 
-from .models import Calendar, Escalation, SlaPolicy, TicketSla
+from .models import Calendar, Colour, Escalation, SlaPolicy, TicketSla
 
 
 class PolicyRefSerializer(serializers.Serializer):
@@ -124,5 +129,62 @@ class SlaPolicyViewSet(TenantViewSetMixin, viewsets.ReadOnlyModelViewSet, Tenant
         return SlaPolicy.objects.select_related("calendar").prefetch_related("tiers", "categories")
 
 
+# --- tickets with their SLA -------------------------------------------------------------------
+# The ticket endpoint is tickets' own (tickets.api) with what the SLA engine knows of each
+# ticket added here: the SLA block, the detail's escalations and the colour filter.
+
+
+class TicketSerializer(tickets_api.TicketSerializer):
+    sla = TicketSlaSerializer(allow_null=True, help_text=_("Null until an SLA is computed."))
+
+    class Meta(tickets_api.TicketSerializer.Meta):
+        fields = [*tickets_api.TicketSerializer.Meta.fields, "sla"]
+
+    def to_representation(self, instance):
+        return _with_sla(super().to_representation(instance), instance)
+
+
+class TicketDetailSerializer(TicketSerializer):
+    escalations = EscalationSerializer(
+        many=True, read_only=True, help_text=_("SLA warnings, breaches and escalations.")
+    )
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "escalations"]
+
+    def to_representation(self, instance):
+        zone = timezone.get_current_timezone()
+        data = _with_sla(tickets_api.ticket_representation(instance, zone), instance)
+        data["escalations"] = [
+            escalation_representation(escalation, zone) for escalation in instance.escalations.all()
+        ]
+        return data
+
+
+def _with_sla(data: dict, ticket) -> dict:
+    sla = getattr(ticket, "sla", None)  # None while the ticket has no SLA row
+    zone = timezone.get_current_timezone()
+    data["sla"] = None if sla is None else ticket_sla_representation(sla, zone)
+    return data
+
+
+class TicketFilter(tickets_api.TicketFilter):
+    sla_colour = filters.MultipleChoiceFilter(field_name="sla__colour", choices=Colour.choices)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(responses={200: TicketDetailSerializer, **READ_ERRORS}),
+    create=extend_schema(responses={201: TicketDetailSerializer, **IDEMPOTENT_CREATE_ERRORS}),
+    partial_update=extend_schema(responses={200: TicketDetailSerializer, **WRITE_ERRORS}),
+)
+class TicketViewSet(tickets_api.TicketViewSet):
+    serializer_class = TicketSerializer
+    detail_serializer_class = TicketDetailSerializer
+    filterset_class = TicketFilter
+
+
 # (prefix, viewset, basename) for the router in ``config.urls``.
-api_routes = [("sla-policies", SlaPolicyViewSet, "sla-policy")]
+api_routes = [
+    ("tickets", TicketViewSet, "ticket"),
+    ("sla-policies", SlaPolicyViewSet, "sla-policy"),
+]

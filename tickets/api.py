@@ -54,13 +54,6 @@ from helpdesk.platform.api_errors import (
 )
 from helpdesk.platform.api_filters import IntegerFilter, UtcIsoDateTimeFilter
 from helpdesk.platform.limits import TEXT_MAX_LENGTH
-from sla.api import (
-    EscalationSerializer,
-    TicketSlaSerializer,
-    escalation_representation,
-    ticket_sla_representation,
-)
-from sla.models import Colour
 from tickets import selectors, services
 from tickets.directory import Directory, directory_for
 from tickets.intake import Requester, ticket_intake
@@ -115,7 +108,6 @@ class TicketSerializer(FieldsOnceModelSerializer):
         default=None,
         help_text=_("Number of the ticket this one was merged into."),
     )
-    sla = TicketSlaSerializer(allow_null=True, help_text=_("Null until an SLA is computed."))
 
     class Meta:
         model = Ticket
@@ -134,7 +126,6 @@ class TicketSerializer(FieldsOnceModelSerializer):
             "product_model",
             "fault_symptom",
             "merged_into",
-            "sla",
             "created_at",
             "updated_at",
             "first_responded_at",
@@ -153,20 +144,10 @@ class TicketSerializer(FieldsOnceModelSerializer):
 
 
 class TicketDetailSerializer(TicketSerializer):
-    escalations = EscalationSerializer(
-        many=True, read_only=True, help_text=_("SLA warnings, breaches and escalations.")
-    )
-
-    class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "escalations"]
+    """One ticket: the list's fields; apps above add theirs (``sla.api``: escalations)."""
 
     def to_representation(self, instance):
-        zone = timezone.get_current_timezone()
-        data = ticket_representation(instance, zone)
-        data["escalations"] = [
-            escalation_representation(escalation, zone) for escalation in instance.escalations.all()
-        ]
-        return data
+        return ticket_representation(instance, timezone.get_current_timezone())
 
 
 def ticket_representation(ticket: Ticket, zone: tzinfo, directory: Directory | None = None) -> dict:
@@ -176,7 +157,6 @@ def ticket_representation(ticket: Ticket, zone: tzinfo, directory: Directory | N
     as it would field by field; the team and assignee need not be when the directory has
     them)."""
     merged_into = ticket.merged_into
-    sla = getattr(ticket, "sla", None)  # None while the ticket has no SLA row
     return {
         "number": ticket.number,
         "subject": ticket.subject,
@@ -192,7 +172,6 @@ def ticket_representation(ticket: Ticket, zone: tzinfo, directory: Directory | N
         "product_model": ticket.product_model,
         "fault_symptom": ticket.fault_symptom,
         "merged_into": None if merged_into is None else merged_into.number,
-        "sla": None if sla is None else ticket_sla_representation(sla, zone),
         "created_at": datetime_representation(ticket.created_at, zone),
         "updated_at": datetime_representation(ticket.updated_at, zone),
         "first_responded_at": datetime_representation(ticket.first_responded_at, zone),
@@ -386,7 +365,6 @@ class TicketFilter(StrictFilterSet):
     tier = IntegerFilter(
         field_name="customer__tier_id", min_value=1, max_value=MAX_ID, label=_("Customer tier id")
     )
-    sla_colour = filters.MultipleChoiceFilter(field_name="sla__colour", choices=Colour.choices)
     created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     updated_after = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
@@ -549,8 +527,12 @@ CREATE_EXAMPLES = [
     ),
 )
 class TicketViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView):
+    """``/api/v1/tickets/``. The endpoint the router serves is ``sla.api.TicketViewSet``,
+    which adds each ticket's SLA through the two serializer attributes and the filter set."""
+
     model = Ticket
     serializer_class = TicketSerializer
+    detail_serializer_class = TicketDetailSerializer
     lookup_field = "number"
     pagination_class = StableCursorPagination
     filter_backends = [SentFiltersBackend, StableOrderingFilter]
@@ -572,18 +554,21 @@ class TicketViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         directory = directory_for(request._request.tenant)
         page = selectors.tickets_complete_for_api(tickets=page, directory=directory)
-        data = TicketSerializer(page, many=True, context={"directory": directory}).data
+        serializer = self.serializer_class(page, many=True, context={"directory": directory})
+        data = serializer.data
         return self.get_paginated_response(data)
 
     def retrieve(self, request, number: str):
-        return Response(TicketDetailSerializer(self._ticket(number)).data)
+        return Response(self.detail_serializer_class(self._ticket(number)).data)
 
     def create(self, request):
         def create() -> Response:
             data = validated(TicketCreateSerializer, request.data)
             ticket = ticket_create_from_api(request=request, data=data)
             ticket = selectors.ticket_complete_for_api(ticket=ticket)
-            return Response(TicketDetailSerializer(ticket).data, status=status.HTTP_201_CREATED)
+            return Response(
+                self.detail_serializer_class(ticket).data, status=status.HTTP_201_CREATED
+            )
 
         return idempotent(request, create)
 
@@ -592,7 +577,7 @@ class TicketViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView):
         data = validated(TicketUpdateSerializer, request.data)
         ticket_update_from_api(ticket=ticket, member=request_member(request), data=data)
         ticket = selectors.ticket_reload_for_api(ticket=ticket)
-        return Response(TicketDetailSerializer(ticket).data)
+        return Response(self.detail_serializer_class(ticket).data)
 
     @extend_schema(
         methods=["GET"],
@@ -668,8 +653,8 @@ class CategoryViewSet(TenantViewSetMixin, viewsets.ReadOnlyModelViewSet, TenantA
         return Category.objects.select_related("team", "required_skill").order_by("name")
 
 
-# (prefix, viewset, basename) for the router in ``config.urls``.
+# (prefix, viewset, basename) for the router in ``config.urls``. ``tickets/`` is served by
+# ``sla.api.TicketViewSet``: this one with each ticket's SLA.
 api_routes = [
-    ("tickets", TicketViewSet, "ticket"),
     ("categories", CategoryViewSet, "category"),
 ]

@@ -7,7 +7,8 @@ import pytest
 from django_scopes import scope
 from rest_framework import serializers
 
-from tickets.api import TicketCreateSerializer, TicketDetailSerializer, TicketSerializer
+from sla.api import TicketDetailSerializer, TicketSerializer
+from tickets.api import TicketCreateSerializer
 
 
 def test_it_gives_every_serializer_its_own_bound_fields():

@@ -17,12 +17,12 @@ from rest_framework.renderers import JSONRenderer
 from customers.models import Customer, Tier
 from helpdesk.api import datetime_representation
 from helpdesk.services import tenant_seed_defaults
+from sla.api import TicketDetailSerializer, TicketSerializer
 from sla.models import Colour, Escalation, Level, Target, TicketSla
 from tests.api.conftest import post_json, token_client
 from tests.factories import CustomerFactory, MembershipFactory, TicketFactory, UserFactory
 from tests.tickets.helpers import make_category
 from tickets import selectors, services
-from tickets.api import TicketDetailSerializer, TicketSerializer
 from tickets.models import Priority, Ticket
 
 TICKETS = "/api/v1/tickets/"
