@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
+from helpdesk.audit import audit_record
 from helpdesk.models import Membership, Tenant
 
 from . import tokens
@@ -54,16 +55,15 @@ def _event(
     new: object = "",
     data: dict | None = None,
 ) -> CustomerEvent:
-    return CustomerEvent.objects.create(
-        tenant_id=customer.tenant_id,
-        customer=customer,
+    return audit_record(
+        tenant=customer.tenant_id,
         actor=actor,
-        actor_label=_label(actor),
         action=action,
+        target=customer,
         field=field,
-        old_value=_text(old),
-        new_value=_text(new),
-        data=data or {},
+        old=old,
+        new=new,
+        data=data,
     )
 
 

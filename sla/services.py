@@ -21,10 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from helpdesk.audit import audit_flush, audit_record
 from helpdesk.models import Membership, Role, WebhookSubscription
 from helpdesk.notifications import notify, notify_many
 from helpdesk.platform.enqueue import enqueue_on_commit
-from helpdesk.webhooks import webhooks_on_sla_record
 from tickets.models import Status, Ticket, TicketEvent
 
 from . import deadlines as dl
@@ -227,7 +227,7 @@ class SweepBatch:
 
     def flush(self) -> None:
         _save_slas(self.slas)
-        TicketEvent.objects.bulk_create(self.events)
+        audit_flush(self.events)
         notify_many(self.notices)
         self.events, self.notices, self.slas = [], [], []
 
@@ -392,22 +392,16 @@ def _record(
     if level == Level.BREACH:
         setattr(sla, f"{target}_breached_at", checkpoint.at)
         sla.is_escalated = True
-    event = TicketEvent(
-        tenant_id=ticket.tenant_id,
-        ticket=ticket,
-        actor_label="SLA",
+    audit_record(
+        tenant=ticket.tenant_id,
+        actor="SLA",
         action="sla_" + level,
+        target=ticket,
         field=target,
         data={"due_at": checkpoint.at.isoformat(), "cycle": cycle},
+        webhooks=batch is None or ticket.tenant_id in batch.webhook_tenants,
+        defer=None if batch is None else batch.events,
     )
-    if batch is None:
-        event.save()
-    else:
-        batch.events.append(event)
-    if batch is None or ticket.tenant_id in batch.webhook_tenants:
-        webhooks_on_sla_record(
-            ticket, target=target, level=level, cycle=cycle, due_at=checkpoint.at
-        )
     managers = None if batch is None else batch.managers[ticket.tenant_id]
     for recipient in _recipients(ticket, level, managers):
         text = _notice_text(ticket, target, level, recipient)
@@ -487,11 +481,11 @@ def escalation_record_rule(*, ticket: Ticket, reasons: list[str]) -> bool:
     key = (dl.FIRST_RESPONSE, 0, Level.RULE)
     if not _insert_escalation(ticket, key, None, reason="; ".join(reasons)[:200]):
         return False
-    TicketEvent.objects.create(
-        tenant_id=ticket.tenant_id,
-        ticket=ticket,
-        actor_label="SLA",
+    audit_record(
+        tenant=ticket.tenant_id,
+        actor="SLA",
         action="escalated",
+        target=ticket,
         data={"reasons": reasons},
     )
     TicketSla.objects.filter(ticket=ticket).update(is_escalated=True)

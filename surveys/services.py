@@ -19,13 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from customers.models import Customer, Tier
+from helpdesk.audit import audit_record
 from helpdesk.models import Membership, Role, Tenant
 from helpdesk.notifications import notify
 from helpdesk.platform.enqueue import enqueue_on_commit
 from helpdesk.platform.outbox import email_send_once, stable_message_id
 from helpdesk.tenancy import tenant_url
-from helpdesk.webhooks import webhooks_on_survey_answered
-from tickets.models import Status, Ticket, TicketEvent
+from tickets.models import Status, Ticket
 
 from . import tokens
 from .models import (
@@ -50,14 +50,7 @@ class SurveyClosed(ValidationError):
 
 
 def _event(ticket: Ticket, actor: Membership | None, action: str, data: dict) -> None:
-    TicketEvent.objects.create(
-        tenant_id=ticket.tenant_id,
-        ticket=ticket,
-        actor=actor,
-        actor_label=str(actor.user) if actor else _("System"),
-        action=action,
-        data=data,
-    )
+    audit_record(tenant=ticket.tenant_id, actor=actor, action=action, target=ticket, data=data)
 
 
 def _ticket_path(ticket: Ticket) -> str:
@@ -284,7 +277,6 @@ def survey_answer(
         "survey_edited" if response.edited_at else "survey_answered",
         {"response": response.pk, "overall": overall, "nps": nps, "not_solved": not_solved},
     )
-    webhooks_on_survey_answered(response)
     _close_the_loop(ticket, response)
     if response.is_bad:
         _open_bad_survey_follow_ups(ticket, response, config, now)

@@ -8,6 +8,7 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         from customers.models import Tier
         from helpdesk.models import Membership, Team, User
+        from tickets import webhooks  # noqa: F401  (registers the webhook payload builders)
         from tickets.directory import directory_forget, directory_forget_user
         from tickets.models import Category
 

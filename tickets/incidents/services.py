@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
+from helpdesk.audit import audit_record
 from helpdesk.models import Membership, Role, Tenant
 from helpdesk.notifications import notify
 from helpdesk.platform.enqueue import enqueue_on_commit
@@ -38,7 +39,6 @@ from tickets.incidents.models import (
     INCIDENT_RESPONSE_TARGET,
     OPEN_INCIDENT_STATUSES,
     Incident,
-    IncidentEvent,
     IncidentStatus,
     IncidentStep,
     IncidentTicket,
@@ -189,9 +189,7 @@ def playbooks_active() -> QuerySet[Playbook]:
 
 
 def _event(incident: Incident, actor: Membership | None, action: str, **data) -> None:
-    IncidentEvent.objects.create(
-        tenant_id=incident.tenant_id, incident=incident, actor=actor, action=action, data=data
-    )
+    audit_record(tenant=incident.tenant_id, actor=actor, action=action, target=incident, data=data)
 
 
 @transaction.atomic
