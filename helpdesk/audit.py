@@ -137,3 +137,90 @@ def _event_tables() -> dict[type[models.Model], tuple[type[AuditEvent], str]]:
             target = model._meta.get_field(model.subject).related_model
             tables[target._meta.concrete_model] = (model, model.subject)
     return tables
+
+
+# --- configuration writes -------------------------------------------------------------------------
+
+
+def audit_save(
+    *,
+    tenant: Tenant | int,
+    actor: Membership | None,
+    instance: models.Model,
+    values: dict,
+) -> models.Model:
+    """Set ``values`` (model fields; many-to-many fields as iterables) on ``instance``, save it
+    and record it: one ``created`` row with the values, or one ``changed`` row per field whose
+    value changed (old → new). Precondition: in a transaction, scope active; the values were
+    validated (a form, a serializer). Never pass a secret among the values."""
+    fields = [instance._meta.get_field(name) for name in values]
+    creating = instance.pk is None
+    before = {} if creating else _values(type(instance)._base_manager.get(pk=instance.pk), fields)
+    for field in fields:
+        if not field.many_to_many:
+            setattr(instance, field.name, values[field.name])
+    instance.save()
+    for field in fields:
+        if field.many_to_many:
+            getattr(instance, field.name).set(values[field.name])
+    after = _values(instance, fields)
+    if creating:
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action="created",
+            target=instance,
+            new=instance,
+            data={"values": after},
+        )
+    else:
+        audit_changes(tenant=tenant, actor=actor, target=instance, before=before, after=after)
+    return instance
+
+
+def audit_delete(*, tenant: Tenant | int, actor: Membership | None, instance: models.Model) -> None:
+    """Record the deletion of ``instance`` (its label stays in the row), then delete it."""
+    audit_record(tenant=tenant, actor=actor, action="deleted", target=instance, old=instance)
+    instance.delete()
+
+
+def _values(instance: models.Model, fields: list) -> dict[str, str]:
+    """Each field's value as the audit trail shows it."""
+    values = {}
+    for field in fields:
+        if field.many_to_many:
+            related = getattr(instance, field.name).all() if instance.pk else []
+            values[field.name] = ", ".join(sorted(str(item) for item in related))
+        else:
+            values[field.name] = _text(getattr(instance, field.name))
+    return values
+
+
+def audit_snapshot(instance: models.Model, names) -> dict[str, str]:
+    """The named fields' values as the audit trail shows them, to compare with ``audit_changes``."""
+    return _values(instance, [instance._meta.get_field(name) for name in names])
+
+
+def audit_changes(
+    *,
+    tenant: Tenant | int,
+    actor: Membership | None,
+    target: models.Model,
+    before: dict[str, str],
+    after: dict[str, str],
+) -> int:
+    """One ``changed`` row for each field whose value differs between the two snapshots."""
+    changed = 0
+    for name, new in after.items():
+        if before.get(name, "") != new:
+            audit_record(
+                tenant=tenant,
+                actor=actor,
+                action="changed",
+                target=target,
+                field=name,
+                old=before.get(name, ""),
+                new=new,
+            )
+            changed += 1
+    return changed

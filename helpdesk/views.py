@@ -190,7 +190,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     new_key = None
     if request.method == "POST" and form.is_valid():
         _token, new_key = api_token_create(
-            membership=form.cleaned_data["membership"], name=form.cleaned_data["name"]
+            membership=form.cleaned_data["membership"],
+            name=form.cleaned_data["name"],
+            actor=request.membership,
         )
         form = ApiTokenForm()
     tokens = ApiToken.objects.select_related("membership__user")
@@ -203,7 +205,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     token = api_token_get_for_admin(membership=request.membership, pk=pk)
-    api_token_revoke(token=token)
+    api_token_revoke(token=token, actor=request.membership)
     messages.success(request, _("Token revoked."))
     return redirect("api_tokens")
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from customers.models import Customer, Tier
-from helpdesk.audit import audit_record
+from helpdesk.audit import audit_changes, audit_record, audit_snapshot
 from helpdesk.models import Membership, Role, Tenant
 from helpdesk.notifications import notify
 from helpdesk.platform.enqueue import enqueue_on_commit
@@ -86,6 +86,7 @@ def survey_settings_for(tenant: Tenant) -> SurveySettings:
 def survey_settings_update(*, tenant: Tenant, actor: Membership, values: dict) -> SurveySettings:
     """Save validated settings (``surveys.forms.SurveySettingsForm.settings_values``)."""
     current = survey_settings_for(tenant)
+    before = audit_snapshot(current, [*values.keys() - {"question_labels"}, "question_labels"])
     labels = values.pop("question_labels", {})
     unknown = set(labels) - set(QUESTION_LABELS)
     if unknown or any(set(v) - set(LABEL_LANGUAGES) for v in labels.values()):
@@ -98,7 +99,8 @@ def survey_settings_update(*, tenant: Tenant, actor: Membership, values: dict) -
     if any(weight < 0 for weight in weights) or sum(weights) <= 0:
         raise ValidationError(_("Weights cannot be negative, and at least one must be above 0."))
     current.save()
-    logger.info("survey settings of tenant %s changed by member %s", tenant.pk, actor.pk)
+    after = audit_snapshot(current, before)
+    audit_changes(tenant=tenant, actor=actor, target=current, before=before, after=after)
     return current
 
 
