@@ -75,6 +75,7 @@ urlpatterns = [
     path("settings/", views.settings_overview, name="settings"),
     path("settings/api-tokens/", views.api_tokens, name="api_tokens"),
     path("settings/privacy/", views.privacy_settings, name="privacy_settings"),
+    path("settings/audit/", views.audit_log, name="audit_log"),
     path("settings/sla/", include("sla.urls")),
     path(
         "settings/api-tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"

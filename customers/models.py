@@ -187,6 +187,7 @@ class Customer(models.Model):
 class CustomerEvent(AuditEvent):
     """Append-only audit trail of a customer: who changed what, from what to what."""
 
+    subject = "customer"
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
 
     class Meta(AuditEvent.Meta):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
+from helpdesk.audit import audit_record, audit_save
 from helpdesk.models import Membership, Tenant
 
 from . import events
@@ -48,16 +49,15 @@ def _event(
     new: object = "",
     data: dict | None = None,
 ) -> CustomerEvent:
-    return CustomerEvent.objects.create(
-        tenant_id=customer.tenant_id,
-        customer=customer,
+    return audit_record(
+        tenant=customer.tenant_id,
         actor=actor,
-        actor_label=_label(actor),
         action=action,
+        target=customer,
         field=field,
-        old_value=_text(old),
-        new_value=_text(new),
-        data=data or {},
+        old=old,
+        new=new,
+        data=data,
     )
 
 
@@ -409,6 +409,7 @@ def portal_sign_in(*, customer: Customer, sign_in_count: int) -> bool:
 def portal_notice_save(
     *,
     tenant: Tenant,
+    actor: Membership | None,
     notice: PortalNotice | None,
     text: str,
     is_active: bool,
@@ -419,25 +420,27 @@ def portal_notice_save(
     if starts_at and ends_at and ends_at <= starts_at:
         raise ValidationError({"ends_at": _("The end must come after the start.")})
     notice = notice or PortalNotice(tenant=tenant, created_at=timezone.now())
-    notice.text, notice.is_active = text.strip(), is_active
-    notice.starts_at, notice.ends_at = starts_at, ends_at
-    notice.save()
-    return notice
+    values = {"text": text.strip(), "is_active": is_active}
+    values.update(starts_at=starts_at, ends_at=ends_at)
+    return audit_save(tenant=tenant, actor=actor, instance=notice, values=values)
 
 
 @transaction.atomic
-def mailbox_settings_save(*, tenant: Tenant, **fields) -> MailboxSettings:
+def mailbox_settings_save(*, tenant: Tenant, actor: Membership | None, **fields) -> MailboxSettings:
     """Create or change the tenant's inbound mailbox. The password is stored as given; an
-    empty password on a change keeps the stored one (the form never shows it)."""
+    empty password on a change keeps the stored one (the form never shows it). The audit
+    trail records that the password changed, never the password."""
     mailbox = MailboxSettings.objects.filter(tenant=tenant).first() or MailboxSettings(
         tenant=tenant
     )
-    if not fields.get("password") and mailbox.pk:
-        fields.pop("password", None)
-    for name, value in fields.items():
-        setattr(mailbox, name, value)
-    mailbox.save()
-    return mailbox
+    password = fields.pop("password", "")
+    if password or not mailbox.pk:
+        if mailbox.pk and password != mailbox.password:
+            audit_record(
+                tenant=tenant, actor=actor, action="changed", target=mailbox, field="password"
+            )
+        mailbox.password = password
+    return audit_save(tenant=tenant, actor=actor, instance=mailbox, values=fields)
 
 
 # --- personal data (PIPL / GDPR) -----------------------------------------------------------------

@@ -295,7 +295,12 @@ def portal_notices(request: HttpRequest) -> HttpResponse:
     form = PortalNoticeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.portal_notice_save(tenant=request.tenant, notice=None, **form.cleaned_data)
+            services.portal_notice_save(
+                tenant=request.tenant,
+                actor=request.membership,
+                notice=None,
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             service_error_into_form(form, error)
         else:
@@ -322,7 +327,12 @@ def portal_notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PortalNoticeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.portal_notice_save(tenant=request.tenant, notice=notice, **form.cleaned_data)
+            services.portal_notice_save(
+                tenant=request.tenant,
+                actor=request.membership,
+                notice=notice,
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             service_error_into_form(form, error)
         else:
@@ -348,7 +358,9 @@ def mailbox_settings(request: HttpRequest) -> HttpResponse:
         if mailbox is None and not form.cleaned_data["password"]:
             form.add_error("password", _("Give the mailbox password."))
         else:
-            services.mailbox_settings_save(tenant=request.tenant, **form.cleaned_data)
+            services.mailbox_settings_save(
+                tenant=request.tenant, actor=request.membership, **form.cleaned_data
+            )
             messages.success(request, _("Mailbox saved."))
             return redirect("mailbox_settings")
     status = 400 if request.method == "POST" else 200

@@ -7,6 +7,7 @@ returning every tenant's rows.
 
 import zoneinfo
 from datetime import timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -400,8 +401,15 @@ class WebhookDelivery(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Base of the append-only audit trails (tickets, customers): who changed what, from
-    what to what, and when. A saved event can be neither changed nor deleted."""
+    """Base of the append-only audit trails (tickets, customers, incidents, configuration): who
+    changed what, from what to what, and when. A saved event can be neither changed nor deleted.
+
+    A concrete subclass names in ``subject`` its foreign key to the object it records; that is
+    how ``helpdesk.audit.audit_record`` finds the table for a target without importing the app
+    that owns it. Targets with no table of their own go to ``ConfigurationEvent``.
+    """
+
+    subject: ClassVar[str | None] = None
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     actor = models.ForeignKey(
@@ -431,3 +439,24 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError(f"{type(self).__name__} rows are append-only.")
+
+
+class ConfigurationEvent(AuditEvent):
+    """Append-only trail of configuration changes (memberships, tokens, webhooks, SLA policies,
+    settings, templates, …): any audited target without an event table of its own. The target
+    is kept by type, id and a readable label, so the row outlives a deleted target."""
+
+    target_type = models.CharField(max_length=100)
+    target_id = models.CharField(max_length=40, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+
+    class Meta(AuditEvent.Meta):
+        verbose_name = _("configuration change")
+        verbose_name_plural = _("configuration changes")
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="config_event_log"),
+            models.Index(fields=["tenant", "target_type", "-created_at"], name="config_event_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_type} {self.action} {self.field}".strip()

@@ -4,7 +4,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from helpdesk.models import ApiToken, Membership, Notification, Tenant, User
+from helpdesk.models import ApiToken, ConfigurationEvent, Membership, Notification, Tenant, User
 from helpdesk.tenancy import across_tenants
 
 
@@ -88,3 +88,9 @@ def user_get_active(*, pk: object) -> User | None:
         return User.objects.filter(pk=int(pk), is_active=True).first()
     except (TypeError, ValueError):
         return None
+
+
+def configuration_event_kinds() -> list[str]:
+    """The kinds of target (model labels) the tenant's configuration trail holds."""
+    kinds = ConfigurationEvent.objects.values_list("target_type", flat=True).distinct()
+    return sorted(kinds.order_by())

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_scopes import scope
 
 from helpdesk import events
+from helpdesk.audit import audit_record
 from helpdesk.models import ApiToken, Membership, Notification, Role, Skill, Team, Tenant, User
 
 logger = logging.getLogger(__name__)
@@ -64,16 +65,85 @@ def membership_create(
     full_name: str = "",
     certification_stage: str = "certified",
     skills: list[Skill] | None = None,
+    actor: Membership | None = None,
 ) -> Membership:
     """Precondition: the tenant's scope is active."""
     user = user_get_or_create(email=email, password=password, full_name=full_name)
-    membership, _created = Membership.objects.get_or_create(
+    membership, created = Membership.objects.get_or_create(
         tenant=tenant,
         user=user,
         defaults={"role": role, "certification_stage": certification_stage},
     )
+    if created:
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action="created",
+            target=membership,
+            new=membership.role,
+            data={"certification_stage": membership.certification_stage},
+        )
     if skills:
-        membership.skills.add(*skills)
+        membership_skills_set(
+            membership=membership, skills=[*membership.skills.all(), *skills], actor=actor
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_role_change(
+    *, membership: Membership, role: str, actor: Membership | None
+) -> Membership:
+    if membership.role != role:
+        old, membership.role = membership.role, role
+        membership.save(update_fields=["role"])
+        audit_record(
+            tenant=membership.tenant_id,
+            actor=actor,
+            action="changed",
+            target=membership,
+            field="role",
+            old=old,
+            new=role,
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_skills_set(
+    *, membership: Membership, skills: list[Skill], actor: Membership | None
+) -> Membership:
+    old = sorted(skill.name for skill in membership.skills.all())
+    new = sorted({skill.name for skill in skills})
+    if old != new:
+        membership.skills.set(skills)
+        audit_record(
+            tenant=membership.tenant_id,
+            actor=actor,
+            action="changed",
+            target=membership,
+            field="skills",
+            old=", ".join(old),
+            new=", ".join(new),
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_deactivate(*, membership: Membership, actor: Membership | None) -> Membership:
+    """The member can no longer work in this tenant; their tickets and history stay."""
+    if membership.is_active:
+        membership.is_active = False
+        membership.save(update_fields=["is_active"])
+        audit_record(
+            tenant=membership.tenant_id,
+            actor=actor,
+            action="deactivated",
+            target=membership,
+            field="is_active",
+            old=True,
+            new=False,
+        )
     return membership
 
 
@@ -86,6 +156,16 @@ def tenant_privacy_update(
     old = tenant.personal_data_retention_days
     tenant.personal_data_retention_days = personal_data_retention_days or None
     tenant.save(update_fields=["personal_data_retention_days"])
+    if old != tenant.personal_data_retention_days:
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action="changed",
+            target=tenant,
+            field="personal_data_retention_days",
+            old=old,
+            new=tenant.personal_data_retention_days,
+        )
     logger.info(
         "personal data retention of tenant %s changed from %s to %s days by member %s",
         tenant.pk,
@@ -96,22 +176,44 @@ def tenant_privacy_update(
     return tenant
 
 
-def skill_get_or_create(*, tenant: Tenant, name: str) -> Skill:
-    return Skill.objects.get_or_create(tenant=tenant, name=name)[0]
+@transaction.atomic
+def skill_get_or_create(*, tenant: Tenant, name: str, actor: Membership | None = None) -> Skill:
+    skill, created = Skill.objects.get_or_create(tenant=tenant, name=name)
+    if created:
+        audit_record(tenant=tenant, actor=actor, action="created", target=skill, new=name)
+    return skill
 
 
 @transaction.atomic
 def team_create(
-    *, tenant: Tenant, name: str, lead: Membership | None, members: list[Membership]
+    *,
+    tenant: Tenant,
+    name: str,
+    lead: Membership | None,
+    members: list[Membership],
+    actor: Membership | None = None,
 ) -> Team:
-    team, _created = Team.objects.get_or_create(tenant=tenant, name=name, defaults={"lead": lead})
+    team, created = Team.objects.get_or_create(tenant=tenant, name=name, defaults={"lead": lead})
+    before = set(team.members.values_list("pk", flat=True))
     team.members.add(*members, *([lead] if lead else []))
+    added = sorted({member.pk for member in members} | ({lead.pk} if lead else set()) - before)
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action="created" if created else "members_added",
+        target=team,
+        new=name if created else "",
+        data={"lead": lead.pk if lead else None, "members": added},
+    )
     return team
 
 
 @transaction.atomic
-def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, str]:
-    """Return the token row and the clear key; the key is not stored and cannot be shown again."""
+def api_token_create(
+    *, membership: Membership, name: str, actor: Membership | None = None
+) -> tuple[ApiToken, str]:
+    """Return the token row and the clear key; the key is not stored and cannot be shown again.
+    The audit trail keeps the name, the owner and the key's first characters, never the key."""
     key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         tenant=membership.tenant,
@@ -120,11 +222,24 @@ def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, st
         key_prefix=key[:8],
         key_hash=hash_api_key(key),
     )
+    audit_record(
+        tenant=token.tenant_id,
+        actor=actor,
+        action="created",
+        target=token,
+        new=name,
+        data={"membership": membership.pk, "key_prefix": token.key_prefix},
+    )
     return token, key
 
 
-def api_token_revoke(*, token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: Membership | None = None) -> None:
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if revoked:
+        audit_record(tenant=token.tenant_id, actor=actor, action="revoked", target=token)
 
 
 def notifications_mark_read(*, member: Membership, pks: list[int] | None = None) -> int:

@@ -3,14 +3,17 @@
 import logging
 
 from celery import current_app as celery_app
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core import signing
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,9 +24,11 @@ from helpdesk.forms import (
     TenantPasswordResetForm,
     TenantSignupForm,
 )
-from helpdesk.models import ApiToken, Membership, Role, Team, User
+from helpdesk.models import ApiToken, ConfigurationEvent, Membership, Role, Team, User
+from helpdesk.platform.view_helpers import in_tenant_time_zone
 from helpdesk.selectors import (
     api_token_get_for_admin,
+    configuration_event_kinds,
     membership_for,
     memberships_of_user,
     user_get_active,
@@ -190,7 +195,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     new_key = None
     if request.method == "POST" and form.is_valid():
         _token, new_key = api_token_create(
-            membership=form.cleaned_data["membership"], name=form.cleaned_data["name"]
+            membership=form.cleaned_data["membership"],
+            name=form.cleaned_data["name"],
+            actor=request.membership,
         )
         form = ApiTokenForm()
     tokens = ApiToken.objects.select_related("membership__user")
@@ -203,9 +210,36 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     token = api_token_get_for_admin(membership=request.membership, pk=pk)
-    api_token_revoke(token=token)
+    api_token_revoke(token=token, actor=request.membership)
     messages.success(request, _("Token revoked."))
     return redirect("api_tokens")
+
+
+AUDIT_LOG_PAGE_SIZE = 50
+
+
+@member_required(Role.ADMIN)
+@require_http_methods(["GET"])
+@in_tenant_time_zone
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Configuration changes, newest first, optionally of one kind of target."""
+    kinds = [(label, _kind_name(label)) for label in configuration_event_kinds()]
+    kind = request.GET.get("kind", "")
+    events = ConfigurationEvent.objects.order_by("-created_at", "-pk")
+    if kind:
+        events = events.filter(target_type=kind)
+    page = Paginator(events, AUDIT_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    for event in page:
+        event.kind_name = _kind_name(event.target_type)
+    context = {"page": page, "kinds": kinds, "kind": kind}
+    return render(request, "helpdesk/audit_log.html", context)
+
+
+def _kind_name(label: str) -> str:
+    try:
+        return capfirst(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label
 
 
 @member_required(Role.ADMIN)

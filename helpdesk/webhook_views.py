@@ -43,7 +43,9 @@ def webhooks(request: HttpRequest) -> HttpResponse:
     created = None
     if request.method == "POST" and form.is_valid():
         try:
-            created = webhook_subscription_create(tenant=request.tenant, **form.cleaned_data)
+            created = webhook_subscription_create(
+                tenant=request.tenant, actor=request.membership, **form.cleaned_data
+            )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -72,7 +74,9 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required(Role.ADMIN)
 @require_POST
 def webhook_disable(request: HttpRequest, pk: int) -> HttpResponse:
-    webhook_subscription_set_active(subscription=_subscription(pk), active=False)
+    webhook_subscription_set_active(
+        subscription=_subscription(pk), active=False, actor=request.membership
+    )
     messages.success(request, _("Webhook disabled."))
     return redirect("webhook_detail", pk=pk)
 
@@ -80,7 +84,9 @@ def webhook_disable(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required(Role.ADMIN)
 @require_POST
 def webhook_enable(request: HttpRequest, pk: int) -> HttpResponse:
-    webhook_subscription_set_active(subscription=_subscription(pk), active=True)
+    webhook_subscription_set_active(
+        subscription=_subscription(pk), active=True, actor=request.membership
+    )
     messages.success(request, _("Webhook enabled."))
     return redirect("webhook_detail", pk=pk)
 
@@ -88,6 +94,6 @@ def webhook_enable(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required(Role.ADMIN)
 @require_POST
 def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    webhook_subscription_delete(subscription=_subscription(pk))
+    webhook_subscription_delete(subscription=_subscription(pk), actor=request.membership)
     messages.success(request, _("Webhook deleted."))
     return redirect("webhooks")

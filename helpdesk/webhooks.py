@@ -1,5 +1,10 @@
 """Webhooks: signed POSTs of ticket, SLA and survey events to URLs a tenant admin subscribed.
 
+Generic machinery only: the event names, subscriptions, the outbox, signing and delivery. The
+payloads are built by the apps that know the data (``tickets.webhooks``, ``sla.webhooks``,
+``surveys.webhooks``), registered with ``webhook_builder`` and called by
+``helpdesk.audit.audit_record`` for each audited change.
+
 An outbox. ``webhook_emit`` writes one ``WebhookDelivery`` row per matching active subscription
 in the caller's transaction and queues ``deliver_webhook`` after the commit; the beat sweep
 (``webhook_sweep``, every ~30 s) sends whatever is due, so a broker outage or a lost worker
@@ -36,10 +41,11 @@ import logging
 import secrets
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
@@ -116,41 +122,71 @@ def _validate_events(events: list[str]) -> list[str]:
 
 @transaction.atomic
 def webhook_subscription_create(
-    *, tenant: Tenant, url: str, events: list[str], description: str = ""
+    *, tenant: Tenant, url: str, events: list[str], description: str = "", actor=None
 ) -> WebhookSubscription:
-    """A new active subscription with a fresh secret (shown to the admin once)."""
+    """A new active subscription with a fresh secret (shown to the admin once; never audited)."""
+    from helpdesk.audit import audit_record
+
     webhook_url_addresses(url)
-    return WebhookSubscription.objects.create(
+    subscription = WebhookSubscription.objects.create(
         tenant=tenant,
         url=url,
         events=_validate_events(events),
         description=description,
         secret="whsec_" + secrets.token_hex(24),
     )
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action="created",
+        target=subscription,
+        new=url,
+        data={"events": subscription.events, "description": description},
+    )
+    return subscription
 
 
+@transaction.atomic
 def webhook_subscription_set_active(
-    *, subscription: WebhookSubscription, active: bool
+    *, subscription: WebhookSubscription, active: bool, actor=None
 ) -> WebhookSubscription:
     """Enable (the failure count starts again) or disable a subscription."""
+    from helpdesk.audit import audit_record
+
+    was_active = subscription.is_active
     subscription.is_active = active
     subscription.disabled_at = None if active else timezone.now()
     if active:
         subscription.failure_count = 0
     subscription.save(update_fields=["is_active", "disabled_at", "failure_count"])
+    audit_record(
+        tenant=subscription.tenant_id,
+        actor=actor,
+        action="enabled" if active else "disabled",
+        target=subscription,
+        field="is_active",
+        old=was_active,
+        new=active,
+    )
     return subscription
 
 
-def webhook_subscription_delete(*, subscription: WebhookSubscription) -> None:
+@transaction.atomic
+def webhook_subscription_delete(*, subscription: WebhookSubscription, actor=None) -> None:
     """Delete it and its delivery log; deliveries not yet sent are dropped."""
-    subscription.delete()
+    from helpdesk.audit import audit_delete
+
+    audit_delete(tenant=subscription.tenant_id, actor=actor, instance=subscription)
 
 
 # --- the outbox -----------------------------------------------------------------------------------
 
 
-def webhook_emit(*, tenant: Tenant | int, event: str, payload: dict) -> list[WebhookDelivery]:
+def webhook_emit(
+    *, tenant: Tenant | int, event: str, payload: dict | Callable[[], dict]
+) -> list[WebhookDelivery]:
     """Write one delivery per active subscription to ``event`` and queue them after commit.
+    ``payload`` may be a callable: it is then built only when someone subscribed.
 
     Precondition: the tenant scope is active; call it inside the transaction of the change, so
     the event exists exactly when the change does. One query when nobody subscribed.
@@ -159,6 +195,8 @@ def webhook_emit(*, tenant: Tenant | int, event: str, payload: dict) -> list[Web
     targets = [pk for pk, events in _active_subscriptions(tenant_id) if event in events]
     if not targets:
         return []
+    if callable(payload):
+        payload = payload()
     now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
@@ -384,79 +422,35 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
-# --- the events -----------------------------------------------------------------------------------
+# --- builders: what each audited change sends ---------------------------------------------------
 
-TICKET_UPDATE_FIELDS = frozenset({"status", "priority", "assignee", "team", "category"})
-
-
-def _ticket_data(ticket) -> dict:
-    """The ticket as it is now, by ids only (no query)."""
-    return {
-        "number": ticket.number,
-        "subject": ticket.subject,
-        "status": ticket.status,
-        "priority": ticket.priority,
-        "channel": ticket.channel,
-        "customer_id": ticket.customer_id,
-        "category_id": ticket.category_id,
-        "team_id": ticket.team_id,
-        "assignee_id": ticket.assignee_id,
-        "created_at": ticket.created_at,
-        "updated_at": ticket.updated_at,
-        "resolved_at": ticket.resolved_at,
-    }
+# A builder takes the change (``helpdesk.audit.AuditChange``) and yields (event name, payload);
+# the payload may be a callable, built only when someone subscribed to the event.
+WebhookBuilder = Callable[[Any], Iterable[tuple[str, dict | Callable[[], dict]]]]
+_builders: dict[str, list[WebhookBuilder]] = {}
 
 
-def webhooks_on_ticket_event(
-    ticket, action: str, *, field: str, old: object, new: object, data: dict | None
-) -> None:
-    """Called by ``tickets.services._event`` for every audit event; emits the webhook events.
+def webhook_builder(model_label: str) -> Callable[[WebhookBuilder], WebhookBuilder]:
+    """Decorator: register ``builder`` for audited changes of ``model_label`` ("tickets.ticket")
+    targets. The app that knows the data registers its builders when it is ready; every name
+    a builder yields must be one of ``EVENTS``."""
 
-    Some services record the event before they set the field, so the snapshot takes the new
-    value from the event itself.
-    """
-    if action == "created":
-        webhook_emit(tenant=ticket.tenant_id, event="ticket.created", payload=_ticket_data(ticket))
-        return
-    if field not in TICKET_UPDATE_FIELDS:
-        return
-    snapshot = _ticket_data(ticket)
-    if field == "assignee":
-        snapshot["assignee_id"] = (data or {}).get("assignee")
-    elif field in ("team", "category"):
-        snapshot[f"{field}_id"] = getattr(new, "pk", None)
-    else:
-        snapshot[field] = str(new)
-    change = {"field": field, "old": _plain(old), "new": _plain(new)}
-    payload = {"ticket": snapshot, "change": change}
-    webhook_emit(tenant=ticket.tenant_id, event="ticket.updated", payload=payload)
-    if field == "status" and new == "resolved":
-        webhook_emit(tenant=ticket.tenant_id, event="ticket.resolved", payload=payload)
+    def register(builder: WebhookBuilder) -> WebhookBuilder:
+        registered = _builders.setdefault(model_label.lower(), [])
+        if builder not in registered:
+            registered.append(builder)
+        return builder
+
+    return register
 
 
-def _plain(value: object) -> object:
-    return None if value in (None, "") else str(value)
-
-
-def webhooks_on_sla_record(ticket, *, target: str, level: str, cycle: int, due_at) -> None:
-    """Called by ``sla.services._record`` for each recorded checkpoint (warning, breach)."""
-    event = {"warning": "sla.warning", "breach": "sla.breach"}.get(level)
-    if event is None:
-        return
-    payload = {"ticket": _ticket_data(ticket), "target": target, "cycle": cycle, "due_at": due_at}
-    webhook_emit(tenant=ticket.tenant_id, event=event, payload=payload)
-
-
-def webhooks_on_survey_answered(response) -> None:
-    """Called by ``surveys.services.survey_answer`` when an answer is saved (or edited)."""
-    payload = {
-        "response_id": response.pk,
-        "ticket_number": response.ticket.number,
-        **response.answers(),
-        "edited": response.edited_at is not None,
-        "answered_at": response.created_at,
-    }
-    webhook_emit(tenant=response.tenant_id, event="survey.answered", payload=payload)
+def webhooks_for_change(change) -> None:
+    """Emit what the builders registered for the change's target model yield."""
+    for builder in _builders.get(change.target._meta.label_lower, ()):
+        for event, payload in builder(change):
+            if event not in EVENTS:
+                raise ValueError(f"{event} is not a webhook event.")
+            webhook_emit(tenant=change.tenant_id, event=event, payload=payload)
 
 
 # --- erasure -------------------------------------------------------------------------------------

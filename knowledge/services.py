@@ -15,6 +15,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from helpdesk.audit import audit_changes, audit_delete, audit_record, audit_snapshot
 from helpdesk.models import Membership, Team, Tenant
 from tickets import services as ticket_services
 from tickets.models import Category, Message, Ticket
@@ -227,14 +228,16 @@ def banned_phrase_add(*, tenant: Tenant, actor: Membership, phrase: str) -> Bann
     phrase = phrase.strip()
     if not phrase:
         raise ValidationError({"phrase": _("Enter a phrase.")})
-    banned, _created = BannedPhrase.objects.get_or_create(tenant=tenant, phrase=phrase)
+    banned, created = BannedPhrase.objects.get_or_create(tenant=tenant, phrase=phrase)
+    if created:
+        audit_record(tenant=tenant, actor=actor, action="created", target=banned, new=phrase)
     return banned
 
 
 @transaction.atomic
 def banned_phrase_remove(*, banned: BannedPhrase, actor: Membership) -> None:
     _require_manager(actor)
-    banned.delete()
+    audit_delete(tenant=banned.tenant_id, actor=actor, instance=banned)
 
 
 def _refuse_banned_phrases(text: str) -> None:
@@ -262,6 +265,21 @@ class TemplateFields:
     set_category: Category | None = None
     set_team: Team | None = None
     add_tags: str = ""
+
+
+# What the audit trail compares when a template (or macro: status, priority, …) changes.
+TEMPLATE_AUDITED_FIELDS = (
+    "name",
+    "body",
+    "scope",
+    "team",
+    "set_status",
+    "set_priority",
+    "set_category",
+    "set_team",
+    "add_tags",
+    "approval_status",
+)
 
 
 def _apply_template_fields(template: ReplyTemplate, fields: TemplateFields) -> None:
@@ -299,6 +317,14 @@ def reply_template_create(
     _apply_template_fields(template, fields)
     _ask_approval(template)
     template.save()
+    audit_record(
+        tenant=tenant,
+        actor=owner,
+        action="created",
+        target=template,
+        new=template.name,
+        data={"values": audit_snapshot(template, TEMPLATE_AUDITED_FIELDS)},
+    )
     return template
 
 
@@ -309,10 +335,15 @@ def reply_template_update(
     """Any change to a shared template needs a manager's approval again."""
     if not selectors.can_edit_template(actor, template):
         raise PermissionDenied(_("You may not edit this template."))
+    before = audit_snapshot(template, TEMPLATE_AUDITED_FIELDS)
     _apply_template_fields(template, fields)
     _ask_approval(template)
     template.updated_at = timezone.now()
     template.save()
+    after = audit_snapshot(template, TEMPLATE_AUDITED_FIELDS)
+    audit_changes(
+        tenant=template.tenant_id, actor=actor, target=template, before=before, after=after
+    )
     return template
 
 
@@ -325,10 +356,20 @@ def reply_template_review(
         raise ValidationError(_("Personal templates need no approval."))
     # The phrase list may have grown since the template was written.
     _refuse_banned_phrases(f"{template.name}\n{template.body}")
+    old = template.approval_status
     template.approval_status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     template.approved_by = actor
     template.approved_at = timezone.now()
     template.save(update_fields=["approval_status", "approved_by", "approved_at"])
+    audit_record(
+        tenant=template.tenant_id,
+        actor=actor,
+        action="approved" if approve else "rejected",
+        target=template,
+        field="approval_status",
+        old=old,
+        new=template.approval_status,
+    )
     return template
 
 

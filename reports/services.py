@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from helpdesk.audit import audit_record
 from helpdesk.models import Membership, Tenant
-from tickets.models import Status, Ticket, TicketEvent
+from tickets.models import Status, Ticket
 
 from .models import AssessmentSettings, QualityCheck, QualityCriterion, RootCauseNote
 
@@ -113,12 +114,11 @@ def quality_check_create(
         comment=comment.strip(),
         created_at=timezone.now(),
     )
-    TicketEvent.objects.create(
-        tenant_id=ticket.tenant_id,
-        ticket=ticket,
+    audit_record(
+        tenant=ticket.tenant_id,
         actor=supervisor,
-        actor_label=str(supervisor.user),
         action="quality_check",
+        target=ticket,
         data={"check": check.pk, "score_percent": str(check.score_percent)},
     )
     return check

@@ -21,10 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from helpdesk.models import Membership, Role, WebhookSubscription
+from helpdesk.audit import audit_delete, audit_flush, audit_record, audit_save
+from helpdesk.models import Membership, Role, Tenant, WebhookSubscription
 from helpdesk.notifications import notify, notify_many
 from helpdesk.platform.enqueue import enqueue_on_commit
-from helpdesk.webhooks import webhooks_on_sla_record
 from tickets.models import ACTIVE_STATUSES, Status, Ticket, TicketEvent
 
 from . import deadlines as dl
@@ -227,7 +227,7 @@ class SweepBatch:
 
     def flush(self) -> None:
         _save_slas(self.slas)
-        TicketEvent.objects.bulk_create(self.events)
+        audit_flush(self.events)
         notify_many(self.notices)
         self.events, self.notices, self.slas = [], [], []
 
@@ -392,22 +392,16 @@ def _record(
     if level == Level.BREACH:
         setattr(sla, f"{target}_breached_at", checkpoint.at)
         sla.is_escalated = True
-    event = TicketEvent(
-        tenant_id=ticket.tenant_id,
-        ticket=ticket,
-        actor_label="SLA",
+    audit_record(
+        tenant=ticket.tenant_id,
+        actor="SLA",
         action="sla_" + level,
+        target=ticket,
         field=target,
         data={"due_at": checkpoint.at.isoformat(), "cycle": cycle},
+        webhooks=batch is None or ticket.tenant_id in batch.webhook_tenants,
+        defer=None if batch is None else batch.events,
     )
-    if batch is None:
-        event.save()
-    else:
-        batch.events.append(event)
-    if batch is None or ticket.tenant_id in batch.webhook_tenants:
-        webhooks_on_sla_record(
-            ticket, target=target, level=level, cycle=cycle, due_at=checkpoint.at
-        )
     managers = None if batch is None else batch.managers[ticket.tenant_id]
     for recipient in _recipients(ticket, level, managers):
         text = _notice_text(ticket, target, level, recipient)
@@ -487,11 +481,11 @@ def escalation_record_rule(*, ticket: Ticket, reasons: list[str]) -> bool:
     key = (dl.FIRST_RESPONSE, 0, Level.RULE)
     if not _insert_escalation(ticket, key, None, reason="; ".join(reasons)[:200]):
         return False
-    TicketEvent.objects.create(
-        tenant_id=ticket.tenant_id,
-        ticket=ticket,
-        actor_label="SLA",
+    audit_record(
+        tenant=ticket.tenant_id,
+        actor="SLA",
         action="escalated",
+        target=ticket,
         data={"reasons": reasons},
     )
     TicketSla.objects.filter(ticket=ticket).update(is_escalated=True)
@@ -550,3 +544,71 @@ def sla_settings_changed(*, tenant) -> None:
 
     _schedule.cache_clear()
     enqueue_on_commit(recompute_open_tickets, tenant_id=tenant.pk)
+
+
+# --- settings: each write is one transaction and one audit record per change -------------------
+
+
+@transaction.atomic
+def sla_policy_save(*, tenant: Tenant, actor: Membership, policy: SlaPolicy, values: dict):
+    """Create or change a policy (``values``: validated editable fields), then recompute."""
+    audit_save(tenant=tenant, actor=actor, instance=policy, values=values)
+    sla_settings_changed(tenant=tenant)
+    return policy
+
+
+@transaction.atomic
+def calendar_save(*, tenant: Tenant, actor: Membership, calendar: Calendar, values: dict):
+    """Create or change a calendar (name, time zone, 24×7, opening hours), then recompute."""
+    audit_save(tenant=tenant, actor=actor, instance=calendar, values=values)
+    sla_settings_changed(tenant=tenant)
+    return calendar
+
+
+@transaction.atomic
+def holiday_add(*, tenant: Tenant, actor: Membership, calendar: Calendar, date, name: str):
+    """Add a holiday to the calendar; None if the date is one already."""
+    from .models import Holiday
+
+    if calendar.holidays.filter(date=date).exists():
+        return None
+    holiday = Holiday(tenant=tenant, calendar=calendar)
+    audit_save(tenant=tenant, actor=actor, instance=holiday, values={"date": date, "name": name})
+    sla_settings_changed(tenant=tenant)
+    return holiday
+
+
+@transaction.atomic
+def holiday_delete(*, tenant: Tenant, actor: Membership, calendar: Calendar, pk: int) -> bool:
+    holiday = calendar.holidays.filter(pk=pk).first()
+    if holiday is None:
+        return False
+    audit_delete(tenant=tenant, actor=actor, instance=holiday)
+    sla_settings_changed(tenant=tenant)
+    return True
+
+
+@transaction.atomic
+def holidays_load(
+    *, tenant: Tenant, actor: Membership, calendar: Calendar, country: str, years: list[int]
+) -> int:
+    """Add a country's public holidays; one audit record for the batch."""
+    added = calendar_load_holidays(calendar=calendar, country=country, years=years)
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action="holidays_loaded",
+        target=calendar,
+        data={"country": country.upper(), "years": years, "added": added},
+    )
+    sla_settings_changed(tenant=tenant)
+    return added
+
+
+@transaction.atomic
+def escalation_rules_save(*, tenant: Tenant, actor: Membership, values: dict):
+    """Change the rules that escalate a ticket on creation (repeat complaint, VIP, wording)."""
+    from .rules import rules_for
+
+    rules = rules_for(tenant.pk)
+    return audit_save(tenant=tenant, actor=actor, instance=rules, values=values)

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from helpdesk.auth import member_required
 from helpdesk.models import Role
 
+from . import services
 from .forms import (
     CalendarForm,
     EscalationRulesForm,
@@ -22,7 +22,7 @@ from .forms import (
 from .models import Calendar, SlaPolicy
 from .rules import rules_for
 from .selectors import calendar_get, policy_get, sla_preview
-from .services import calendar_load_holidays, sla_settings_changed
+from .services import calendar_save, escalation_rules_save, sla_policy_save
 
 ADMIN_ROLES = (Role.ADMIN,)
 VIEW_ROLES = (Role.ADMIN, Role.MANAGER)
@@ -59,9 +59,12 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     policy = policy_get(pk=pk) if pk else SlaPolicy(tenant=request.tenant)
     form = PolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            sla_settings_changed(tenant=request.tenant)
+        sla_policy_save(
+            tenant=request.tenant,
+            actor=request.membership,
+            policy=form.instance,
+            values=_model_values(form),
+        )
         messages.success(request, _("Policy saved; open tickets are being recomputed."))
         return redirect("sla:overview")
     return render(request, "sla/policy_form.html", {"form": form, "policy": policy})
@@ -77,9 +80,12 @@ def calendar_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
     form = CalendarForm(request.POST or None, instance=calendar)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            sla_settings_changed(tenant=request.tenant)
+        calendar_save(
+            tenant=request.tenant,
+            actor=request.membership,
+            calendar=form.instance,
+            values={**_model_values(form), "opening_hours": form.instance.opening_hours},
+        )
         messages.success(request, _("Calendar saved; open tickets are being recomputed."))
         return redirect("sla:calendar", pk=form.instance.pk)
     return render(
@@ -99,10 +105,10 @@ def calendar_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def holiday_add(request: HttpRequest, pk: int) -> HttpResponse:
     calendar = calendar_get(pk=pk)
     form = HolidayForm(request.POST)
-    if form.is_valid() and not calendar.holidays.filter(date=form.cleaned_data["date"]).exists():
-        with transaction.atomic():
-            calendar.holidays.create(tenant=request.tenant, **form.cleaned_data)
-            sla_settings_changed(tenant=request.tenant)
+    added = form.is_valid() and services.holiday_add(
+        tenant=request.tenant, actor=request.membership, calendar=calendar, **form.cleaned_data
+    )
+    if added:
         messages.success(request, _("Holiday added."))
     else:
         messages.error(request, _("Give a date that is not a holiday of this calendar yet."))
@@ -113,10 +119,9 @@ def holiday_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def holiday_delete(request: HttpRequest, pk: int, holiday_pk: int) -> HttpResponse:
     calendar = calendar_get(pk=pk)
-    with transaction.atomic():
-        deleted, _rows = calendar.holidays.filter(pk=holiday_pk).delete()
-        if deleted:
-            sla_settings_changed(tenant=request.tenant)
+    services.holiday_delete(
+        tenant=request.tenant, actor=request.membership, calendar=calendar, pk=holiday_pk
+    )
     return redirect("sla:calendar", pk=calendar.pk)
 
 
@@ -129,13 +134,13 @@ def holidays_load(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give a country code and a year."))
         return redirect("sla:calendar", pk=calendar.pk)
     try:
-        with transaction.atomic():
-            added = calendar_load_holidays(
-                calendar=calendar,
-                country=form.cleaned_data["country"],
-                years=[form.cleaned_data["year"]],
-            )
-            sla_settings_changed(tenant=request.tenant)
+        added = services.holidays_load(
+            tenant=request.tenant,
+            actor=request.membership,
+            calendar=calendar,
+            country=form.cleaned_data["country"],
+            years=[form.cleaned_data["year"]],
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -149,7 +154,15 @@ def rules_edit(request: HttpRequest) -> HttpResponse:
     """The escalation rules that act on creation: repeat complaint, VIP, angry wording."""
     form = EscalationRulesForm(request.POST or None, instance=rules_for(request.tenant.pk))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        escalation_rules_save(
+            tenant=request.tenant, actor=request.membership, values=form.cleaned_data
+        )
         messages.success(request, _("Escalation rules saved."))
         return redirect("sla:overview")
     return render(request, "sla/rules_form.html", {"form": form})
+
+
+def _model_values(form) -> dict:
+    """The validated values of the form's model fields (many-to-many included)."""
+    names = {field.name for field in form.instance._meta.get_fields()}
+    return {name: value for name, value in form.cleaned_data.items() if name in names}

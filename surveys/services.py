@@ -19,14 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from customers.models import Customer, Tier
+from helpdesk.audit import audit_changes, audit_record, audit_snapshot
 from helpdesk.models import Membership, Role, Tenant
 from helpdesk.notifications import notify
 from helpdesk.platform.enqueue import enqueue_on_commit
 from helpdesk.platform.outbox import email_send_once, stable_message_id
 from helpdesk.tenancy import tenant_url
-from helpdesk.webhooks import webhooks_on_survey_answered
 from tickets import services as ticket_services
-from tickets.models import Status, Ticket, TicketEvent
+from tickets.models import Status, Ticket
 
 from . import tokens
 from .models import (
@@ -51,14 +51,7 @@ class SurveyClosed(ValidationError):
 
 
 def _event(ticket: Ticket, actor: Membership | None, action: str, data: dict) -> None:
-    TicketEvent.objects.create(
-        tenant_id=ticket.tenant_id,
-        ticket=ticket,
-        actor=actor,
-        actor_label=str(actor.user) if actor else _("System"),
-        action=action,
-        data=data,
-    )
+    audit_record(tenant=ticket.tenant_id, actor=actor, action=action, target=ticket, data=data)
 
 
 def _ticket_path(ticket: Ticket) -> str:
@@ -94,6 +87,7 @@ def survey_settings_for(tenant: Tenant) -> SurveySettings:
 def survey_settings_update(*, tenant: Tenant, actor: Membership, values: dict) -> SurveySettings:
     """Save validated settings (``surveys.forms.SurveySettingsForm.settings_values``)."""
     current = survey_settings_for(tenant)
+    before = audit_snapshot(current, [*values.keys() - {"question_labels"}, "question_labels"])
     labels = values.pop("question_labels", {})
     unknown = set(labels) - set(QUESTION_LABELS)
     if unknown or any(set(v) - set(LABEL_LANGUAGES) for v in labels.values()):
@@ -106,7 +100,8 @@ def survey_settings_update(*, tenant: Tenant, actor: Membership, values: dict) -
     if any(weight < 0 for weight in weights) or sum(weights) <= 0:
         raise ValidationError(_("Weights cannot be negative, and at least one must be above 0."))
     current.save()
-    logger.info("survey settings of tenant %s changed by member %s", tenant.pk, actor.pk)
+    after = audit_snapshot(current, before)
+    audit_changes(tenant=tenant, actor=actor, target=current, before=before, after=after)
     return current
 
 
@@ -285,7 +280,6 @@ def survey_answer(
         "survey_edited" if response.edited_at else "survey_answered",
         {"response": response.pk, "overall": overall, "nps": nps, "not_solved": not_solved},
     )
-    webhooks_on_survey_answered(response)
     _close_the_loop(ticket, response)
     if response.is_bad:
         _open_bad_survey_follow_ups(ticket, response, config, now)

@@ -7,6 +7,7 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         # The directory caches names of these rows; any change to one forgets it.
+        from tickets import webhooks  # noqa: F401  (registers the webhook payload builders)
         from tickets.directory import directory_forget, directory_forget_user
 
         named = ["tickets.Category", "helpdesk.Team", "customers.Tier", "helpdesk.Membership"]

@@ -13,15 +13,15 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from customers.models import CustomerEmail
 from customers.services import erased_text
+from helpdesk.audit import audit_record
 from helpdesk.models import Membership
 from helpdesk.webhooks import webhook_log_scrub
 
 from .events import ticket_data_erase
-from .models import Attachment, IncidentUpdateDelivery, Message, Ticket, TicketEvent
+from .models import Attachment, IncidentUpdateDelivery, Message, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -96,12 +96,11 @@ def _files_delete(storage, names: list[str]) -> None:
 
 
 def _ticket_erased_event(ticket, actor: Membership | None, cause: str, now: datetime) -> None:
-    TicketEvent.objects.create(
-        tenant_id=ticket.tenant_id,
-        ticket=ticket,
+    audit_record(
+        tenant=ticket.tenant_id,
         actor=actor,
-        actor_label=str(actor.user) if actor is not None else _("System"),
         action="personal_data_erased",
+        target=ticket,
         data={"cause": cause},
         created_at=now,
     )

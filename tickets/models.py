@@ -324,6 +324,7 @@ class Attachment(models.Model):
 class TicketEvent(AuditEvent):
     """Append-only audit trail: who changed what, from what to what, and when."""
 
+    subject = "ticket"
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
 
     class Meta(AuditEvent.Meta):

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from customers.models import Customer
+from helpdesk.audit import audit_record
 from helpdesk.models import Membership, Team, Tenant
 from helpdesk.notifications import notify
-from helpdesk.webhooks import webhook_subscriptions_read_once, webhooks_on_ticket_event
+from helpdesk.webhooks import webhook_subscriptions_read_once
 from tickets import events, routing
 from tickets.attachments import content_type_for, validate_upload
 from tickets.models import (
@@ -67,17 +68,15 @@ def _event(
     new: object = "",
     data: dict | None = None,
 ) -> TicketEvent:
-    webhooks_on_ticket_event(ticket, action, field=field, old=old, new=new, data=data)
-    return TicketEvent.objects.create(
-        tenant_id=ticket.tenant_id,
-        ticket=ticket,
+    return audit_record(
+        tenant=ticket.tenant_id,
         actor=actor,
-        actor_label=_label(actor),
         action=action,
+        target=ticket,
         field=field,
-        old_value="" if old is None else str(old),
-        new_value="" if new is None else str(new),
-        data=data or {},
+        old=old,
+        new=new,
+        data=data,
     )
 
 

@@ -8,6 +8,7 @@ from customers import services
 from customers.defaults import seed_tiers
 from customers.models import Customer, MailboxSettings, Organization, PortalNotice
 from customers.selectors import customer_find_for_intake
+from helpdesk.models import ConfigurationEvent
 from tests.conftest import client_for
 from tests.tickets.helpers import make_customer, make_ticket
 from tickets.models import Ticket
@@ -319,3 +320,30 @@ def test_it_stores_the_mailbox_and_keeps_the_password_when_left_empty(tenant_a, 
     with scope(tenant=tenant_a):
         mailbox = MailboxSettings.objects.get()
         assert mailbox.password == "s3cret" and mailbox.port == 143
+
+
+def test_it_audits_the_mailbox_and_portal_notices_without_the_password(tenant_a, admin_a):
+    client = client_for(admin_a)
+    data = {
+        "address": "support@acme.example",
+        "host": "imap.acme.example",
+        "port": 993,
+        "username": "support",
+        "password": "s3cret",
+        "use_ssl": "on",
+        "folder": "INBOX",
+        "is_active": "on",
+    }
+    client.post("/customers/mailbox/", data)
+    client.post("/customers/mailbox/", {**data, "password": "n3w-s3cret", "port": 143})
+    client.post("/customers/portal-notices/", {"text": "Hotline closed", "is_active": "on"})
+    with scope(tenant=tenant_a):
+        rows = list(ConfigurationEvent.objects.order_by("pk"))
+    mailbox = [
+        (row.action, row.field) for row in rows if row.target_type == "customers.mailboxsettings"
+    ]
+    assert mailbox == [("created", ""), ("changed", "password"), ("changed", "port")]
+    notices = [row for row in rows if row.target_type == "customers.portalnotice"]
+    assert [row.action for row in notices] == ["created"] and notices[0].actor == admin_a
+    stored = " ".join(f"{row.old_value} {row.new_value} {row.data}" for row in rows)
+    assert "s3cret" not in stored

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from customers.models import Customer
-from helpdesk.models import Membership, Role, Tenant
+from helpdesk.models import AuditEvent, Membership, Role, Tenant
 from tickets.models import Category, Ticket
 
 __all__ = [
@@ -207,30 +207,14 @@ class IncidentUpdateDelivery(models.Model):
         return f"{self.update_id} → {self.customer_id}"
 
 
-class IncidentEvent(models.Model):
+class IncidentEvent(AuditEvent):
     """Append-only audit trail of an incident."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    subject = "incident"
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    action = models.CharField(max_length=40)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(tenant="tenant")
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.action
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Incident events are append-only.")
-        super().save(*args, **kwargs)
+    class Meta(AuditEvent.Meta):
+        pass
 
 
 # --- playbooks -----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
+from helpdesk.audit import audit_changes, audit_record, audit_snapshot
 from helpdesk.models import Membership, Role, Tenant
 from helpdesk.notifications import notify
 from helpdesk.platform.enqueue import enqueue_on_commit
@@ -38,7 +39,6 @@ from tickets.incidents.models import (
     INCIDENT_RESPONSE_TARGET,
     OPEN_INCIDENT_STATUSES,
     Incident,
-    IncidentEvent,
     IncidentStatus,
     IncidentStep,
     IncidentTicket,
@@ -190,9 +190,7 @@ def playbooks_active() -> QuerySet[Playbook]:
 
 
 def _event(incident: Incident, actor: Membership | None, action: str, **data) -> None:
-    IncidentEvent.objects.create(
-        tenant_id=incident.tenant_id, incident=incident, actor=actor, action=action, data=data
-    )
+    audit_record(tenant=incident.tenant_id, actor=actor, action=action, target=incident, data=data)
 
 
 @transaction.atomic
@@ -629,6 +627,7 @@ def playbook_save(
     scenario: str,
     is_active: bool,
     steps: list[dict],
+    actor: Membership | None = None,
 ) -> Playbook:
     """Create or rewrite a playbook and its ordered steps (incidents keep their own copies).
     ``steps``: dicts with ``description``, ``owner_role`` and ``owner_member``."""
@@ -638,7 +637,9 @@ def playbook_save(
         same_name = same_name.exclude(pk=playbook.pk)
     if same_name.exists():
         raise ValidationError({"name": _("A playbook with this name exists.")})
+    creating = playbook is None
     playbook = playbook or Playbook(tenant=tenant)
+    before = {} if creating else _playbook_snapshot(playbook)
     playbook.name, playbook.scenario, playbook.is_active = name, scenario, is_active
     playbook.save()
     playbook.steps.all().delete()
@@ -653,4 +654,24 @@ def playbook_save(
         )
         for position, step in enumerate(steps, start=1)
     )
+    after = _playbook_snapshot(playbook)
+    if creating:
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action="created",
+            target=playbook,
+            new=name,
+            data={"values": after},
+        )
+    else:
+        audit_changes(tenant=tenant, actor=actor, target=playbook, before=before, after=after)
     return playbook
+
+
+def _playbook_snapshot(playbook: Playbook) -> dict[str, str]:
+    steps = playbook.steps.order_by("position", "pk").values_list("description", flat=True)
+    return {
+        **audit_snapshot(playbook, ("name", "scenario", "is_active")),
+        "steps": "\n".join(steps),
+    }

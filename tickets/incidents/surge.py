@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from helpdesk.models import Tenant
+from helpdesk.audit import audit_changes, audit_snapshot
+from helpdesk.models import Membership, Tenant
 from helpdesk.notifications import notify
 from tickets.incidents.models import SurgeAlert, SurgeSettings
 from tickets.incidents.services import managers
@@ -28,11 +29,16 @@ def surge_settings_for(tenant: Tenant) -> SurgeSettings:
 
 
 @transaction.atomic
-def surge_settings_save(*, tenant: Tenant, **fields) -> SurgeSettings:
+def surge_settings_save(
+    *, tenant: Tenant, actor: Membership | None = None, **fields
+) -> SurgeSettings:
     settings = surge_settings_for(tenant)
+    before = audit_snapshot(settings, fields)
     for name, value in fields.items():
         setattr(settings, name, value)
     settings.save(update_fields=list(fields))
+    after = audit_snapshot(settings, fields)
+    audit_changes(tenant=tenant, actor=actor, target=settings, before=before, after=after)
     return settings
 
 

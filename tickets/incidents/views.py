@@ -392,7 +392,11 @@ def _playbook_edit(request: HttpRequest, playbook=None) -> HttpResponse:
         rows = [s for s in steps.cleaned_data if s and s.get("description", "").strip()]
         try:
             saved = svc.playbook_save(
-                tenant=request.tenant, playbook=playbook, steps=rows, **form.cleaned_data
+                tenant=request.tenant,
+                actor=request.membership,
+                playbook=playbook,
+                steps=rows,
+                **form.cleaned_data,
             )
         except ValidationError as error:
             service_error_into_form(form, error)
@@ -426,7 +430,7 @@ def surge_alerts(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             fields = {name: form.cleaned_data[name] for name in SurgeSettingsForm.Meta.fields}
-            surge_settings_save(tenant=request.tenant, **fields)
+            surge_settings_save(tenant=request.tenant, actor=request.membership, **fields)
             messages.success(request, _("Surge detection saved."))
             return redirect("surge_alerts")
         # The ModelForm wrote the rejected values onto the instance: show the stored ones.
