@@ -15,9 +15,11 @@ from customers import receivers as customers
 from helpdesk import events as tenancy_events
 from knowledge import receivers as knowledge
 from sla import receivers as sla
+from sla.templatetags.sla import sla_badge
 from surveys import receivers as surveys
 from tickets import events as ticket_events
 from tickets import receivers as tickets
+from tickets.templatetags import queue
 
 RECEIVERS: dict[Signal, list[Callable]] = {
     # Tiers first: the default SLA policies name them.
@@ -59,12 +61,17 @@ RECEIVERS: dict[Signal, list[Callable]] = {
 }
 
 
+# Badges beside the status of each row of the ticket queue (tickets.templatetags.queue).
+QUEUE_STATUS_BADGES: list[Callable] = [sla_badge]
+
+
 def receiver_uid(receiver: Callable) -> str:
     return f"{receiver.__module__}.{receiver.__qualname__}"
 
 
 def connect_receivers() -> None:
-    """Connect the table (idempotent: each receiver has a dispatch uid)."""
+    """Connect the table and the queue badges (idempotent: each receiver has a dispatch uid)."""
     for signal, receivers in RECEIVERS.items():
         for receiver in receivers:
             signal.connect(receiver, dispatch_uid=receiver_uid(receiver))
+    queue.status_badges[:] = QUEUE_STATUS_BADGES

@@ -9,6 +9,7 @@ the same
 markup costs about a third of that. The cells, in table order, are in ``_row``.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,11 +20,15 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from helpdesk.platform.markup import markup, markup_join
-from sla.templatetags.sla import sla_badge
 from tickets.models import Priority, Status, Ticket
 from tickets.templatetags.workspace import safe_colour
 
 register = template.Library()
+
+# What apps above tickets show beside a row's status (the SLA engine: time left or overdue),
+# each a function of the ticket returning escaped markup. Filled at start-up from
+# ``config.events.QUEUE_STATUS_BADGES``.
+status_badges: list[Callable[[Ticket], str]] = []
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,7 @@ def _row(t: Ticket, texts: _Texts, queue_url: str, names: tuple[dict, dict]) -> 
         _tier_badge(t.customer.tier),
         t.status,
         texts.status.get(t.status, t.status),
-        sla_badge(t),
+        markup_join("", "{}", ((badge(t),) for badge in status_badges)),
         t.priority,
         texts.priority.get(t.priority, t.priority),
         (t.category.name if t.category else "") or "—",
