@@ -21,9 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from helpdesk.models import Membership, Role, WebhookSubscription
+from helpdesk.models import Membership, WebhookSubscription
 from helpdesk.notifications import notify, notify_many
 from helpdesk.platform.enqueue import enqueue_on_commit
+from helpdesk.selectors import tenant_managers
 from helpdesk.webhooks import webhooks_on_sla_record
 from tickets.models import Status, Ticket, TicketEvent
 
@@ -219,7 +220,7 @@ class SweepBatch:
         for ticket_id, target, cycle, level in keys:
             recorded[ticket_id].add((target, cycle, level))
         managers = defaultdict(list)
-        for member in _managers().filter(tenant_id__in=tenant_ids).select_related("user"):
+        for member in tenant_managers().filter(tenant_id__in=tenant_ids):
             managers[member.tenant_id].append(member)
         subscribed = WebhookSubscription.objects.filter(tenant_id__in=tenant_ids, is_active=True)
         webhook_tenants = set(subscribed.values_list("tenant_id", flat=True))
@@ -438,10 +439,6 @@ def _insert_escalation(
         return cursor.fetchone() is not None
 
 
-def _managers():
-    return Membership.objects.filter(role=Role.MANAGER, is_active=True)
-
-
 def _recipients(
     ticket: Ticket, level: str, managers: list[Membership] | None = None
 ) -> list[Membership]:
@@ -453,7 +450,7 @@ def _recipients(
         return [ticket.assignee]
     if level in (Level.WARNING, Level.BREACH) and ticket.team_id and ticket.team.lead_id:
         return [ticket.team.lead]
-    return list(_managers().select_related("user") if managers is None else managers)
+    return list(tenant_managers() if managers is None else managers)
 
 
 def _notice_text(ticket: Ticket, target: str, level: str, recipient: Membership) -> str:
