@@ -545,7 +545,5 @@ def calendar_load_holidays(*, calendar: Calendar, country: str, years: list[int]
 
 def sla_settings_changed(*, tenant) -> None:
     """A policy or calendar changed: recompute open tickets in the background, after commit."""
-    from .tasks import recompute_open_tickets
-
     _schedule.cache_clear()
-    enqueue_on_commit(recompute_open_tickets, tenant_id=tenant.pk)
+    enqueue_on_commit("sla.tasks.recompute_open_tickets", tenant_id=tenant.pk)

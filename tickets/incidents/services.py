@@ -435,9 +435,11 @@ def _owe_update(update: IncidentUpdate) -> int:
     ]
     IncidentUpdateDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     if rows:
-        from tickets.incidents.tasks import send_incident_update
-
-        enqueue_on_commit(send_incident_update, tenant_id=update.tenant_id, update_id=update.pk)
+        enqueue_on_commit(
+            "tickets.incidents.tasks.send_incident_update",
+            tenant_id=update.tenant_id,
+            update_id=update.pk,
+        )
     return len(rows)
 
 
