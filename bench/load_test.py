@@ -159,6 +159,7 @@ def seed() -> None:
     from django_scopes import scope
 
     from customers.demo import seed_customers
+    from customers.models import Customer
     from customers.services import customer_create
     from helpdesk import demo
     from tickets.demo import seed_tickets
@@ -169,7 +170,7 @@ def seed() -> None:
             people = demo.seed_people(tenant)
             with scope(tenant=tenant):
                 seed_tickets(tenant, seed_customers(tenant), people["agent1@acme.test"])
-                if not tenant.customers.filter(email=f"customer1@{slug}.test").exists():
+                if not Customer.objects.filter(email=f"customer1@{slug}.test").exists():
                     for i in range(1, EXTRA_CUSTOMERS + 1):
                         customer_create(
                             tenant=tenant, name=f"Customer {i}", email=f"customer{i}@{slug}.test"
@@ -182,6 +183,7 @@ def _plans(port: int) -> list[TenantPlan]:
     from django.conf import settings
     from django_scopes import scope
 
+    from customers.models import Customer
     from helpdesk.models import ApiToken, Membership, Tenant
     from helpdesk.services import api_token_create
     from tickets.models import Category, TicketCounter
@@ -191,7 +193,7 @@ def _plans(port: int) -> list[TenantPlan]:
         tenant = Tenant.objects.get(slug=slug)
         plan = TenantPlan(slug, host=f"{slug}.{settings.HELPDESK_BASE_DOMAIN}:{port}")
         with scope(tenant=tenant):
-            customers = tenant.customers.order_by("pk").values_list("pk", "email")
+            customers = Customer.objects.order_by("pk").values_list("pk", "email")
             plan.customer_ids = [pk for pk, _email in customers]
             plan.customer_emails = [email for _pk, email in customers if email]
             plan.category_ids = list(Category.objects.values_list("pk", flat=True))

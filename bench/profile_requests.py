@@ -160,6 +160,7 @@ class _Session:
         from django_scopes import scope
 
         from bench.load_data import BENCH_AGENT_EMAIL, BENCH_MANAGER_EMAIL, BIG_SLUG
+        from customers.models import Customer
         from helpdesk.models import ApiToken, Membership
         from helpdesk.services import api_token_create
         from tickets.models import TicketCounter
@@ -172,7 +173,7 @@ class _Session:
                 role: Membership.objects.select_related("user").get(user__email=email)
                 for role, email in (("agent", BENCH_AGENT_EMAIL), ("manager", BENCH_MANAGER_EMAIL))
             }
-            self.customer_id = tenant.customers.order_by("pk").values_list("pk", flat=True)[0]
+            self.customer_id = Customer.objects.order_by("pk").values_list("pk", flat=True)[0]
             self.first_new_number = TicketCounter.objects.get(tenant=tenant).last_number
             ApiToken.objects.filter(name=TOKEN_NAME).delete()
             _token, key = api_token_create(membership=members["manager"], name=TOKEN_NAME)

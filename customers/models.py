@@ -8,19 +8,17 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
 
-from helpdesk.models import AuditEvent, Membership, Tenant
+from helpdesk.models import AuditEvent, Membership, Tenant, TenantOwned
 
 # Key information is shown on every ticket of the customer: short by design (form, import and
 # API share this limit).
 KEY_INFO_MAX_LENGTH = 5000
 
 
-class Tier(models.Model):
+class Tier(TenantOwned):
     """VIP, Important (重要), Regular (常规), Potential (潜在); a lower rank is served first."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="tiers")
     code = models.SlugField(_("code"), max_length=30)
     name = models.CharField(_("name"), max_length=60)
     rank = models.PositiveSmallIntegerField(_("rank"), default=100)
@@ -30,8 +28,6 @@ class Tier(models.Model):
         default=False,
         help_text=_("Tickets of this tier never go to trainees and escalate on creation."),
     )
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("tier")
@@ -45,18 +41,15 @@ class Tier(models.Model):
         return self.name
 
 
-class Organization(models.Model):
+class Organization(TenantOwned):
     """The company a customer belongs to; its tier is the default of its customers."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="organizations")
     name = models.CharField(_("name"), max_length=200)
     tier = models.ForeignKey(
         Tier, verbose_name=_("tier"), on_delete=models.SET_NULL, null=True, blank=True
     )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("organization")
@@ -72,13 +65,10 @@ class Organization(models.Model):
         return self.name
 
 
-class CustomerTag(models.Model):
+class CustomerTag(TenantOwned):
     """A label on customers, e.g. 价格敏感 (price-sensitive)."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="customer_tags")
     name = models.CharField(_("name"), max_length=50)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("customer tag")
@@ -94,8 +84,7 @@ class CustomerTag(models.Model):
         return self.name
 
 
-class Customer(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="customers")
+class Customer(TenantOwned):
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -137,8 +126,6 @@ class Customer(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     # Set once name, contact details and the customer's texts were erased (PIPL / GDPR).
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("customer")
@@ -201,11 +188,10 @@ class CustomerEmailKind(models.TextChoices):
     RESOLVED = "resolved", _("Request resolved")
 
 
-class CustomerEmail(models.Model):
+class CustomerEmail(TenantOwned):
     """One e-mail owed to a customer about a ticket: written in the ticket's transaction, claimed
     and sent by a Celery task after the commit (``sent_at`` makes the send happen once)."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16, choices=CustomerEmailKind.choices)
     message = models.ForeignKey(
@@ -214,23 +200,18 @@ class CustomerEmail(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedManager(tenant="tenant")
-
     def __str__(self) -> str:
         return f"{self.kind} #{self.ticket_id}"
 
 
-class PortalNotice(models.Model):
+class PortalNotice(TenantOwned):
     """Text shown on top of every portal page while active (e.g. an outage, 应急公告)."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="portal_notices")
     text = models.TextField(_("text"))
     is_active = models.BooleanField(_("active"), default=True)
     starts_at = models.DateTimeField(_("shown from"), null=True, blank=True)
     ends_at = models.DateTimeField(_("shown until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("portal notice")
@@ -241,10 +222,10 @@ class PortalNotice(models.Model):
         return self.text[:60]
 
 
-class MailboxSettings(models.Model):
+class MailboxSettings(TenantOwned):
     """The tenant's support mailbox, read over IMAP. The password is stored as given."""
 
-    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="mailbox")
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="+")
     address = models.EmailField(
         _("support address"),
         help_text=_("Replies go to support+<token>@… of this address."),
@@ -258,8 +239,6 @@ class MailboxSettings(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     last_fetched_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedManager(tenant="tenant")
-
     class Meta:
         verbose_name = _("mailbox settings")
         verbose_name_plural = _("mailbox settings")
@@ -268,18 +247,15 @@ class MailboxSettings(models.Model):
         return f"{self.username}@{self.host}"
 
 
-class InboundEmail(models.Model):
+class InboundEmail(TenantOwned):
     """One fetched e-mail, by Message-ID: a message fetched twice is processed once."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     message_id = models.CharField(max_length=255)
     ticket = models.ForeignKey(
         "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     outcome = models.CharField(max_length=20)
     received_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         constraints = [

@@ -1,6 +1,10 @@
-"""System checks about how the service is deployed."""
+"""System checks: how the service is deployed, and how tenant-owned models are declared."""
 
-from django.core.checks import Tags, Warning, register
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
 from django.db import connections
 
 from helpdesk.row_security import (
@@ -63,4 +67,59 @@ def _unindexed_search_warning(alias: str, missing: list[str]) -> Warning:
         hint="As a superuser, run `manage.py enable_indexed_search_under_rls` against this "
         f"database, or execute in it: {statements}; see docs/security.md.",
         id="helpdesk.W002",
+    )
+
+
+@register(Tags.models)
+def check_tenant_owned_models(app_configs=None, **kwargs) -> list[Error]:
+    """Every model of the project's own apps with a ``tenant`` field derives from ``TenantOwned``.
+
+    The base is what gives the model its scoped default manager (a query without a tenant
+    scope raises instead of returning every tenant's rows); a model that declares its own
+    ``tenant`` key and a plain manager would silently skip that first isolation layer.
+    """
+    from helpdesk.models import TenantOwned
+
+    errors = []
+    for app_config in app_configs if app_configs is not None else apps.get_app_configs():
+        if not _is_project_app(app_config):
+            continue
+        for model in app_config.get_models():
+            if not any(field.name == "tenant" for field in model._meta.fields):
+                continue
+            if not issubclass(model, TenantOwned):
+                errors.append(
+                    Error(
+                        f"{model._meta.label} has a 'tenant' field but does not derive from "
+                        "helpdesk.models.TenantOwned.",
+                        hint="Derive the model from TenantOwned instead of declaring the "
+                        "tenant key and manager by hand.",
+                        obj=model,
+                        id="helpdesk.E001",
+                    )
+                )
+            elif not _is_scoped_manager(model._default_manager):
+                errors.append(
+                    Error(
+                        f"{model._meta.label}'s default manager is not a django-scopes "
+                        "ScopedManager, so its queries are not limited to the tenant scope.",
+                        hint="Keep TenantOwned's 'objects' as the first manager, or declare "
+                        "another manager as ScopedManager(tenant='tenant').",
+                        obj=model,
+                        id="helpdesk.E002",
+                    )
+                )
+    return errors
+
+
+def _is_project_app(app_config) -> bool:
+    """An app whose package sits at the top of this repository (not an installed library)."""
+    return Path(app_config.path).resolve().parent == Path(settings.BASE_DIR).resolve()
+
+
+def _is_scoped_manager(manager) -> bool:
+    """django-scopes builds a new class per ``ScopedManager(...)`` call; find it in the MRO."""
+    return any(
+        cls.__module__ == "django_scopes.manager" and cls.__qualname__.startswith("ScopedManager.")
+        for cls in type(manager).__mro__
     )

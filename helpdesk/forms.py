@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import scope
 
 from helpdesk.models import Membership, Tenant, User
+from helpdesk.platform.enqueue import enqueue_now
+from helpdesk.services import password_reset_email_send
 
 
 class TenantLoginForm(AuthenticationForm):
@@ -51,9 +53,6 @@ class TenantPasswordResetForm(PasswordResetForm):
         """Queue the e-mail instead of sending it here, so the answer takes as long for an
         unknown address as for a member's: response time tells nobody who has an account.
         The token is made by the worker; nothing secret passes through the broker."""
-        from helpdesk.platform.enqueue import enqueue_now
-        from helpdesk.tasks import send_password_reset_email
-
         link = {
             "user_id": None,
             "domain": request.get_host(),
@@ -62,8 +61,8 @@ class TenantPasswordResetForm(PasswordResetForm):
         }
         for user in self.get_users(self.cleaned_data["email"]):
             link["user_id"] = user.pk
-            if not enqueue_now(send_password_reset_email, **link):
-                send_password_reset_email(**link)  # broker down: the member still gets the link
+            if not enqueue_now("helpdesk.tasks.send_password_reset_email", **link):
+                password_reset_email_send(**link)  # broker down: the member still gets the link
 
 
 class TenantSignupForm(forms.Form):

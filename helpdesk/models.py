@@ -137,6 +137,25 @@ class Tenant(models.Model):
         return timedelta(days=days) if days else None
 
 
+class TenantOwned(models.Model):
+    """Base of every tenant-owned model: the ``tenant`` key and a manager that needs a scope.
+
+    ``objects`` is a django-scopes ``ScopedManager``, so a query outside ``scope(tenant=…)``
+    (or ``across_tenants()``) raises ``ScopeError`` instead of returning every tenant's rows.
+    The key has no reverse accessor on ``Tenant``: tenant-owned rows are reached through
+    their own scoped managers, never through ``tenant.<something>``. A model that needs one
+    row per tenant overrides ``tenant`` with a ``OneToOneField``. The check
+    ``helpdesk.E001`` (helpdesk.checks) keeps every model with a ``tenant`` field on this base.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        abstract = True
+
+
 class Role(models.TextChoices):
     ADMIN = "admin", _("Tenant admin")
     MANAGER = "manager", _("Manager")
@@ -151,13 +170,10 @@ class CertificationStage(models.TextChoices):
     CERTIFIED = "certified", _("Certified")
 
 
-class Skill(models.Model):
+class Skill(TenantOwned):
     """A skill tag such as 家电维修 (appliance repair) or 账单咨询 (billing questions)."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="skills")
     name = models.CharField(_("name"), max_length=80)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("skill")
@@ -171,10 +187,9 @@ class Skill(models.Model):
         return self.name
 
 
-class Membership(models.Model):
+class Membership(TenantOwned):
     """A user's place in one tenant: role, certification stage and skills."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
@@ -188,8 +203,6 @@ class Membership(models.Model):
     skills = models.ManyToManyField(Skill, blank=True, related_name="memberships")
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("membership")
@@ -209,10 +222,9 @@ class Membership(models.Model):
         return self.role in roles
 
 
-class Team(models.Model):
+class Team(TenantOwned):
     """A department (部门) that tickets are routed to, with a lead who receives escalations."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(_("name"), max_length=120)
     lead = models.ForeignKey(
         Membership,
@@ -223,8 +235,6 @@ class Team(models.Model):
         related_name="led_teams",
     )
     members = models.ManyToManyField(Membership, blank=True, related_name="teams")
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("team")
@@ -238,10 +248,9 @@ class Team(models.Model):
         return self.name
 
 
-class ApiToken(models.Model):
+class ApiToken(TenantOwned):
     """A key for integrations. Only the SHA-256 of the key is stored; the key is shown once."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="api_tokens")
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
     key_prefix = models.CharField(_("key starts with"), max_length=8)
@@ -249,8 +258,6 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("API token")
@@ -265,10 +272,9 @@ class ApiToken(models.Model):
         return self.revoked_at is None
 
 
-class Notification(models.Model):
+class Notification(TenantOwned):
     """An in-app notice to one member (transfer received, escalation, …)."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="notifications")
     recipient = models.ForeignKey(
         Membership, on_delete=models.CASCADE, related_name="notifications"
     )
@@ -277,8 +283,6 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("notification")
@@ -292,7 +296,7 @@ class Notification(models.Model):
         return self.text
 
 
-class IdempotencyKey(models.Model):
+class IdempotencyKey(TenantOwned):
     """The stored outcome of one API create sent with an ``Idempotency-Key`` header.
 
     The row is inserted in the same transaction as the create it guards, so a concurrent
@@ -300,7 +304,6 @@ class IdempotencyKey(models.Model):
     replays its response; a failed create leaves no row behind. Kept for 24 hours.
     """
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
     # SHA-256 of method, path and the parsed request body: the same key with another body is
     # a client bug, answered with 422 rather than with the first request's response.
@@ -308,8 +311,6 @@ class IdempotencyKey(models.Model):
     response_status = models.PositiveSmallIntegerField()
     response_body = models.JSONField(encoder=DjangoJSONEncoder, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         constraints = [
@@ -321,7 +322,7 @@ class IdempotencyKey(models.Model):
         return f"{self.tenant_id}/{self.key}"
 
 
-class WebhookSubscription(models.Model):
+class WebhookSubscription(TenantOwned):
     """A tenant admin's URL that receives signed POSTs for the chosen events (helpdesk.webhooks).
 
     The secret signs every delivery; it is shown once when the subscription is created. The
@@ -329,7 +330,6 @@ class WebhookSubscription(models.Model):
     deliveries were given up.
     """
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     url = models.URLField(_("URL"), max_length=500)
     events = models.JSONField(_("events"), default=list)
     secret = models.CharField(max_length=64)
@@ -339,8 +339,6 @@ class WebhookSubscription(models.Model):
     failure_count = models.PositiveIntegerField(default=0)
     disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("webhook")
@@ -359,14 +357,13 @@ class DeliveryStatus(models.TextChoices):
     GAVE_UP = "gave_up", _("Gave up")
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(TenantOwned):
     """One event for one subscription: an outbox row, written in the transaction of the change.
 
     ``next_attempt_at`` is when it is due (pending or failed); a sender claims the row by
     moving it a lease into the future, so a second sender skips it.
     """
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     subscription = models.ForeignKey(
         WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
     )
@@ -381,8 +378,6 @@ class WebhookDelivery(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("webhook delivery")
@@ -400,7 +395,7 @@ class WebhookDelivery(models.Model):
         return f"{self.event} → {self.subscription_id}"
 
 
-class AuditEvent(models.Model):
+class AuditEvent(TenantOwned):
     """Base of the append-only audit trails (tickets, customers, incidents, configuration): who
     changed what, from what to what, and when. A saved event can be neither changed nor deleted.
 
@@ -411,7 +406,6 @@ class AuditEvent(models.Model):
 
     subject: ClassVar[str | None] = None
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     actor = models.ForeignKey(
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -422,8 +416,6 @@ class AuditEvent(models.Model):
     new_value = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         abstract = True

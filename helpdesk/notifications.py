@@ -15,16 +15,16 @@ from helpdesk.tenancy import tenant_url
 
 logger = logging.getLogger(__name__)
 
+NOTIFICATION_EMAIL_TASK = "helpdesk.tasks.send_notification_email"
+
 
 def notify(*, recipient: Membership, text: str, url: str = "") -> Notification:
     """Precondition: the recipient's tenant scope is active."""
     notification = Notification.objects.create(
         tenant_id=recipient.tenant_id, recipient=recipient, text=text[:500], url=url
     )
-    from helpdesk.tasks import send_notification_email
-
     enqueue_on_commit(
-        send_notification_email, tenant_id=recipient.tenant_id, notification_id=notification.pk
+        NOTIFICATION_EMAIL_TASK, tenant_id=recipient.tenant_id, notification_id=notification.pk
     )
     return notification
 
@@ -35,15 +35,13 @@ def notify_many(items: list[tuple[Membership, str, str]]) -> list[Notification]:
     tenants: call it with scopes disabled)."""
     if not items:
         return []
-    from helpdesk.tasks import send_notification_email
-
     notifications = Notification.objects.bulk_create(
         Notification(tenant_id=recipient.tenant_id, recipient=recipient, text=text[:500], url=url)
         for recipient, text, url in items
     )
     for notification in notifications:
         enqueue_on_commit(
-            send_notification_email,
+            NOTIFICATION_EMAIL_TASK,
             tenant_id=notification.tenant_id,
             notification_id=notification.pk,
         )

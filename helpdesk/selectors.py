@@ -1,10 +1,18 @@
 """Reads of the tenancy core."""
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from helpdesk.models import ApiToken, ConfigurationEvent, Membership, Notification, Tenant, User
+from helpdesk.models import (
+    ApiToken,
+    ConfigurationEvent,
+    Membership,
+    Notification,
+    Role,
+    Tenant,
+    User,
+)
 from helpdesk.tenancy import across_tenants
 
 
@@ -43,6 +51,19 @@ def memberships_of_user(*, user: User) -> list[Membership]:
             .select_related("tenant")
             .order_by("tenant__name")
         )
+
+
+def tenant_managers(*, tenant: Tenant | None = None) -> QuerySet[Membership]:
+    """Who is told when something needs someone in charge (an SLA past its last rung, an
+    incident without its first update, a complaint surge): the active admins and managers.
+
+    ``tenant``: that tenant's; None: the scope's tenant, or every tenant's inside
+    ``across_tenants()`` (a batch that spans tenants groups them by ``tenant_id``).
+    """
+    members = Membership.objects.filter(is_active=True, role__in=(Role.ADMIN, Role.MANAGER))
+    if tenant is not None:
+        members = members.filter(tenant=tenant)
+    return members.select_related("user").order_by("pk")
 
 
 def api_token_in_tenant(*, key_hash: str) -> ApiToken | None:

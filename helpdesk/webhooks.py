@@ -209,10 +209,10 @@ def webhook_emit(
         )
         for pk in targets
     )
-    from helpdesk.tasks import deliver_webhook
-
     for delivery in deliveries:
-        enqueue_on_commit(deliver_webhook, tenant_id=tenant_id, delivery_id=delivery.pk)
+        enqueue_on_commit(
+            "helpdesk.tasks.deliver_webhook", tenant_id=tenant_id, delivery_id=delivery.pk
+        )
     return deliveries
 
 

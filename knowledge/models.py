@@ -12,19 +12,15 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
 
-from helpdesk.models import Membership, Team, Tenant
+from helpdesk.models import Membership, Team, TenantOwned
 from tickets.models import Category, Priority, Status, Ticket
 
 
-class KnowledgeCategory(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+class KnowledgeCategory(TenantOwned):
     name = models.CharField(_("name"), max_length=120)
     description = models.CharField(_("description"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=100)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("knowledge category")
@@ -81,8 +77,7 @@ class ArticleSearchVector(models.Func):
         return sql, [*title_params, *body_params]
 
 
-class Article(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+class Article(TenantOwned):
     category = models.ForeignKey(
         KnowledgeCategory,
         verbose_name=_("category"),
@@ -125,8 +120,6 @@ class Article(models.Model):
         expression=ArticleSearchVector(), output_field=SearchVectorField(), db_persist=True
     )
 
-    objects = ScopedManager(tenant="tenant")
-
     class Meta:
         verbose_name = _("article")
         verbose_name_plural = _("articles")
@@ -150,10 +143,9 @@ class Article(models.Model):
         return self.status == ArticleStatus.PUBLISHED and self.visibility == Visibility.PUBLIC
 
 
-class ArticleRevision(models.Model):
+class ArticleRevision(TenantOwned):
     """A snapshot written by every save through ``knowledge.services``."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
@@ -168,8 +160,6 @@ class ArticleRevision(models.Model):
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(tenant="tenant")
-
     class Meta:
         ordering = ["-number"]
         constraints = [
@@ -180,17 +170,14 @@ class ArticleRevision(models.Model):
         return f"{self.article_id} r{self.number}"
 
 
-class KnowledgeAuthor(models.Model):
+class KnowledgeAuthor(TenantOwned):
     """A member a manager allowed to publish articles."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
     granted_by = models.ForeignKey(
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         constraints = [
@@ -201,16 +188,13 @@ class KnowledgeAuthor(models.Model):
         return str(self.membership)
 
 
-class ArticleVote(models.Model):
+class ArticleVote(TenantOwned):
     """One "was this helpful?" answer per browser session and article."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="votes")
     session_key = models.CharField(max_length=64)
     helpful = models.BooleanField()
     created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         constraints = [
@@ -221,15 +205,12 @@ class ArticleVote(models.Model):
         return f"{self.article_id}: {'+' if self.helpful else '-'}"
 
 
-class Deflection(models.Model):
+class Deflection(TenantOwned):
     """A customer said an article solved their problem instead of submitting a request."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="deflections")
     query = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "created_at"], name="kb_deflection_time")]
@@ -244,10 +225,9 @@ class LinkKind(models.TextChoices):
     INSERTED_TEXT = "inserted_text", _("Text inserted into a reply")
 
 
-class TicketArticleLink(models.Model):
+class TicketArticleLink(TenantOwned):
     """An article used on a ticket: the numerator of the usage rate."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="article_links")
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="ticket_links")
     kind = models.CharField(max_length=16, choices=LinkKind.choices, default=LinkKind.LINKED)
@@ -255,8 +235,6 @@ class TicketArticleLink(models.Model):
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         constraints = [
@@ -267,14 +245,11 @@ class TicketArticleLink(models.Model):
         return f"#{self.ticket_id} ↔ {self.article_id}"
 
 
-class BannedPhrase(models.Model):
+class BannedPhrase(TenantOwned):
     """A phrase no reply template may contain (e.g. promises the company cannot keep)."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     phrase = models.CharField(_("phrase"), max_length=100)
     created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("banned phrase")
@@ -300,7 +275,7 @@ class ApprovalStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class ReplyTemplate(models.Model):
+class ReplyTemplate(TenantOwned):
     """A canned response (话术), optionally a macro that also changes ticket fields.
 
     Placeholders ``{{ customer.name }}``, ``{{ ticket.number }}`` and ``{{ agent.name }}`` are
@@ -309,7 +284,6 @@ class ReplyTemplate(models.Model):
     manager approved them; any change to a shared template asks for approval again.
     """
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=120)
     body = models.TextField(_("text"))
     scope = models.CharField(
@@ -354,8 +328,6 @@ class ReplyTemplate(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("reply template")

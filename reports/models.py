@@ -17,10 +17,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
 
 from customers.models import Tier
-from helpdesk.models import Membership, Team, Tenant
+from helpdesk.models import Membership, Team, Tenant, TenantOwned
 from tickets.models import Category, Ticket
 
 
@@ -35,13 +34,12 @@ def _dimension(model, related_name: str = "+"):
     )
 
 
-class TicketFigures(models.Model):
+class TicketFigures(TenantOwned):
     """One ticket's report figures, recomputed when the ticket (or its SLA record) changes."""
 
     ticket = models.OneToOneField(
         Ticket, on_delete=models.CASCADE, primary_key=True, related_name="report_figures"
     )
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField()
     created_day = models.DateField()  # in the tenant's time zone
     # Resolved or closed (the SLA's "done"), with the latest resolution's time; None while open.
@@ -63,8 +61,6 @@ class TicketFigures(models.Model):
     first_contact_resolved = models.BooleanField(default=False)
     was_reopened = models.BooleanField(default=False)
     computed_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         indexes = [
@@ -102,14 +98,13 @@ MEASURES = CREATED_MEASURES + DONE_MEASURES
 DIMENSIONS = ("team_id", "agent_id", "category_id", "tier_id", "channel")
 
 
-class DailyRollup(models.Model):
+class DailyRollup(TenantOwned):
     """Sums of ``TicketFigures`` per tenant × day × team × agent × category × tier × channel.
 
     Rows of a day are replaced as a whole by ``rollup_refresh`` (under the tenant's
     ``RollupState`` row lock), so a day never holds two rows for one combination.
     """
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     team = _dimension(Team)
     agent = _dimension(Membership)
@@ -131,8 +126,6 @@ class DailyRollup(models.Model):
     first_contact_resolved = models.PositiveIntegerField(default=0)
     reopened = models.PositiveIntegerField(default=0)
 
-    objects = ScopedManager(tenant="tenant")
-
     class Meta:
         indexes = [models.Index(fields=["tenant", "day"], name="rollup_tenant_day")]
 
@@ -140,14 +133,12 @@ class DailyRollup(models.Model):
         return f"Rollup {self.tenant_id} {self.day}"
 
 
-class RollupState(models.Model):
+class RollupState(TenantOwned):
     """Per tenant: up to when tickets were rolled up. Its row lock serialises refreshes."""
 
     tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="+")
     refreshed_until = models.DateTimeField(null=True, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ScopedManager(tenant="tenant")
 
     def __str__(self) -> str:
         return f"Rollup state of {self.tenant_id}"
@@ -156,10 +147,9 @@ class RollupState(models.Model):
 # --- quality spot checks (质检) -------------------------------------------------------------
 
 
-class QualityCriterion(models.Model):
+class QualityCriterion(TenantOwned):
     """One line of the tenant's quality rubric, e.g. greeting, record accuracy, attitude."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("criterion"), max_length=100)
     weight = models.DecimalField(
         _("weight"),
@@ -179,8 +169,6 @@ class QualityCriterion(models.Model):
     position = models.PositiveSmallIntegerField(_("order"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
 
-    objects = ScopedManager(tenant="tenant")
-
     class Meta:
         verbose_name = _("quality criterion")
         verbose_name_plural = _("quality rubric")
@@ -193,14 +181,13 @@ class QualityCriterion(models.Model):
         return self.name
 
 
-class QualityCheck(models.Model):
+class QualityCheck(TenantOwned):
     """A supervisor's score of one resolved ticket against the rubric.
 
     ``scores`` maps criterion id → score as given; ``score_percent`` (weighted) and
     ``record_accuracy_percent`` are stored when it is saved so the assessment can average them.
     """
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="quality_checks")
     agent = models.ForeignKey(
         Membership,
@@ -224,8 +211,6 @@ class QualityCheck(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("checked at"), default=timezone.now)
 
-    objects = ScopedManager(tenant="tenant")
-
     class Meta:
         verbose_name = _("quality check")
         verbose_name_plural = _("quality checks")
@@ -242,7 +227,7 @@ class QualityCheck(models.Model):
 # --- monthly assessment (seed 002) and feedback report ------------------------------------------
 
 
-class AssessmentSettings(models.Model):
+class AssessmentSettings(TenantOwned):
     """A tenant's weights of the monthly assessment score; created lazily with these defaults."""
 
     tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="+")
@@ -265,8 +250,6 @@ class AssessmentSettings(models.Model):
         _("resolved tickets needed to be Service Star"), default=10
     )
 
-    objects = ScopedManager(tenant="tenant")
-
     class Meta:
         verbose_name = _("assessment settings")
         verbose_name_plural = _("assessment settings")
@@ -283,10 +266,9 @@ class AssessmentSettings(models.Model):
         }
 
 
-class RootCauseNote(models.Model):
+class RootCauseNote(TenantOwned):
     """A manager's note on why requests came in, for one month's feedback report."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     month = models.DateField(_("month"))  # the first day of the month
     category = models.ForeignKey(
         Category,
@@ -301,8 +283,6 @@ class RootCauseNote(models.Model):
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("root-cause note")

@@ -14,7 +14,7 @@ def refresh_all_rollups() -> int:
     """Beat, every few minutes: one refresh task per active tenant."""
     queued = 0
     for tenant_id in Tenant.objects.filter(is_active=True).values_list("pk", flat=True):
-        queued += enqueue_now(refresh_rollups, tenant_id=tenant_id)
+        queued += enqueue_now(refresh_rollups.name, tenant_id=tenant_id)
     return queued
 
 

@@ -12,10 +12,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
 
 from customers.models import Tier
-from helpdesk.models import Tenant, validate_time_zone
+from helpdesk.models import Tenant, TenantOwned, validate_time_zone
 from tickets.models import Category, Priority, Ticket
 
 WEEKDAY_NAMES = (
@@ -48,8 +47,7 @@ def validate_opening_hours(value: dict) -> None:
                 raise ValidationError(_("An interval cannot open and close at the same time."))
 
 
-class Calendar(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="calendars")
+class Calendar(TenantOwned):
     name = models.CharField(_("name"), max_length=100)
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone]
@@ -58,8 +56,6 @@ class Calendar(models.Model):
     opening_hours = models.JSONField(
         _("opening hours"), default=dict, blank=True, validators=[validate_opening_hours]
     )
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("calendar")
@@ -72,13 +68,10 @@ class Calendar(models.Model):
         return self.name
 
 
-class Holiday(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+class Holiday(TenantOwned):
     calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="holidays")
     date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=100, blank=True)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         ordering = ["date"]
@@ -90,13 +83,12 @@ class Holiday(models.Model):
         return f"{self.date} {self.name}"
 
 
-class SlaPolicy(models.Model):
+class SlaPolicy(TenantOwned):
     """Ordered; the first active policy whose conditions all match a ticket applies.
 
     An empty condition matches everything. Targets are minutes of the chosen calendar.
     """
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="sla_policies")
     name = models.CharField(_("name"), max_length=100)
     position = models.PositiveIntegerField(_("order"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
@@ -135,8 +127,6 @@ class SlaPolicy(models.Model):
         _("escalate to the manager after a further (percent of the target)"), default=50
     )
     pause_on_hold = models.BooleanField(_("pause the clock while on hold"), default=False)
-
-    objects = ScopedManager(tenant="tenant")
 
     # What an admin edits (the settings form) and the API shows, besides the id.
     EDITABLE_FIELDS = (
@@ -193,10 +183,9 @@ class Level(models.TextChoices):
     RULE = "rule", _("Escalated by rule")
 
 
-class TicketSla(models.Model):
+class TicketSla(TenantOwned):
     """A ticket's SLA state, stored so queues sort and the sweeper selects by index."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="sla")
     policy = models.ForeignKey(SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True)
     first_response_due_at = models.DateTimeField(null=True, blank=True)
@@ -218,8 +207,6 @@ class TicketSla(models.Model):
     is_escalated = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(tenant="tenant")
-
     class Meta:
         indexes = [
             # The sweeper's index: only rows that still have something to check.
@@ -236,15 +223,12 @@ class TicketSla(models.Model):
         return f"SLA of ticket {self.ticket_id}: {self.colour}"
 
 
-class PauseSpan(models.Model):
+class PauseSpan(TenantOwned):
     """A span during which the ticket's clock stood still (waiting on the customer)."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_pauses")
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         ordering = ["started_at"]
@@ -253,10 +237,9 @@ class PauseSpan(models.Model):
         return f"{self.started_at} – {self.ended_at or '…'}"
 
 
-class Escalation(models.Model):
+class Escalation(TenantOwned):
     """One warning, breach or escalation; unique so that no sweeper records it twice."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
     target = models.CharField(max_length=20, choices=Target.choices)
     cycle = models.PositiveIntegerField(default=0)
@@ -264,8 +247,6 @@ class Escalation(models.Model):
     reason = models.CharField(max_length=200, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -285,10 +266,10 @@ DEFAULT_ANGRY_WORDS = (
 )
 
 
-class EscalationRules(models.Model):
+class EscalationRules(TenantOwned):
     """A tenant's rules that escalate a ticket on creation, whatever the clock says (seed 004)."""
 
-    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="escalation_rules")
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="+")
     repeat_complaint_days = models.PositiveSmallIntegerField(
         _("a second complaint within (days) escalates"), default=30
     )
@@ -298,8 +279,6 @@ class EscalationRules(models.Model):
     angry_words = models.TextField(
         _("angry wording (one word or phrase per line)"), default=DEFAULT_ANGRY_WORDS, blank=True
     )
-
-    objects = ScopedManager(tenant="tenant")
 
     def __str__(self) -> str:
         return f"Escalation rules of {self.tenant_id}"

@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from helpdesk.audit import audit_delete, audit_flush, audit_record, audit_save
-from helpdesk.models import Membership, Role, Tenant, WebhookSubscription
+from helpdesk.models import Membership, Tenant, WebhookSubscription
 from helpdesk.notifications import notify, notify_many
 from helpdesk.platform.enqueue import enqueue_on_commit
+from helpdesk.selectors import tenant_managers
 from tickets.models import ACTIVE_STATUSES, Status, Ticket, TicketEvent
 
 from . import deadlines as dl
@@ -219,7 +220,7 @@ class SweepBatch:
         for ticket_id, target, cycle, level in keys:
             recorded[ticket_id].add((target, cycle, level))
         managers = defaultdict(list)
-        for member in _managers().filter(tenant_id__in=tenant_ids).select_related("user"):
+        for member in tenant_managers().filter(tenant_id__in=tenant_ids):
             managers[member.tenant_id].append(member)
         subscribed = WebhookSubscription.objects.filter(tenant_id__in=tenant_ids, is_active=True)
         webhook_tenants = set(subscribed.values_list("tenant_id", flat=True))
@@ -432,10 +433,6 @@ def _insert_escalation(
         return cursor.fetchone() is not None
 
 
-def _managers():
-    return Membership.objects.filter(role=Role.MANAGER, is_active=True)
-
-
 def _recipients(
     ticket: Ticket, level: str, managers: list[Membership] | None = None
 ) -> list[Membership]:
@@ -447,7 +444,7 @@ def _recipients(
         return [ticket.assignee]
     if level in (Level.WARNING, Level.BREACH) and ticket.team_id and ticket.team.lead_id:
         return [ticket.team.lead]
-    return list(_managers().select_related("user") if managers is None else managers)
+    return list(tenant_managers() if managers is None else managers)
 
 
 def _notice_text(ticket: Ticket, target: str, level: str, recipient: Membership) -> str:
@@ -540,10 +537,8 @@ def calendar_load_holidays(*, calendar: Calendar, country: str, years: list[int]
 
 def sla_settings_changed(*, tenant) -> None:
     """A policy or calendar changed: recompute open tickets in the background, after commit."""
-    from .tasks import recompute_open_tickets
-
     _schedule.cache_clear()
-    enqueue_on_commit(recompute_open_tickets, tenant_id=tenant.pk)
+    enqueue_on_commit("sla.tasks.recompute_open_tickets", tenant_id=tenant.pk)
 
 
 # --- settings: each write is one transaction and one audit record per change -------------------

@@ -18,7 +18,7 @@ def sweep() -> int:
     fans out in turn while the backlog lasts. Each extra sweep follows a full batch of real
     work, so a backlog of N rows queues at most N / 200 of them.
     """
-    return sweeper.sweep_due(on_backlog=lambda: enqueue_now(sweep))
+    return sweeper.sweep_due(on_backlog=lambda: enqueue_now(sweep.name))
 
 
 @shared_task(base=TenantTask)

@@ -15,10 +15,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
 
 from customers.models import Customer, Tier
-from helpdesk.models import Membership, Team, Tenant
+from helpdesk.models import Membership, Team, Tenant, TenantOwned
 from tickets.models import Ticket
 
 # The rated dimensions, in the order the survey asks them.
@@ -50,10 +49,10 @@ def default_call_tier_codes() -> list[str]:
     return ["vip", "important"]
 
 
-class SurveySettings(models.Model):
+class SurveySettings(TenantOwned):
     """A tenant's survey settings; created lazily with these defaults (``survey_settings_for``)."""
 
-    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="survey_settings")
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="+")
     # {"overall": {"en": "…", "zh-hans": "…"}, …}; a missing or empty label uses the built-in one.
     question_labels = models.JSONField(_("question labels"), default=dict, blank=True)
     weight_response_speed = models.DecimalField(
@@ -92,8 +91,6 @@ class SurveySettings(models.Model):
         _("after a bad survey, tell the customer the improvement within (hours)"), default=72
     )
 
-    objects = ScopedManager(tenant="tenant")
-
     class Meta:
         verbose_name = _("survey settings")
         verbose_name_plural = _("survey settings")
@@ -111,10 +108,9 @@ class SurveySettings(models.Model):
         return text.strip() or str(QUESTION_LABELS[question])
 
 
-class SurveyInvitation(models.Model):
+class SurveyInvitation(TenantOwned):
     """One per resolution of a ticket. Only the SHA-256 of the link's token is stored."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="survey_invitations")
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="survey_invitations"
@@ -132,8 +128,6 @@ class SurveyInvitation(models.Model):
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     reminder_emailed_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("survey invitation")
@@ -158,11 +152,10 @@ class SurveyInvitation(models.Model):
         return (now or timezone.now()) >= self.expires_at
 
 
-class SurveyResponse(models.Model):
+class SurveyResponse(TenantOwned):
     """The customer's answer; one per invitation. Agent, team and tier are recorded as they
     were when the customer answered, so reports do not move when a ticket is reassigned."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     invitation = models.OneToOneField(
         SurveyInvitation, on_delete=models.CASCADE, related_name="response"
     )
@@ -210,8 +203,6 @@ class SurveyResponse(models.Model):
     not_solved = models.BooleanField(_("problem not solved"), default=False)
     created_at = models.DateTimeField(_("answered at"), default=timezone.now)
     edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("survey response")
@@ -290,11 +281,10 @@ class FollowUpOutcome(models.TextChoices):
     OTHER = "other", _("Other (see notes)")
 
 
-class FollowUp(models.Model):
+class FollowUp(TenantOwned):
     """A follow-up call / return visit (回访), or the 72 h improvement message after a bad
     survey (kind ``improvement``: done = the agent recorded that the message was sent)."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="follow_ups")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="follow_ups")
     response = models.ForeignKey(
@@ -335,8 +325,6 @@ class FollowUp(models.Model):
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("follow-up")

@@ -126,10 +126,8 @@ def survey_on_ticket_resolved(*, ticket: Ticket, now: datetime | None = None) ->
     invitation = _create_invitation(ticket, config, now)
     _schedule_tier_call(ticket, config, now)
     if ticket.customer.email:
-        from .tasks import send_survey_email
-
         enqueue_on_commit(
-            send_survey_email,
+            "surveys.tasks.send_survey_email",
             tenant_id=ticket.tenant_id,
             invitation_id=invitation.pk,
             kind="invitation",
@@ -511,10 +509,8 @@ def invitation_remind(*, invitation: SurveyInvitation, now: datetime) -> bool:
     if not pending.update(reminder_sent_at=now):
         return False
     if invitation.customer.email:
-        from .tasks import send_survey_email
-
         enqueue_on_commit(
-            send_survey_email,
+            "surveys.tasks.send_survey_email",
             tenant_id=invitation.tenant_id,
             invitation_id=invitation.pk,
             kind="reminder",

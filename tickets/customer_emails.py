@@ -36,9 +36,9 @@ def customer_email_queue(*, ticket, kind: str, message=None) -> CustomerEmail | 
     email = CustomerEmail.objects.create(
         tenant_id=ticket.tenant_id, ticket=ticket, kind=CustomerEmailKind(kind), message=message
     )
-    from tickets.tasks import send_customer_email
-
-    enqueue_on_commit(send_customer_email, tenant_id=ticket.tenant_id, email_id=email.pk)
+    enqueue_on_commit(
+        "tickets.tasks.send_customer_email", tenant_id=ticket.tenant_id, email_id=email.pk
+    )
     return email
 
 
@@ -140,9 +140,9 @@ def _build(tenant: Tenant, owed: CustomerEmail) -> EmailMessage:
 
 def sign_in_email_queue(*, customer) -> None:
     """Mail the customer a one-time sign-in link, after the commit. Precondition: scope."""
-    from tickets.tasks import send_sign_in_email
-
-    enqueue_on_commit(send_sign_in_email, tenant_id=customer.tenant_id, customer_id=customer.pk)
+    enqueue_on_commit(
+        "tickets.tasks.send_sign_in_email", tenant_id=customer.tenant_id, customer_id=customer.pk
+    )
 
 
 def sign_in_email_send(*, tenant: Tenant, customer_id: int) -> bool:

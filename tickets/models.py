@@ -8,10 +8,9 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
 
 from customers.models import Customer
-from helpdesk.models import AuditEvent, Membership, Skill, Team, Tenant
+from helpdesk.models import AuditEvent, Membership, Skill, Team, Tenant, TenantOwned
 
 
 class Status(models.TextChoices):
@@ -49,10 +48,9 @@ class Channel(models.TextChoices):
     CHAT = "chat", _("Chat")
 
 
-class Category(models.Model):
+class Category(TenantOwned):
     """Nature and type of a request (性质和类别): decides the team and the skill needed."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="categories")
     name = models.CharField(_("name"), max_length=120)
     team = models.ForeignKey(
         Team,
@@ -67,8 +65,6 @@ class Category(models.Model):
     )
     is_complaint = models.BooleanField(_("complaint"), default=False)
 
-    objects = ScopedManager(tenant="tenant")
-
     class Meta:
         verbose_name = _("category")
         verbose_name_plural = _("categories")
@@ -81,11 +77,8 @@ class Category(models.Model):
         return self.name
 
 
-class Tag(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="tags")
+class Tag(TenantOwned):
     name = models.CharField(_("name"), max_length=50)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         ordering = ["name"]
@@ -97,17 +90,17 @@ class Tag(models.Model):
         return self.name
 
 
-class TicketCounter(models.Model):
+class TicketCounter(TenantOwned):
     """The last ticket number handed out in a tenant.
 
     Incremented inside the creating transaction, so the row lock serialises concurrent
     creations and a rolled-back creation gives its number back: numbers are gap-free.
     """
 
-    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, primary_key=True)
+    tenant = models.OneToOneField(
+        Tenant, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
     last_number = models.PositiveBigIntegerField(default=0)
-
-    objects = ScopedManager(tenant="tenant")
 
     def __str__(self) -> str:
         return f"{self.tenant_id}: {self.last_number}"
@@ -130,8 +123,7 @@ class TrigramIndex(GinIndex):
         return models.Index(*plain, name=self.name).create_sql(model, schema_editor, **kwargs)
 
 
-class Ticket(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="tickets")
+class Ticket(TenantOwned):
     number = models.PositiveBigIntegerField(_("number"))
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -197,8 +189,6 @@ class Ticket(models.Model):
         _("personal data erased at"), null=True, blank=True
     )
 
-    objects = ScopedManager(tenant="tenant")
-
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
@@ -261,10 +251,9 @@ class MessageKind(models.TextChoices):
     INTERNAL = "internal", _("Internal note")
 
 
-class Message(models.Model):
+class Message(TenantOwned):
     """One entry of the thread. An internal note is never shown to the customer."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=10, choices=MessageKind.choices, default=MessageKind.PUBLIC)
     author_member = models.ForeignKey(
@@ -276,8 +265,6 @@ class Message(models.Model):
     body = models.TextField(_("message"))
     is_system = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -306,16 +293,13 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
     return f"attachments/{instance.tenant_id}/{uuid.uuid4().hex}"
 
 
-class Attachment(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+class Attachment(TenantOwned):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_path)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size_bytes = models.PositiveBigIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     def __str__(self) -> str:
         return self.original_name

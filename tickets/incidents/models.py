@@ -9,10 +9,9 @@ from datetime import timedelta
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
 
 from customers.models import Customer
-from helpdesk.models import AuditEvent, Membership, Role, Tenant
+from helpdesk.models import AuditEvent, Membership, Role, Tenant, TenantOwned
 from tickets.models import Category, Ticket
 
 __all__ = [
@@ -52,11 +51,10 @@ OPEN_INCIDENT_STATUSES = (
 )
 
 
-class Incident(models.Model):
+class Incident(TenantOwned):
     """One outage or complaint surge that many tickets hang on. A drill (``is_drill``) runs
     the same way but is never shown to customers and mails nobody."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     severity = models.CharField(
@@ -103,8 +101,6 @@ class Incident(models.Model):
     first_update_escalated_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
-    objects = ScopedManager(tenant="tenant")
-
     class Meta:
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
@@ -134,16 +130,13 @@ class Incident(models.Model):
         return [word.strip().lower() for word in raw.split(",") if word.strip()][:20]
 
 
-class IncidentTicket(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+class IncidentTicket(TenantOwned):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="incident_links")
     linked_by = models.ForeignKey(
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     linked_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         constraints = [
@@ -154,11 +147,10 @@ class IncidentTicket(models.Model):
         return f"{self.incident_id} ↔ {self.ticket_id}"
 
 
-class IncidentUpdate(models.Model):
+class IncidentUpdate(TenantOwned):
     """A public update, posted once and mailed to every linked customer (one delivery row
     per customer)."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
     author = models.ForeignKey(
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -168,8 +160,6 @@ class IncidentUpdate(models.Model):
     expected_recovery_at = models.DateTimeField(_("expected recovery"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedManager(tenant="tenant")
-
     class Meta:
         ordering = ["-created_at", "-pk"]
 
@@ -177,17 +167,14 @@ class IncidentUpdate(models.Model):
         return self.body[:60]
 
 
-class IncidentUpdateDelivery(models.Model):
+class IncidentUpdateDelivery(TenantOwned):
     """The outbox of one update: one row per customer. The sender claims a row with a
     conditional UPDATE on ``sent_at``, so a retried or duplicated task mails nobody twice."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     update = models.ForeignKey(IncidentUpdate, on_delete=models.CASCADE, related_name="deliveries")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         constraints = [
@@ -220,16 +207,13 @@ class IncidentEvent(AuditEvent):
 # --- playbooks -----------------------------------------------------------------------------------
 
 
-class Playbook(models.Model):
+class Playbook(TenantOwned):
     """A contingency plan: scenario → steps → owner (问题场景-应对步骤-责任人)."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=200)
     scenario = models.TextField(_("scenario"), help_text=_("When this playbook applies."))
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         verbose_name = _("playbook")
@@ -269,11 +253,8 @@ class StepOwnerMixin(models.Model):
         return str(Role(self.owner_role).label) if self.owner_role else ""
 
 
-class PlaybookStep(StepOwnerMixin):
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+class PlaybookStep(StepOwnerMixin, TenantOwned):
     playbook = models.ForeignKey(Playbook, on_delete=models.CASCADE, related_name="steps")
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta(StepOwnerMixin.Meta):
         verbose_name = _("playbook step")
@@ -282,10 +263,9 @@ class PlaybookStep(StepOwnerMixin):
         return self.description[:60]
 
 
-class IncidentStep(StepOwnerMixin):
+class IncidentStep(StepOwnerMixin, TenantOwned):
     """A playbook step copied onto an incident (or drill) and checked off there."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="steps")
     playbook = models.ForeignKey(
         Playbook, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -294,8 +274,6 @@ class IncidentStep(StepOwnerMixin):
     done_by = models.ForeignKey(
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta(StepOwnerMixin.Meta):
         verbose_name = _("incident step")
@@ -307,7 +285,7 @@ class IncidentStep(StepOwnerMixin):
 # --- complaint surges ----------------------------------------------------------------------------
 
 
-class SurgeSettings(models.Model):
+class SurgeSettings(TenantOwned):
     """When a category counts as surging: more than ``multiplier`` × its trailing hourly
     average over ``trailing_days`` in the last hour, and at least ``minimum_count`` tickets."""
 
@@ -319,16 +297,13 @@ class SurgeSettings(models.Model):
     trailing_days = models.PositiveSmallIntegerField(_("usual rate over (days)"), default=7)
     minimum_count = models.PositiveSmallIntegerField(_("at least (tickets per hour)"), default=5)
 
-    objects = ScopedManager(tenant="tenant")
-
     def __str__(self) -> str:
         return f"surge settings of {self.tenant_id}"
 
 
-class SurgeAlert(models.Model):
+class SurgeAlert(TenantOwned):
     """One surge of one category in one clock hour: unique, so managers hear of it once."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
     window_start = models.DateTimeField()
     ticket_count = models.PositiveIntegerField()
@@ -337,8 +312,6 @@ class SurgeAlert(models.Model):
     incident = models.ForeignKey(
         Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-
-    objects = ScopedManager(tenant="tenant")
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -34,6 +34,7 @@ from helpdesk.models import Membership, Role, Tenant
 from helpdesk.notifications import notify
 from helpdesk.platform.enqueue import enqueue_on_commit
 from helpdesk.platform.outbox import email_send_once, stable_message_id
+from helpdesk.selectors import tenant_managers
 from tickets import services as ticket_services
 from tickets.incidents.models import (
     INCIDENT_RESPONSE_TARGET,
@@ -424,9 +425,11 @@ def _owe_update(update: IncidentUpdate) -> int:
     ]
     IncidentUpdateDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     if rows:
-        from tickets.incidents.tasks import send_incident_update
-
-        enqueue_on_commit(send_incident_update, tenant_id=update.tenant_id, update_id=update.pk)
+        enqueue_on_commit(
+            "tickets.incidents.tasks.send_incident_update",
+            tenant_id=update.tenant_id,
+            update_id=update.pk,
+        )
     return len(rows)
 
 
@@ -586,7 +589,7 @@ def incidents_escalate_overdue(*, tenant: Tenant, now: datetime | None = None) -
 def _tell_overdue(incident: Incident) -> None:
     from django.urls import reverse
 
-    recipients = {m.pk: m for m in managers()}
+    recipients = {m.pk: m for m in tenant_managers(tenant=incident.tenant)}
     if incident.owner_id:
         recipients[incident.owner_id] = incident.owner
     with translation.override(incident.tenant.default_language):
@@ -596,12 +599,6 @@ def _tell_overdue(incident: Incident) -> None:
     for member in recipients.values():
         notify(recipient=member, text=text, url=reverse("incident_detail", args=[incident.pk]))
     _event(incident, None, "first_update_overdue")
-
-
-def managers() -> list[Membership]:
-    """The tenant's managers; its admins when it has none (nobody is left uninformed)."""
-    active = Membership.objects.filter(is_active=True).select_related("user")
-    return list(active.filter(role=Role.MANAGER)) or list(active.filter(role=Role.ADMIN))
 
 
 # --- playbooks -----------------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from django.utils.translation import override
 from helpdesk.audit import audit_changes, audit_snapshot
 from helpdesk.models import Membership, Tenant
 from helpdesk.notifications import notify
+from helpdesk.selectors import tenant_managers
 from tickets.incidents.models import SurgeAlert, SurgeSettings
-from tickets.incidents.services import managers
 from tickets.models import Category, Ticket
 
 WINDOW = timedelta(hours=1)
@@ -115,7 +115,7 @@ def _tell_managers(tenant: Tenant, alert: SurgeAlert) -> None:
             "Complaint surge: %(count)s tickets in “%(category)s” in the last hour "
             "(usually %(usual).1f). Open an incident?"
         ) % {"count": alert.ticket_count, "category": category.name, "usual": alert.usual_per_hour}
-    for member in managers():
+    for member in tenant_managers(tenant=tenant):
         notify(recipient=member, text=text, url=url)
 
 
