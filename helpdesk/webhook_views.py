@@ -11,12 +11,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from helpdesk.auth import member_required
 from helpdesk.models import Role, WebhookSubscription
-from helpdesk.webhooks import (
-    EVENTS,
+from helpdesk.webhook_subscriptions import (
     webhook_subscription_create,
     webhook_subscription_delete,
     webhook_subscription_set_active,
 )
+from helpdesk.webhooks import EVENTS
 
 DELIVERY_LOG_LENGTH = 100
 

@@ -38,7 +38,6 @@ import http.client
 import ipaddress
 import json
 import logging
-import secrets
 import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -113,70 +112,11 @@ def _is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def _validate_events(events: list[str]) -> list[str]:
+def validate_events(events: list[str]) -> list[str]:
     chosen = [event for event in EVENTS if event in set(events)]
     if not chosen or len(chosen) != len(set(events)):
         raise ValidationError({"events": _("Choose one or more of the listed events.")})
     return chosen
-
-
-@transaction.atomic
-def webhook_subscription_create(
-    *, tenant: Tenant, url: str, events: list[str], description: str = "", actor=None
-) -> WebhookSubscription:
-    """A new active subscription with a fresh secret (shown to the admin once; never audited)."""
-    from helpdesk.audit import audit_record
-
-    webhook_url_addresses(url)
-    subscription = WebhookSubscription.objects.create(
-        tenant=tenant,
-        url=url,
-        events=_validate_events(events),
-        description=description,
-        secret="whsec_" + secrets.token_hex(24),
-    )
-    audit_record(
-        tenant=tenant,
-        actor=actor,
-        action="created",
-        target=subscription,
-        new=url,
-        data={"events": subscription.events, "description": description},
-    )
-    return subscription
-
-
-@transaction.atomic
-def webhook_subscription_set_active(
-    *, subscription: WebhookSubscription, active: bool, actor=None
-) -> WebhookSubscription:
-    """Enable (the failure count starts again) or disable a subscription."""
-    from helpdesk.audit import audit_record
-
-    was_active = subscription.is_active
-    subscription.is_active = active
-    subscription.disabled_at = None if active else timezone.now()
-    if active:
-        subscription.failure_count = 0
-    subscription.save(update_fields=["is_active", "disabled_at", "failure_count"])
-    audit_record(
-        tenant=subscription.tenant_id,
-        actor=actor,
-        action="enabled" if active else "disabled",
-        target=subscription,
-        field="is_active",
-        old=was_active,
-        new=active,
-    )
-    return subscription
-
-
-@transaction.atomic
-def webhook_subscription_delete(*, subscription: WebhookSubscription, actor=None) -> None:
-    """Delete it and its delivery log; deliveries not yet sent are dropped."""
-    from helpdesk.audit import audit_delete
-
-    audit_delete(tenant=subscription.tenant_id, actor=actor, instance=subscription)
 
 
 # --- the outbox -----------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ from customers.models import CustomerEmail
 from helpdesk.models import DeliveryStatus, Notification, WebhookDelivery
 from helpdesk.notifications import notify_many
 from helpdesk.tasks import catch_up_notification_emails
-from helpdesk.webhooks import CLAIM_LEASE, webhook_emit, webhook_subscription_create, webhook_sweep
+from helpdesk.webhook_subscriptions import webhook_subscription_create
+from helpdesk.webhooks import CLAIM_LEASE, webhook_emit, webhook_sweep
 from surveys.models import SurveyInvitation
 from surveys.tasks import catch_up_survey_emails
 from tests.factories import MembershipFactory, UserFactory

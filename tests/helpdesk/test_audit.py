@@ -19,7 +19,7 @@ from helpdesk.services import (
     skill_get_or_create,
     team_create,
 )
-from helpdesk.webhooks import webhook_subscription_create
+from helpdesk.webhook_subscriptions import webhook_subscription_create
 from tests.conftest import client_for
 from tests.factories import CustomerFactory, MembershipFactory, UserFactory
 from tickets import services as ticket_services

@@ -17,13 +17,8 @@ from django_scopes import scope
 
 from helpdesk.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from helpdesk.services import tenant_seed_defaults
-from helpdesk.webhooks import (
-    DISABLE_AFTER_GIVE_UPS,
-    webhook_deliver,
-    webhook_emit,
-    webhook_subscription_create,
-    webhook_sweep,
-)
+from helpdesk.webhook_subscriptions import webhook_subscription_create
+from helpdesk.webhooks import DISABLE_AFTER_GIVE_UPS, webhook_deliver, webhook_emit, webhook_sweep
 from tests.conftest import client_for
 from tests.factories import CustomerFactory
 from tickets import services as ticket_services

@@ -3,7 +3,7 @@
 from django_scopes import scope
 
 from helpdesk.models import ConfigurationEvent, WebhookDelivery
-from helpdesk.webhooks import webhook_subscription_create
+from helpdesk.webhook_subscriptions import webhook_subscription_create
 from surveys.services import survey_settings_update
 from tests.factories import CustomerFactory
 from tests.surveys.helpers import answered_survey

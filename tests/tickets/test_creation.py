@@ -9,7 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from helpdesk.models import WebhookDelivery
-from helpdesk.webhooks import webhook_subscription_create, webhook_subscription_set_active
+from helpdesk.webhook_subscriptions import (
+    webhook_subscription_create,
+    webhook_subscription_set_active,
+)
 from sla.models import Escalation, TicketSla
 from sla.services import SLA_STATE_FIELDS, sla_refresh
 from tests.tickets.helpers import make_category, make_customer, make_ticket

@@ -1,6 +1,7 @@
 """Major incidents (重大事件), contingency playbooks (应急预案), surge alerts.
 
-Imported at the bottom of ``tickets.models`` so Django registers them with the tickets app.
+Imported at the bottom of ``tickets.models`` so Django registers them with the tickets app;
+they name tickets' models by label, so the two modules do not import each other.
 Writes go through ``tickets.incidents.services``; nothing else calls ``save()`` on these models.
 """
 
@@ -12,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from helpdesk.models import AuditEvent, Membership, Role, Tenant, TenantOwned
-from tickets.models import Category, Ticket
 
 __all__ = [
     "Incident",
@@ -80,7 +80,11 @@ class Incident(TenantOwned):
         ),
     )
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), on_delete=models.SET_NULL, null=True, blank=True
+        "tickets.Category",
+        verbose_name=_("category"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
     )
     expected_recovery_at = models.DateTimeField(_("expected recovery"), null=True, blank=True)
     owner = models.ForeignKey(
@@ -132,7 +136,9 @@ class Incident(TenantOwned):
 
 class IncidentTicket(TenantOwned):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="incident_links")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="incident_links"
+    )
     linked_by = models.ForeignKey(
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -304,7 +310,7 @@ class SurgeSettings(TenantOwned):
 class SurgeAlert(TenantOwned):
     """One surge of one category in one clock hour: unique, so managers hear of it once."""
 
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey("tickets.Category", on_delete=models.CASCADE, related_name="+")
     window_start = models.DateTimeField()
     ticket_count = models.PositiveIntegerField()
     usual_per_hour = models.FloatField()
