@@ -164,18 +164,37 @@ def audit_save(
         if field.many_to_many:
             getattr(instance, field.name).set(values[field.name])
     after = _values(instance, fields)
-    if creating:
+    audit_saved(
+        tenant=tenant,
+        actor=actor,
+        target=instance,
+        before=None if creating else before,
+        after=after,
+    )
+    return instance
+
+
+def audit_saved(
+    *,
+    tenant: Tenant | int,
+    actor: Membership | None,
+    target: models.Model,
+    before: dict[str, str] | None,
+    after: dict[str, str],
+) -> None:
+    """Record a save from snapshots (``audit_snapshot``): one ``created`` row with the values
+    when ``before`` is None, else one ``changed`` row per field that differs."""
+    if before is None:
         audit_record(
             tenant=tenant,
             actor=actor,
             action="created",
-            target=instance,
-            new=instance,
+            target=target,
+            new=target,
             data={"values": after},
         )
     else:
-        audit_changes(tenant=tenant, actor=actor, target=instance, before=before, after=after)
-    return instance
+        audit_changes(tenant=tenant, actor=actor, target=target, before=before, after=after)
 
 
 def audit_delete(*, tenant: Tenant | int, actor: Membership | None, instance: models.Model) -> None:

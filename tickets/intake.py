@@ -13,7 +13,7 @@ from django.db import transaction
 from customers.models import Customer
 from customers.services import customer_get_or_create
 from helpdesk.models import Membership, Tenant
-from tickets.models import Ticket
+from tickets.models import Category, Ticket
 from tickets.services import ticket_create
 
 
@@ -56,9 +56,26 @@ def ticket_intake(
         return ticket_create(tenant=tenant, actor=actor, customer=customer, **ticket_fields)
 
 
-def requester_from(data: dict) -> Requester:
-    """The requester of an agent's intake form (``customer_name``, ``customer_email``,
-    ``customer_phone``), as the ticket and the incident intake forms name them."""
-    return Requester(
-        name=data["customer_name"], email=data["customer_email"], phone=data["customer_phone"]
+def ticket_intake_from_form(
+    *, tenant: Tenant, actor: Membership, data: dict, category: Category | None = None
+) -> Ticket:
+    """``ticket_intake`` from an agent's intake form (``tickets.forms.TicketIntakeForm`` and the
+    incident page's, which share its fields); ``category``: used when the form names none."""
+    return ticket_intake(
+        tenant=tenant,
+        actor=actor,
+        requester=Requester(
+            name=data["customer_name"], email=data["customer_email"], phone=data["customer_phone"]
+        ),
+        subject=data["subject"],
+        description=data["description"],
+        category=data["category"] or category,
+        priority=data["priority"],
+        channel=data["channel"],
+        product_model=data["product_model"],
+        fault_symptom=data["fault_symptom"],
+        caller=data["caller"],
+        call_started_at=data["call_started_at"],
+        call_duration_seconds=data["call_duration"],
+        attachments=data["attachments"],
     )

@@ -44,7 +44,7 @@ from tickets.forms import (
     TicketIntakeForm,
     TransferForm,
 )
-from tickets.intake import requester_from, ticket_intake
+from tickets.intake import ticket_intake_from_form
 from tickets.models import Priority, Status, Ticket, TicketEvent
 from tickets.selectors import (
     attachment_get_for_member,
@@ -471,22 +471,7 @@ def new(request: HttpRequest) -> HttpResponse:
 
 
 def _create_from_intake(request: HttpRequest, data: dict) -> Ticket:
-    return ticket_intake(
-        tenant=request.tenant,
-        actor=request.membership,
-        requester=requester_from(data),
-        subject=data["subject"],
-        description=data["description"],
-        category=data["category"],
-        priority=data["priority"],
-        channel=data["channel"],
-        product_model=data["product_model"],
-        fault_symptom=data["fault_symptom"],
-        caller=data["caller"],
-        call_started_at=data["call_started_at"],
-        call_duration_seconds=data["call_duration"],
-        attachments=data["attachments"],
-    )
+    return ticket_intake_from_form(tenant=request.tenant, actor=request.membership, data=data)
 
 
 # --- notifications ---------------------------------------------------------------------------

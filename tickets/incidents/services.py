@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
-from helpdesk.audit import audit_changes, audit_record, audit_snapshot
+from helpdesk.audit import audit_record, audit_saved, audit_snapshot
 from helpdesk.models import Membership, Role, Tenant
 from helpdesk.notifications import notify
 from helpdesk.platform.enqueue import enqueue_on_commit
@@ -49,7 +49,7 @@ from tickets.incidents.models import (
     PlaybookStep,
     SurgeAlert,
 )
-from tickets.intake import requester_from, ticket_intake
+from tickets.intake import ticket_intake_from_form
 from tickets.models import ACTIVE_STATUSES, Category, Status, Ticket
 from tickets.selectors import tickets_visible_to
 
@@ -330,21 +330,8 @@ def incident_unlink_ticket(*, incident: Incident, actor: Membership, number: int
 def incident_ticket_intake(*, incident: Incident, actor: Membership, data: dict) -> Ticket:
     """Log a new ticket (hotline call, agent intake) already linked to the incident: one
     transaction, so a rejected attachment leaves neither customer nor ticket behind."""
-    ticket = ticket_intake(
-        tenant=incident.tenant,
-        actor=actor,
-        requester=requester_from(data),
-        subject=data["subject"],
-        description=data["description"],
-        category=data["category"] or incident.category,
-        priority=data["priority"],
-        channel=data["channel"],
-        product_model=data["product_model"],
-        fault_symptom=data["fault_symptom"],
-        caller=data["caller"],
-        call_started_at=data["call_started_at"],
-        call_duration_seconds=data["call_duration"],
-        attachments=data["attachments"],
+    ticket = ticket_intake_from_form(
+        tenant=incident.tenant, actor=actor, data=data, category=incident.category
     )
     incident_link_tickets(incident=incident, actor=actor, tickets=[ticket])
     return ticket
@@ -636,7 +623,7 @@ def playbook_save(
         raise ValidationError({"name": _("A playbook with this name exists.")})
     creating = playbook is None
     playbook = playbook or Playbook(tenant=tenant)
-    before = {} if creating else _playbook_snapshot(playbook)
+    before = None if creating else _playbook_snapshot(playbook)
     playbook.name, playbook.scenario, playbook.is_active = name, scenario, is_active
     playbook.save()
     playbook.steps.all().delete()
@@ -651,18 +638,13 @@ def playbook_save(
         )
         for position, step in enumerate(steps, start=1)
     )
-    after = _playbook_snapshot(playbook)
-    if creating:
-        audit_record(
-            tenant=tenant,
-            actor=actor,
-            action="created",
-            target=playbook,
-            new=name,
-            data={"values": after},
-        )
-    else:
-        audit_changes(tenant=tenant, actor=actor, target=playbook, before=before, after=after)
+    audit_saved(
+        tenant=tenant,
+        actor=actor,
+        target=playbook,
+        before=before,
+        after=_playbook_snapshot(playbook),
+    )
     return playbook
 
 
