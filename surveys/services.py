@@ -20,10 +20,11 @@ from django.utils.translation import override
 
 from customers.models import Customer, Tier
 from helpdesk.audit import audit_changes, audit_record, audit_snapshot
-from helpdesk.models import Membership, Role, Tenant
+from helpdesk.models import Membership, Tenant
 from helpdesk.notifications import notify
 from helpdesk.platform.enqueue import enqueue_on_commit
 from helpdesk.platform.outbox import email_send_once, stable_message_id
+from helpdesk.selectors import tenant_managers
 from helpdesk.tenancy import tenant_url
 from tickets import services as ticket_services
 from tickets.models import Status, Ticket
@@ -494,7 +495,7 @@ def _escalation_recipients(ticket: Ticket, follow_up: FollowUp) -> list[Membersh
     lead = ticket.team.lead if ticket.team_id and ticket.team.lead_id else None
     if lead is not None and lead.is_active and lead.pk != follow_up.assignee_id:
         return [lead]
-    managers = list(Membership.objects.filter(role=Role.MANAGER, is_active=True))
+    managers = list(tenant_managers(tenant=ticket.tenant))
     return managers or ([lead] if lead is not None and lead.is_active else [])
 
 
