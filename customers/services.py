@@ -31,10 +31,6 @@ from .models import (
 )
 
 
-def _label(actor: Membership | None) -> str:
-    return str(actor.user) if actor is not None else _("System")
-
-
 def _text(value: object) -> str:
     return "" if value is None else str(value)
 

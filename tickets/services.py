@@ -50,10 +50,6 @@ class TransitionError(ValidationError):
     """A status change the lifecycle does not allow."""
 
 
-def _label(actor: Membership | None) -> str:
-    return str(actor.user) if actor is not None else _("System")
-
-
 def _label_or_none(member: Membership | None) -> str:
     return "" if member is None else str(member.user)
 
