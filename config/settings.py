@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "axes",
     "helpdesk",
     "customers",
+    "products",
     "tickets",
     "sla",
     "surveys",
