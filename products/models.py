@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from customers.models import Customer, Organization
 from helpdesk.models import AuditEvent, TenantOwned
-from products.warranty import warranty_end
+from products.warranty import in_warranty, warranty_end
 
 SERIAL_MAX_LENGTH = 64
 
@@ -107,6 +107,11 @@ class Unit(TenantOwned):
 
     def __str__(self) -> str:
         return self.serial
+
+    @property
+    def in_warranty(self) -> bool:
+        """Covered today, in the active time zone's date."""
+        return in_warranty(self.warranty_ends_on, timezone.localdate())
 
     @property
     def warranty_ends_on(self) -> date | None:

@@ -54,6 +54,7 @@ from helpdesk.platform.api_errors import (
 )
 from helpdesk.platform.api_filters import IntegerFilter, UtcIsoDateTimeFilter
 from helpdesk.platform.limits import TEXT_MAX_LENGTH
+from products.api import UnitField, UnitRefSerializer, unit_ref_representation
 from tickets import selectors, services
 from tickets.directory import Directory, directory_for
 from tickets.intake import Requester, ticket_intake
@@ -98,6 +99,7 @@ class TagNamesField(serializers.ListField):
 
 class TicketSerializer(FieldsOnceModelSerializer):
     customer = CustomerRefSerializer()
+    unit = UnitRefSerializer(allow_null=True, help_text=_("The unit the ticket is about."))
     category = NamedRefSerializer(allow_null=True)
     team = NamedRefSerializer(allow_null=True)
     assignee = MemberRefSerializer(allow_null=True)
@@ -119,6 +121,7 @@ class TicketSerializer(FieldsOnceModelSerializer):
             "priority",
             "channel",
             "customer",
+            "unit",
             "category",
             "team",
             "assignee",
@@ -165,6 +168,7 @@ def ticket_representation(ticket: Ticket, zone: tzinfo, directory: Directory | N
         "priority": str(ticket.priority),
         "channel": str(ticket.channel),
         "customer": customer_ref_representation(ticket.customer),
+        "unit": unit_ref_representation(ticket.unit),
         "category": _named_ref(ticket.category),
         "team": _team_ref(ticket, directory),
         "assignee": _assignee_ref(ticket, directory),
@@ -304,6 +308,15 @@ class TicketCreateSerializer(ShallowFieldsSerializer):
         default="",
         help_text=_("Name of a customer created from customer_email."),
     )
+    unit = UnitField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "The unit the ticket is about: its id (a number) or serial number (a string). "
+            "Without customer or customer_email, the unit's owner is the customer."
+        ),
+    )
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
     category = TenantPrimaryKeyField(Category, required=False, allow_null=True, default=None)
@@ -317,9 +330,13 @@ class TicketCreateSerializer(ShallowFieldsSerializer):
     attachments = _attachments_field()
 
     def validate(self, attrs):
-        if ("customer" in attrs) == ("customer_email" in attrs):
+        if "customer" in attrs and "customer_email" in attrs:
             raise serializers.ValidationError(
                 {"customer": [_("Give either customer (an id) or customer_email.")]}
+            )
+        if not ("customer" in attrs or "customer_email" in attrs or attrs.get("unit")):
+            raise serializers.ValidationError(
+                {"customer": [_("Give customer (an id), customer_email or a unit.")]}
             )
         return attrs
 
@@ -380,15 +397,17 @@ class TicketFilter(StrictFilterSet):
 
 @transaction.atomic
 def ticket_create_from_api(*, request, data: dict) -> Ticket:
-    """A known customer by id, or one found or created from name and address."""
+    """A known customer by id, or one found or created from name and address, or the named
+    unit's owner."""
     tenant, member = request._request.tenant, request._request.membership
-    requester = data.get("customer") or Requester(
-        name=data["customer_name"], email=data["customer_email"]
-    )
+    requester = data.get("customer")
+    if requester is None and data.get("customer_email"):
+        requester = Requester(name=data["customer_name"], email=data["customer_email"])
     return ticket_intake(
         tenant=tenant,
         actor=member,
         requester=requester,
+        unit=data.get("unit"),
         subject=data["subject"],
         description=data["description"],
         priority=data["priority"],

@@ -313,6 +313,12 @@ class TicketIntakeForm(forms.Form):
         required=False,
         help_text=_("Needed only for a new customer (no match on e-mail or phone)."),
     )
+    serial = forms.CharField(
+        label=_("Serial number"),
+        max_length=80,
+        required=False,
+        help_text=_("The unit the request is about; with no customer given, its owner."),
+    )
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(
         label=_("Description"),
@@ -372,6 +378,6 @@ class TicketIntakeForm(forms.Form):
         data = super().clean()
         email, phone = data.get("customer_email"), data.get("customer_phone", "").strip()
         name = data.get("customer_name", "").strip()
-        if not (email or phone or name):
+        if not (email or phone or name or data.get("serial", "").strip()):
             raise ValidationError(_("Give the customer's e-mail, phone number or name."))
         return data

@@ -8,11 +8,15 @@ in one transaction, so a rejected attachment leaves no new customer behind.
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from customers.services import customer_get_or_create
 from helpdesk.models import Membership, Tenant
+from products.models import Unit
+from products.selectors import unit_find_by_serial
 from tickets.models import Category, Ticket
 from tickets.services import ticket_create
 
@@ -31,29 +35,56 @@ class Requester:
 def ticket_intake(
     *,
     tenant: Tenant,
-    requester: Requester | Customer,
+    requester: Requester | Customer | None,
     actor: Membership | None = None,
+    unit: Unit | str | None = None,
     **ticket_fields,
 ) -> Ticket:
     """Find or create the requester's customer and open the ticket; ``ticket_fields`` are
     ``ticket_create``'s (subject, description, channel, priority, category, attachments, …).
 
-    A ``Customer`` as the requester is taken as it is (the API names one by id). Precondition:
-    the tenant's scope is active; ``actor`` is the member logging the request, None when the
-    customer files it themselves.
+    A ``Customer`` as the requester is taken as it is (the API names one by id). ``unit``: the
+    unit the request is about, or its serial number as typed (``ValidationError`` on
+    ``serial`` when the tenant has no such unit); with no requester, the unit's owner files it.
+    Precondition: the tenant's scope is active; ``actor`` is the member logging the request,
+    None when the customer files it themselves.
     """
     with transaction.atomic():
-        customer = requester
-        if not isinstance(requester, Customer):
-            customer = customer_get_or_create(
-                tenant=tenant,
-                actor=actor,
-                name=requester.name,
-                email=requester.email,
-                phone=requester.phone,
-                language=requester.language,
-            )
-        return ticket_create(tenant=tenant, actor=actor, customer=customer, **ticket_fields)
+        unit = _unit_named(unit)
+        customer = _customer_of(tenant, actor, requester, unit)
+        return ticket_create(
+            tenant=tenant, actor=actor, customer=customer, unit=unit, **ticket_fields
+        )
+
+
+def _unit_named(unit: Unit | str | None) -> Unit | None:
+    if not isinstance(unit, str):
+        return unit
+    if not unit.strip():
+        return None
+    found = unit_find_by_serial(serial=unit)
+    if found is None:
+        raise ValidationError({"serial": _("No unit with this serial number is registered.")})
+    return found
+
+
+def _customer_of(
+    tenant: Tenant, actor: Membership | None, requester: Requester | Customer | None, unit
+) -> Customer:
+    if isinstance(requester, Customer):
+        return requester
+    if requester is None or not (requester.name or requester.email or requester.phone):
+        if unit is not None:
+            return unit.customer
+        raise ValidationError(_("Give the customer's e-mail, phone number or name."))
+    return customer_get_or_create(
+        tenant=tenant,
+        actor=actor,
+        name=requester.name,
+        email=requester.email,
+        phone=requester.phone,
+        language=requester.language,
+    )
 
 
 def ticket_intake_from_form(
@@ -67,6 +98,7 @@ def ticket_intake_from_form(
         requester=Requester(
             name=data["customer_name"], email=data["customer_email"], phone=data["customer_phone"]
         ),
+        unit=data.get("serial", ""),
         subject=data["subject"],
         description=data["description"],
         category=data["category"] or category,

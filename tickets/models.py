@@ -8,9 +8,11 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.models import Customer
 from helpdesk.models import AuditEvent, Membership, Skill, Team, Tenant, TenantOwned
+from products.models import Unit
 
 
 class Status(models.TextChoices):
@@ -154,6 +156,14 @@ class Ticket(TenantOwned):
         Team,
         verbose_name=_("team"),
         on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=pgettext_lazy("installed base", "unit"),
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="tickets",

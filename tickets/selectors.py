@@ -40,7 +40,14 @@ def ticket_get_for_member(*, member: Membership, number: int) -> Ticket:
     """The ticket with this per-tenant number if the member may see it, else 404."""
     ticket = (
         tickets_visible_to(member)
-        .select_related("customer__tier", "category", "assignee__user", "team__lead__user", "sla")
+        .select_related(
+            "customer__tier",
+            "category",
+            "assignee__user",
+            "team__lead__user",
+            "sla",
+            "unit__product",
+        )
         .filter(number=number)
         .first()
     )
@@ -197,6 +204,7 @@ def _with_api_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return tickets.select_related("customer__tier", "category", "sla").prefetch_related(
         "team",
         Prefetch("assignee", queryset=Membership.objects.select_related("user")),
+        "unit__product",
         *_api_prefetches(),
     )
 
@@ -207,6 +215,7 @@ def _with_api_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
 API_LIST_FIELDS = (
     *("number", "subject", "description", "status", "priority", "channel", "product_model"),
     *("fault_symptom", "reopened_count", "team", "assignee", "merged_into", "category__name"),
+    "unit",
     *("created_at", "updated_at", "first_responded_at", "resolved_at", "closed_at"),
     "expected_handled_by",
     *("customer__name", "customer__email", "customer__phone", "customer__key_info"),
@@ -243,7 +252,11 @@ def tickets_complete_for_api(*, tickets: list[Ticket], directory: Directory) -> 
     for lookup, rows in needed.items():
         if rows:
             prefetch_related_objects(rows, lookup)
-    relations = {"sla__policy": "sla__policy", "merged_into": "merged_into"}
+    relations = {
+        "sla__policy": "sla__policy",
+        "merged_into": "merged_into",
+        "unit__product": "unit__product",
+    }
     missing = [
         lookup
         for path, lookup in relations.items()
@@ -280,7 +293,9 @@ def ticket_complete_for_api(*, ticket: Ticket) -> Ticket:
     cost three queries, the first a 9-table join that PostgreSQL took ~5 ms to plan.
     Precondition: the tenant scope is active; ``ticket`` comes straight from the service.
     """
-    relations = ("customer__tier", "category", "team", "assignee__user", "sla__policy")
+    relations = (
+        *("customer__tier", "category", "team", "assignee__user", "sla__policy", "unit__product"),
+    )
     missing = [path for path in (*relations, "merged_into") if not _in_memory(ticket, path)]
     prefetch_related_objects([ticket], *missing, _tags_prefetch(), "escalations")
     return ticket

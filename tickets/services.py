@@ -19,6 +19,7 @@ from helpdesk.audit import audit_record
 from helpdesk.models import Membership, Team, Tenant
 from helpdesk.notifications import notify
 from helpdesk.webhooks import webhook_subscriptions_read_once
+from products.models import Unit
 from tickets import events, routing
 from tickets.attachments import content_type_for, validate_upload
 from tickets.models import (
@@ -125,6 +126,7 @@ def ticket_create(
     priority: str = Priority.NORMAL,
     category: Category | None = None,
     actor: Membership | None = None,
+    unit: Unit | None = None,
     product_model: str = "",
     fault_symptom: str = "",
     tags: list[str] | None = None,
@@ -155,7 +157,9 @@ def ticket_create(
             priority=priority,
             category=category,
             team=category.team if category else None,
-            product_model=product_model,
+            unit=unit,
+            # The unit's model when the request names none (reports group by this text).
+            product_model=product_model or (unit.product.model_code if unit else ""),
             fault_symptom=fault_symptom,
             caller=caller,
             call_started_at=call_started_at,

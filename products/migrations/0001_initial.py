@@ -10,7 +10,9 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('customers', '0007_tenant_owned_no_reverse_accessor'),
+        # The earliest state with Customer and Organization: migrating customers back to an
+        # older migration (its data migration's test) leaves the installed base in place.
+        ('customers', '0003_organizations_portal_mail'),
         ('helpdesk', '0007_tenant_owned_no_reverse_accessor'),
     ]
 
