@@ -12,6 +12,7 @@ Two profiles, chosen by ``HELPDESK_ENV``:
 Every variable is listed in docs/configuration.md.
 """
 
+import base64
 import os
 import secrets
 from datetime import timedelta
@@ -66,6 +67,24 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
     SECRET_KEY = _development_secret_key()
+
+
+def _development_encryption_key() -> str:
+    # Like the secret key: generated once and kept on disk, so every process of this checkout
+    # reads what another one encrypted. A Fernet key: 32 random bytes, url-safe base64.
+    path = VAR_DIR / "encryption_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    return path.read_text().strip()
+
+
+# Secrets at rest (mailbox passwords, webhook signing secrets; helpdesk.platform.encryption):
+# the first key encrypts, every listed key decrypts. Production must set it (system check
+# helpdesk.E010); development generates one into var/.
+HELPDESK_ENCRYPTION_KEYS = env_list("HELPDESK_ENCRYPTION_KEYS", [])
+if not HELPDESK_ENCRYPTION_KEYS and not PRODUCTION:
+    HELPDESK_ENCRYPTION_KEYS = [_development_encryption_key()]
 
 # Tenants live on <slug>.<HELPDESK_BASE_DOMAIN>; the bare domain is the platform landing page.
 HELPDESK_BASE_DOMAIN = os.environ.get("HELPDESK_BASE_DOMAIN", "localhost").lower()
