@@ -455,6 +455,9 @@ CELERY_BEAT_SCHEDULE["personal-data-retention"] = {
 # is on (checked when subscribing and again before every delivery).
 HELPDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("HELPDESK_WEBHOOK_ALLOW_PRIVATE", default=False)
 HELPDESK_WEBHOOK_TIMEOUT_SECONDS = env_int("HELPDESK_WEBHOOK_TIMEOUT_SECONDS", 10)
+# After an admin rotates a webhook's signing secret, deliveries carry a signature with the old
+# secret as well for this long, so the receiver can switch over without dropping any.
+HELPDESK_WEBHOOK_SECRET_GRACE_HOURS = env_int("HELPDESK_WEBHOOK_SECRET_GRACE_HOURS", 24)
 CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
     "task": "helpdesk.tasks.sweep_webhooks",
     "schedule": float(os.environ.get("HELPDESK_WEBHOOK_SWEEP_SECONDS", "30")),

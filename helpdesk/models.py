@@ -327,14 +327,18 @@ class IdempotencyKey(TenantOwned):
 class WebhookSubscription(TenantOwned):
     """A tenant admin's URL that receives signed POSTs for the chosen events (helpdesk.webhooks).
 
-    The secret signs every delivery; it is stored encrypted and shown once, when the
-    subscription is created. The subscription turns itself off (``disabled_at``) after ``failure_count`` consecutive
+    The secret (``whsec_<base64>``, Standard Webhooks) signs every delivery; it is stored
+    encrypted and shown once, when the subscription is created or the secret rotated. After a
+    rotation the ``previous_secret`` signs as well until ``previous_secret_expires_at``. The
+    subscription turns itself off (``disabled_at``) after ``failure_count`` consecutive
     deliveries were given up.
     """
 
     url = models.URLField(_("URL"), max_length=500)
     events = models.JSONField(_("events"), default=list)
     secret = EncryptedTextField()
+    previous_secret = EncryptedTextField(blank=True, default="")
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     # Consecutive deliveries given up; a success resets it.
