@@ -15,7 +15,7 @@ delays a delivery but never loses it.
   sweep first selects due rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL. A second sender
   (the task and a sweep, or two sweeps) finds no due row and sends nothing. A sender that dies
   after the claim leaves the row to be retried when the lease runs out (at-least-once; the
-  ``X-Helpdesk-Delivery`` id lets the receiver drop a duplicate).
+  ``webhook-id`` lets the receiver drop a duplicate).
 * **Retries.** Any answer other than 2xx, a timeout or a refused address is a failure; the
   next attempt waits 30 s, doubling each time up to 6 h (``retry_delay``), and a delivery still
   failing a day (``GIVE_UP_AFTER``) after it was created is given up.
