@@ -12,6 +12,7 @@ Two profiles, chosen by ``HELPDESK_ENV``:
 Every variable is listed in docs/configuration.md.
 """
 
+import base64
 import os
 import secrets
 from datetime import timedelta
@@ -66,6 +67,24 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
     SECRET_KEY = _development_secret_key()
+
+
+def _development_encryption_key() -> str:
+    # Like the secret key: generated once and kept on disk, so every process of this checkout
+    # reads what another one encrypted. A Fernet key: 32 random bytes, url-safe base64.
+    path = VAR_DIR / "encryption_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    return path.read_text().strip()
+
+
+# Secrets at rest (mailbox passwords, webhook signing secrets; helpdesk.platform.encryption):
+# the first key encrypts, every listed key decrypts. Production must set it (system check
+# helpdesk.E010); development generates one into var/.
+HELPDESK_ENCRYPTION_KEYS = env_list("HELPDESK_ENCRYPTION_KEYS", [])
+if not HELPDESK_ENCRYPTION_KEYS and not PRODUCTION:
+    HELPDESK_ENCRYPTION_KEYS = [_development_encryption_key()]
 
 # Tenants live on <slug>.<HELPDESK_BASE_DOMAIN>; the bare domain is the platform landing page.
 HELPDESK_BASE_DOMAIN = os.environ.get("HELPDESK_BASE_DOMAIN", "localhost").lower()
@@ -437,6 +456,9 @@ CELERY_BEAT_SCHEDULE["personal-data-retention"] = {
 # is on (checked when subscribing and again before every delivery).
 HELPDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("HELPDESK_WEBHOOK_ALLOW_PRIVATE", default=False)
 HELPDESK_WEBHOOK_TIMEOUT_SECONDS = env_int("HELPDESK_WEBHOOK_TIMEOUT_SECONDS", 10)
+# After an admin rotates a webhook's signing secret, deliveries carry a signature with the old
+# secret as well for this long, so the receiver can switch over without dropping any.
+HELPDESK_WEBHOOK_SECRET_GRACE_HOURS = env_int("HELPDESK_WEBHOOK_SECRET_GRACE_HOURS", 24)
 CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
     "task": "helpdesk.tasks.sweep_webhooks",
     "schedule": float(os.environ.get("HELPDESK_WEBHOOK_SWEEP_SECONDS", "30")),

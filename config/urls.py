@@ -106,6 +106,11 @@ urlpatterns += [
     ),
     path("settings/webhooks/<int:pk>/enable/", webhook_views.webhook_enable, name="webhook_enable"),
     path("settings/webhooks/<int:pk>/delete/", webhook_views.webhook_delete, name="webhook_delete"),
+    path(
+        "settings/webhooks/<int:pk>/rotate-secret/",
+        webhook_views.webhook_rotate_secret,
+        name="webhook_rotate_secret",
+    ),
     path("api/v1/ping/", api.PingView.as_view(), name="api_ping"),
 ]
 

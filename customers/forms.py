@@ -194,7 +194,7 @@ class MailboxForm(forms.Form):
         max_length=200,
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text=_("Stored as given. Leave empty to keep the stored password."),
+        help_text=_("Stored encrypted and never shown. Leave empty to keep the stored password."),
     )
     use_ssl = forms.BooleanField(label=_("Use SSL"), required=False, initial=True)
     folder = forms.CharField(label=_("Folder"), max_length=100, initial="INBOX")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.models import AuditEvent, Membership, Tenant, TenantOwned
+from helpdesk.platform.encryption import EncryptedTextField
 
 # Key information is shown on every ticket of the customer: short by design (form, import and
 # API share this limit).
@@ -223,7 +224,8 @@ class PortalNotice(TenantOwned):
 
 
 class MailboxSettings(TenantOwned):
-    """The tenant's support mailbox, read over IMAP. The password is stored as given."""
+    """The tenant's support mailbox, read over IMAP. The password is stored encrypted
+    (``helpdesk.platform.encryption``) and never shown again after it is entered."""
 
     tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="+")
     address = models.EmailField(
@@ -233,7 +235,7 @@ class MailboxSettings(TenantOwned):
     host = models.CharField(_("IMAP host"), max_length=200)
     port = models.PositiveIntegerField(_("IMAP port"), default=993)
     username = models.CharField(_("user name"), max_length=200)
-    password = models.CharField(_("password"), max_length=200)
+    password = EncryptedTextField(_("password"))
     use_ssl = models.BooleanField(_("use SSL"), default=True)
     folder = models.CharField(_("folder"), max_length=100, default="INBOX")
     is_active = models.BooleanField(_("active"), default=True)

@@ -423,7 +423,7 @@ def portal_notice_save(
 
 @transaction.atomic
 def mailbox_settings_save(*, tenant: Tenant, actor: Membership | None, **fields) -> MailboxSettings:
-    """Create or change the tenant's inbound mailbox. The password is stored as given; an
+    """Create or change the tenant's inbound mailbox. The password is stored encrypted; an
     empty password on a change keeps the stored one (the form never shows it). The audit
     trail records that the password changed, never the password."""
     mailbox = MailboxSettings.objects.filter(tenant=tenant).first() or MailboxSettings(

@@ -354,6 +354,9 @@ def mailbox_settings(request: HttpRequest) -> HttpResponse:
             name: getattr(mailbox, name) for name in MailboxForm.base_fields if name != "password"
         }
     form = MailboxForm(request.POST or None, initial=initial)
+    if mailbox is not None:
+        # Says that a password is stored, never the password (nor its length).
+        form.fields["password"].widget.attrs["placeholder"] = _("Stored")
     if request.method == "POST" and form.is_valid():
         if mailbox is None and not form.cleaned_data["password"]:
             form.add_error("password", _("Give the mailbox password."))

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.db import connections
 
+from helpdesk.platform.encryption import configured_keys, key_errors
 from helpdesk.row_security import (
     leakproof_statements,
     role_bypasses_row_security,
@@ -123,3 +124,32 @@ def _is_scoped_manager(manager) -> bool:
         cls.__module__ == "django_scopes.manager" and cls.__qualname__.startswith("ScopedManager.")
         for cls in type(manager).__mro__
     )
+
+
+@register(Tags.security)
+def check_encryption_keys(app_configs=None, **kwargs) -> list[Error]:
+    """Secrets at rest need a key given on purpose in production, and well-formed keys anywhere.
+
+    Not a deploy-only check: every command (``migrate``, ``runserver``, the worker's start-up
+    checks) refuses to run, rather than storing a secret nobody could read back later.
+    """
+    keys = configured_keys()
+    if not keys and settings.HELPDESK_ENV == "production":
+        return [
+            Error(
+                "HELPDESK_ENCRYPTION_KEYS is not set; mailbox passwords and webhook secrets "
+                "cannot be stored or read.",
+                hint='Generate a key with `python -c "from cryptography.fernet import Fernet; '
+                'print(Fernet.generate_key().decode())"` and keep it with DJANGO_SECRET_KEY; '
+                "see docs/configuration.md.",
+                id="helpdesk.E010",
+            )
+        ]
+    return [
+        Error(
+            f"HELPDESK_ENCRYPTION_KEYS: key {position} is not a Fernet key (32 url-safe base64 "
+            "bytes).",
+            id="helpdesk.E011",
+        )
+        for position in key_errors(keys)
+    ]

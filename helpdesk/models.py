@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from helpdesk.platform.encryption import EncryptedTextField
+
 RESERVED_SLUGS = frozenset({"www", "api", "admin", "static", "media", "mail", "app", "platform"})
 
 
@@ -325,14 +327,18 @@ class IdempotencyKey(TenantOwned):
 class WebhookSubscription(TenantOwned):
     """A tenant admin's URL that receives signed POSTs for the chosen events (helpdesk.webhooks).
 
-    The secret signs every delivery; it is shown once when the subscription is created. The
+    The secret (``whsec_<base64>``, Standard Webhooks) signs every delivery; it is stored
+    encrypted and shown once, when the subscription is created or the secret rotated. After a
+    rotation the ``previous_secret`` signs as well until ``previous_secret_expires_at``. The
     subscription turns itself off (``disabled_at``) after ``failure_count`` consecutive
     deliveries were given up.
     """
 
     url = models.URLField(_("URL"), max_length=500)
     events = models.JSONField(_("events"), default=list)
-    secret = models.CharField(max_length=64)
+    secret = EncryptedTextField()
+    previous_secret = EncryptedTextField(blank=True, default="")
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     # Consecutive deliveries given up; a success resets it.

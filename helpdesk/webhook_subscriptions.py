@@ -1,17 +1,19 @@
-"""A tenant admin's webhook subscriptions: create, enable or disable, delete; each audited.
+"""A tenant admin's webhook subscriptions: create, enable or disable, rotate the secret, delete;
+each audited (never with a secret in the row).
 
 The delivery machinery (outbox, signing, retries) is ``helpdesk.webhooks``; the audit trail
 (``helpdesk.audit``) emits through it, so these writes stand above both.
 """
 
-import secrets
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.audit import audit_delete, audit_record
 from helpdesk.models import Tenant, WebhookSubscription
-from helpdesk.webhooks import validate_events, webhook_url_addresses
+from helpdesk.webhooks import new_secret, validate_events, webhook_url_addresses
 
 
 @transaction.atomic
@@ -25,7 +27,7 @@ def webhook_subscription_create(
         url=url,
         events=validate_events(events),
         description=description,
-        secret="whsec_" + secrets.token_hex(24),
+        secret=new_secret(),
     )
     audit_record(
         tenant=tenant,
@@ -59,6 +61,34 @@ def webhook_subscription_set_active(
         new=active,
     )
     return subscription
+
+
+@transaction.atomic
+def webhook_subscription_rotate_secret(
+    *, subscription: WebhookSubscription, actor=None, now: datetime | None = None
+) -> str:
+    """Give the subscription a new secret and return it (shown to the admin once).
+
+    Deliveries keep a second signature made with the replaced secret for
+    ``HELPDESK_WEBHOOK_SECRET_GRACE_HOURS``, so the receiver can switch to the new secret
+    without refusing any. Rotating again within that period replaces the previous secret: only
+    the one just replaced is still honoured. The audit row says when, and by whom; no secret.
+    """
+    now = now or timezone.now()
+    grace = timedelta(hours=settings.HELPDESK_WEBHOOK_SECRET_GRACE_HOURS)
+    subscription.previous_secret = subscription.secret
+    subscription.previous_secret_expires_at = now + grace
+    subscription.secret = new_secret()
+    subscription.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
+    audit_record(
+        tenant=subscription.tenant_id,
+        actor=actor,
+        action="changed",
+        target=subscription,
+        field="secret",
+        data={"previous_secret_expires_at": subscription.previous_secret_expires_at.isoformat()},
+    )
+    return subscription.secret
 
 
 @transaction.atomic

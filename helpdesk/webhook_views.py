@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,9 +15,10 @@ from helpdesk.models import Role, WebhookSubscription
 from helpdesk.webhook_subscriptions import (
     webhook_subscription_create,
     webhook_subscription_delete,
+    webhook_subscription_rotate_secret,
     webhook_subscription_set_active,
 )
-from helpdesk.webhooks import EVENTS
+from helpdesk.webhooks import EVENTS, signing_secrets
 
 DELIVERY_LOG_LENGTH = 100
 
@@ -62,13 +64,34 @@ def webhooks(request: HttpRequest) -> HttpResponse:
 @member_required(Role.ADMIN)
 @require_http_methods(["GET"])
 def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, _subscription(pk))
+
+
+@member_required(Role.ADMIN)
+@require_POST
+def webhook_rotate_secret(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rendered, not redirected: the new secret is on this one answer and kept nowhere else
+    (not in the session, not in a message)."""
     subscription = _subscription(pk)
+    secret = webhook_subscription_rotate_secret(subscription=subscription, actor=request.membership)
+    return _render_detail(request, subscription, new_secret=secret)
+
+
+def _render_detail(
+    request: HttpRequest, subscription: WebhookSubscription, new_secret: str = ""
+) -> HttpResponse:
     deliveries = subscription.deliveries.order_by("-created_at", "-pk")[:DELIVERY_LOG_LENGTH]
-    return render(
-        request,
-        "helpdesk/webhook_detail.html",
-        {"subscription": subscription, "deliveries": deliveries},
-    )
+    in_grace = len(signing_secrets(subscription, timezone.now())) > 1
+    context = {
+        "subscription": subscription,
+        "deliveries": deliveries,
+        "new_secret": new_secret,
+        "grace_until": subscription.previous_secret_expires_at if in_grace else None,
+    }
+    response = render(request, "helpdesk/webhook_detail.html", context)
+    if new_secret:
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 @member_required(Role.ADMIN)

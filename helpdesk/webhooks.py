@@ -15,15 +15,21 @@ delays a delivery but never loses it.
   sweep first selects due rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL. A second sender
   (the task and a sweep, or two sweeps) finds no due row and sends nothing. A sender that dies
   after the claim leaves the row to be retried when the lease runs out (at-least-once; the
-  ``X-Helpdesk-Delivery`` id lets the receiver drop a duplicate).
+  ``webhook-id`` lets the receiver drop a duplicate).
 * **Retries.** Any answer other than 2xx, a timeout or a refused address is a failure; the
   next attempt waits 30 s, doubling each time up to 6 h (``retry_delay``), and a delivery still
   failing a day (``GIVE_UP_AFTER``) after it was created is given up.
 * **Disabling.** A subscription whose ``DISABLE_AFTER_GIVE_UPS`` (3) deliveries in a row were
   given up is switched off (``disabled_at``); any success resets the count. An admin enables it
   again from the settings page.
-* **Signing.** ``X-Helpdesk-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
-  "<t>.<body>")>`` (docs/api.md shows how to verify it), plus ``X-Helpdesk-Event`` and
+* **Signing.** The Standard Webhooks headers (https://www.standardwebhooks.com):
+  ``webhook-id`` (the delivery id, the same on every retry), ``webhook-timestamp`` (unix
+  seconds of the attempt) and ``webhook-signature: v1,<base64 HMAC-SHA256(key,
+  "<id>.<timestamp>.<body>")>``, the key being the base64 after ``whsec_`` in the secret.
+  During the grace period after a secret rotation the header carries a second signature, made
+  with the previous secret. The receiver verifies with any Standard Webhooks library
+  (docs/api.md). Deprecated, for one release: ``X-Helpdesk-Signature: t=<unix seconds>,
+  v1=<hex HMAC-SHA256(secret, "<t>.<body>")>``; plus ``X-Helpdesk-Event`` and
   ``X-Helpdesk-Delivery``.
 * **Where it may call.** http or https only; unless ``HELPDESK_WEBHOOK_ALLOW_PRIVATE`` is on,
   every address the host resolves to must be public (no loopback, private, link-local,
@@ -32,12 +38,14 @@ delays a delivery but never loses it.
   slip in between). Redirects are not followed.
 """
 
+import base64
 import hashlib
 import hmac
 import http.client
 import ipaddress
 import json
 import logging
+import secrets
 import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -79,6 +87,7 @@ CLAIM_LEASE = timedelta(minutes=5)
 SWEEP_BATCH_SIZE = 100
 DUE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
 MAX_ERROR_LENGTH = 500
+SECRET_PREFIX = "whsec_"  # noqa: S105  (the format's prefix, not a secret)
 
 
 # --- subscriptions ------------------------------------------------------------------------------
@@ -297,10 +306,62 @@ def delivery_body(delivery: WebhookDelivery) -> bytes:
     return encoded.encode()
 
 
+def new_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` and 32 random bytes in base64."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def secret_key(secret: str) -> bytes:
+    """The HMAC key of a ``whsec_<base64>`` secret: the decoded base64.
+
+    Secrets made before the standard headers are ``whsec_`` and 48 hex digits. Hex digits are
+    base64 characters and 48 is a multiple of 4, so those are already valid standard secrets
+    (their key is the 36 bytes the text decodes to, as any Standard Webhooks library decodes
+    it): the receivers keep the secret they hold, and nothing needs converting.
+    """
+    encoded = secret.removeprefix(SECRET_PREFIX)
+    return base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
+
+
+def standard_signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """``v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>``."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    mac = hmac.new(secret_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+def signing_secrets(subscription: WebhookSubscription, now: datetime) -> list[str]:
+    """The current secret and, in the grace period after a rotation, the previous one."""
+    expires_at = subscription.previous_secret_expires_at
+    if subscription.previous_secret and expires_at is not None and now < expires_at:
+        return [subscription.secret, subscription.previous_secret]
+    return [subscription.secret]
+
+
 def signature(secret: str, timestamp: int, body: bytes) -> str:
-    """``t=<timestamp>,v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>``."""
+    """Deprecated ``X-Helpdesk-Signature`` (dropped after one release in favour of the
+    standard headers): ``t=<timestamp>,v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>``,
+    keyed with the secret's text as it is."""
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def signed_headers(delivery: WebhookDelivery, body: bytes) -> dict[str, str]:
+    """Headers of one attempt: a new timestamp each time, the same ``webhook-id``."""
+    subscription = delivery.subscription
+    timestamp = int(time.time())
+    message_id = str(delivery.pk)
+    signatures = [
+        standard_signature(secret, message_id, timestamp, body)
+        for secret in signing_secrets(subscription, timezone.now())
+    ]
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        # Space-separated: a receiver accepts the delivery if any one signature matches.
+        "webhook-signature": " ".join(signatures),
+        "X-Helpdesk-Signature": signature(subscription.secret, timestamp, body),
+    }
 
 
 def _send(delivery: WebhookDelivery) -> tuple[int | None, str]:
@@ -312,7 +373,7 @@ def _send(delivery: WebhookDelivery) -> tuple[int | None, str]:
         "User-Agent": "Helpdesk-Webhooks/1",
         "X-Helpdesk-Event": delivery.event,
         "X-Helpdesk-Delivery": str(delivery.pk),
-        "X-Helpdesk-Signature": signature(subscription.secret, int(time.time()), body),
+        **signed_headers(delivery, body),
     }
     try:
         parts, addresses = webhook_url_addresses(subscription.url)

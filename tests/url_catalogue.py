@@ -53,7 +53,13 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
     "api_token_revoke": lambda objs: {"pk": objs["api_token"].pk},
     **{
         name: (lambda objs: {"pk": objs["webhook"].pk})
-        for name in ("webhook_detail", "webhook_disable", "webhook_enable", "webhook_delete")
+        for name in (
+            "webhook_detail",
+            "webhook_disable",
+            "webhook_enable",
+            "webhook_delete",
+            "webhook_rotate_secret",
+        )
     },
     "team-detail": lambda objs: {"pk": objs["team"].pk},
     "skill-detail": lambda objs: {"pk": objs["skill"].pk},
@@ -193,6 +199,7 @@ POST_ONLY_URL_NAMES = frozenset(
         "webhook_disable",
         "webhook_enable",
         "webhook_delete",
+        "webhook_rotate_secret",
         "ticket_bulk",
         "ticket_reply",
         "ticket_status",

@@ -11,6 +11,7 @@ from django.conf import settings
 from django_scopes import scope
 
 from helpdesk.models import ApiToken, Membership, Tenant
+from helpdesk.platform.encryption import generate_key
 from tests.conftest import client_for
 
 PLATFORM = "localhost"
@@ -93,6 +94,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         **os.environ,
         "HELPDESK_ENV": "production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
+        "HELPDESK_ENCRYPTION_KEYS": generate_key(),
         "DJANGO_ALLOWED_HOSTS": ".helpdesk.example.com",
         "HELPDESK_BASE_DOMAIN": "helpdesk.example.com",
         "HELPDESK_VAR_DIR": str(tmp_path),
