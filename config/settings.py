@@ -435,6 +435,8 @@ CELERY_BEAT_SCHEDULE["personal-data-retention"] = {
 # Webhook URLs may not resolve to loopback, private, link-local or reserved addresses unless this
 # is on (checked when subscribing and again before every delivery).
 HELPDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("HELPDESK_WEBHOOK_ALLOW_PRIVATE", default=False)
+# The same rule for the host of a tenant's IMAP mailbox (checked when saved and before reading).
+HELPDESK_MAILBOX_ALLOW_PRIVATE = env_bool("HELPDESK_MAILBOX_ALLOW_PRIVATE", default=False)
 HELPDESK_WEBHOOK_TIMEOUT_SECONDS = env_int("HELPDESK_WEBHOOK_TIMEOUT_SECONDS", 10)
 CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
     "task": "helpdesk.tasks.sweep_webhooks",

@@ -58,3 +58,29 @@ def resolve(host: str, port: int) -> list[str]:
 
 def all_public(addresses: list[str]) -> bool:
     return bool(addresses) and all(map(is_public_address, addresses))
+
+
+class HostRefused(ValueError):
+    """The host does not resolve (``resolved`` False) or reaches a non-public address."""
+
+    def __init__(self, host: str, *, resolved: bool):
+        super().__init__(host)
+        self.resolved = resolved
+
+
+def connectable_addresses(host: str, port: int, *, allow_private: bool) -> list[str]:
+    """The addresses to connect to for ``host``: all of them public unless ``allow_private``
+    (development and tests). Connect to one of these, never to the name again: a second
+    lookup could answer differently (DNS rebinding). ``HostRefused`` otherwise."""
+    try:
+        addresses = resolve(host, port)
+    except (OSError, UnicodeError, ValueError):
+        raise HostRefused(host, resolved=False) from None
+    if not addresses or not (allow_private or all_public(addresses)):
+        raise HostRefused(host, resolved=bool(addresses))
+    return addresses
+
+
+def has_line_break_or_nul(text: str) -> bool:
+    """CR, LF or NUL: what ends or cuts a line-based protocol's command (IMAP, SMTP)."""
+    return any(character in text for character in "\r\n\x00")
