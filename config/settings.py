@@ -117,6 +117,8 @@ MIDDLEWARE = [
     "helpdesk.middleware.TenantMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "helpdesk.middleware.TenantLanguageMiddleware",
+    # NUL, non-UTF-8 query strings and over-long addresses: a 400 before any view runs.
+    "helpdesk.platform.request_guards.BadRequestMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -435,6 +437,9 @@ CELERY_BEAT_SCHEDULE["personal-data-retention"] = {
 # Webhook URLs may not resolve to loopback, private, link-local or reserved addresses unless this
 # is on (checked when subscribing and again before every delivery).
 HELPDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("HELPDESK_WEBHOOK_ALLOW_PRIVATE", default=False)
+# Longest address (path and query string) the app answers; longer ones get a 400 saying so.
+# Below gunicorn's --limit-request-line (8190, Procfile) so the app, not gunicorn, answers.
+HELPDESK_MAX_URL_LENGTH = env_int("HELPDESK_MAX_URL_LENGTH", 4096)
 # The same rule for the host of a tenant's IMAP mailbox (checked when saved and before reading).
 HELPDESK_MAILBOX_ALLOW_PRIVATE = env_bool("HELPDESK_MAILBOX_ALLOW_PRIVATE", default=False)
 HELPDESK_WEBHOOK_TIMEOUT_SECONDS = env_int("HELPDESK_WEBHOOK_TIMEOUT_SECONDS", 10)
