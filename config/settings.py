@@ -335,6 +335,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "helpdesk.platform.api_schema.bound_ids",
+    ],
 }
 # Choice sets whose field names repeat across resources ("status", "kind", "channel") get
 # names of their own instead of drf-spectacular's hash-suffixed ones.
