@@ -223,7 +223,8 @@ if (BASE_DIR / "node_modules" / "chart.js" / "dist").is_dir():  # absent where n
     STATICFILES_DIRS.append(("vendor", BASE_DIR / "node_modules" / "chart.js" / "dist"))
 MEDIA_ROOT = Path(os.environ.get("HELPDESK_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Removes the partial file of an upload the disk had no room for.
+    "default": {"BACKEND": "helpdesk.platform.uploads.CleanFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
