@@ -137,6 +137,8 @@ MIDDLEWARE = [
     "helpdesk.middleware.TenantMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "helpdesk.middleware.TenantLanguageMiddleware",
+    # NUL, non-UTF-8 query strings and over-long addresses: a 400 before any view runs.
+    "helpdesk.platform.request_guards.BadRequestMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -241,7 +243,8 @@ if (BASE_DIR / "node_modules" / "chart.js" / "dist").is_dir():  # absent where n
     STATICFILES_DIRS.append(("vendor", BASE_DIR / "node_modules" / "chart.js" / "dist"))
 MEDIA_ROOT = Path(os.environ.get("HELPDESK_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Removes the partial file of an upload the disk had no room for.
+    "default": {"BACKEND": "helpdesk.platform.uploads.CleanFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -353,6 +356,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "helpdesk.platform.api_schema.bound_ids",
+    ],
 }
 # Choice sets whose field names repeat across resources ("status", "kind", "channel") get
 # names of their own instead of drf-spectacular's hash-suffixed ones.
@@ -455,6 +462,11 @@ CELERY_BEAT_SCHEDULE["personal-data-retention"] = {
 # Webhook URLs may not resolve to loopback, private, link-local or reserved addresses unless this
 # is on (checked when subscribing and again before every delivery).
 HELPDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("HELPDESK_WEBHOOK_ALLOW_PRIVATE", default=False)
+# Longest address (path and query string) the app answers; longer ones get a 400 saying so.
+# Below gunicorn's --limit-request-line (8190, Procfile) so the app, not gunicorn, answers.
+HELPDESK_MAX_URL_LENGTH = env_int("HELPDESK_MAX_URL_LENGTH", 4096)
+# The same rule for the host of a tenant's IMAP mailbox (checked when saved and before reading).
+HELPDESK_MAILBOX_ALLOW_PRIVATE = env_bool("HELPDESK_MAILBOX_ALLOW_PRIVATE", default=False)
 HELPDESK_WEBHOOK_TIMEOUT_SECONDS = env_int("HELPDESK_WEBHOOK_TIMEOUT_SECONDS", 10)
 # After an admin rotates a webhook's signing secret, deliveries carry a signature with the old
 # secret as well for this long, so the receiver can switch over without dropping any.

@@ -8,6 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.forms import MemberChoiceField, member_choices
 from helpdesk.models import Membership
 from helpdesk.platform.limits import TEXT_MAX_LENGTH
+from helpdesk.platform.public_addresses import (
+    HostRefused,
+    connectable_addresses,
+    has_line_break_or_nul,
+)
 
 from .models import KEY_INFO_MAX_LENGTH, Organization, Tier
 
@@ -199,3 +204,31 @@ class MailboxForm(forms.Form):
     use_ssl = forms.BooleanField(label=_("Use SSL"), required=False, initial=True)
     folder = forms.CharField(label=_("Folder"), max_length=100, initial="INBOX")
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def clean_host(self) -> str:
+        """The server reads this mailbox from inside the network: the host must be public
+        (``tickets.inbound_mail.imap_connect`` checks it again before each connection)."""
+        host = self.cleaned_data["host"].strip().strip("[]")
+        allow_private = settings.HELPDESK_MAILBOX_ALLOW_PRIVATE
+        try:
+            connectable_addresses(host, 993, allow_private=allow_private)
+        except HostRefused as refused:
+            if not refused.resolved:
+                raise forms.ValidationError(_("This host name does not resolve.")) from None
+            raise forms.ValidationError(
+                _("This host reaches a private or reserved address; use a public one.")
+            ) from None
+        return host
+
+    def clean_username(self) -> str:
+        return _one_line(self.cleaned_data["username"])
+
+    def clean_password(self) -> str:
+        return _one_line(self.cleaned_data["password"])
+
+
+def _one_line(value: str) -> str:
+    # A line break would end the IMAP LOGIN command and start one of the sender's choosing.
+    if has_line_break_or_nul(value):
+        raise forms.ValidationError(_("Line breaks and null characters are not allowed here."))
+    return value

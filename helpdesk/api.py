@@ -252,6 +252,18 @@ class PkCursorPagination(StableCursorPagination):
     ordering = ("pk",)
 
 
+class TextField(serializers.CharField):
+    """A ``CharField`` that takes only JSON strings, as the schema says: DRF's turns a number
+    (``0``, ``1.5``) into text, so ``"tags": [0]`` would pass as the tag "0"."""
+
+    default_error_messages = {"not_text": _("Give text (a JSON string).")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text")
+        return super().to_internal_value(data)
+
+
 class StrictFilterSet(FilterSet):
     """A filter sent with an empty value is a 400 naming it, as any other value that does not
     fit its type, rather than silently ignored (the schema says what each one takes)."""

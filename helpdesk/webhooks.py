@@ -32,8 +32,9 @@ delays a delivery but never loses it.
   v1=<hex HMAC-SHA256(secret, "<t>.<body>")>``; plus ``X-Helpdesk-Event`` and
   ``X-Helpdesk-Delivery``.
 * **Where it may call.** http or https only; unless ``HELPDESK_WEBHOOK_ALLOW_PRIVATE`` is on,
-  every address the host resolves to must be public (no loopback, private, link-local,
-  reserved or multicast). Checked when subscribing and again before each attempt, and the
+  every address the host resolves to must be public (``helpdesk.platform.public_addresses``:
+  no loopback, private, link-local, reserved or multicast, also behind NAT64 or 6to4).
+  Checked when subscribing and again before each attempt, and the
   connection goes to the address that was checked (no second lookup, so DNS rebinding cannot
   slip in between). Redirects are not followed.
 """
@@ -42,7 +43,6 @@ import base64
 import hashlib
 import hmac
 import http.client
-import ipaddress
 import json
 import logging
 import secrets
@@ -67,6 +67,7 @@ from django_scopes import scope
 
 from helpdesk.models import DeliveryStatus, Tenant, WebhookDelivery, WebhookSubscription
 from helpdesk.platform.enqueue import enqueue_on_commit
+from helpdesk.platform.public_addresses import all_public, resolve
 from helpdesk.tenancy import across_tenants
 
 logger = logging.getLogger(__name__)
@@ -103,22 +104,14 @@ def webhook_url_addresses(url: str) -> tuple[SplitResult, list[str]]:
         raise ValidationError({"url": _("Do not put credentials in the URL.")})
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+        addresses = resolve(parts.hostname, port)
     except (ValueError, UnicodeError, OSError):
         raise ValidationError({"url": _("The host name of this URL does not resolve.")}) from None
-    addresses = list(dict.fromkeys(info[4][0] for info in found))
-    if not settings.HELPDESK_WEBHOOK_ALLOW_PRIVATE and not all(map(_is_public, addresses)):
+    if not settings.HELPDESK_WEBHOOK_ALLOW_PRIVATE and not all_public(addresses):
         raise ValidationError(
             {"url": _("This URL reaches a private or reserved address; use a public one.")}
         )
     return parts, addresses
-
-
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
 
 
 def validate_events(events: list[str]) -> list[str]:

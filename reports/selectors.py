@@ -22,7 +22,7 @@ from sla.models import Colour
 from surveys.metrics import survey_metrics
 from surveys.models import SATISFIED_FROM
 from surveys.services import survey_settings_for
-from tickets.models import ACTIVE_STATUSES, Ticket
+from tickets.models import ACTIVE_STATUSES, Channel, Ticket
 
 from . import kpis
 from .kpis import KPI_BY_NAME, KpiFilters, KpiSource, Period, mean, percent
@@ -92,7 +92,9 @@ def month_period(tenant, month: str | None) -> Period:
 
 
 def int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    # isdigit() alone lets "²" through, which int() refuses; 18 digits fit a bigint.
+    digits = value and value.isascii() and value.isdigit() and len(value) <= 18
+    return int(value) if digits else None
 
 
 def filters_from(params) -> KpiFilters:
@@ -103,8 +105,13 @@ def filters_from(params) -> KpiFilters:
         agent=int_or_none(params.get("agent")),
         category=int_or_none(params.get("category")),
         tier=int_or_none(params.get("tier")),
-        channel=(params.get("channel") or "")[:16],
+        channel=channel_or_all(params.get("channel")),
     )
+
+
+def channel_or_all(value: str | None) -> str:
+    """One of the ticket channels, or "" (every channel) for anything else."""
+    return value if value in Channel.values else ""
 
 
 # --- tiles -------------------------------------------------------------------------------------

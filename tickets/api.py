@@ -39,6 +39,7 @@ from helpdesk.api import (
     TenantAPIView,
     TenantPrimaryKeyField,
     TenantViewSetMixin,
+    TextField,
     datetime_representation,
     id_from_path,
     idempotent,
@@ -272,9 +273,7 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 def _tags_field() -> serializers.ListField:
-    return serializers.ListField(
-        child=serializers.CharField(max_length=50), max_length=20, required=False
-    )
+    return serializers.ListField(child=TextField(max_length=50), max_length=20, required=False)
 
 
 def _attachments_field() -> serializers.ListField:

@@ -14,6 +14,7 @@ import html
 import imaplib
 import logging
 import re
+import socket
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
@@ -29,6 +30,11 @@ from django.utils.translation import gettext as _
 from customers import tokens
 from customers.models import InboundEmail, MailboxSettings
 from helpdesk.models import Tenant
+from helpdesk.platform.public_addresses import (
+    HostRefused,
+    connectable_addresses,
+    has_line_break_or_nul,
+)
 from tickets.attachments import validate_upload
 from tickets.intake import Requester, ticket_intake
 from tickets.models import Channel, Status, Ticket
@@ -212,11 +218,55 @@ def fetch_mailbox(*, tenant: Tenant, client, folder: str, limit: int = FETCH_LIM
     return len(numbers)
 
 
+class MailboxRefused(OSError):
+    """The mailbox's host or login may not be used; nothing was sent to it."""
+
+
 def imap_connect(mailbox: MailboxSettings):
-    connect = imaplib.IMAP4_SSL if mailbox.use_ssl else imaplib.IMAP4
-    client = connect(mailbox.host, mailbox.port, timeout=30)
-    client.login(mailbox.username, mailbox.password)
+    """A logged-in client. The host is checked again here (it may resolve elsewhere since it
+    was saved) and the connection goes to the checked address, not to a second lookup. The
+    user name is quoted (imaplib quotes only the password); a line break or NUL in either,
+    stored before the form refused them, is refused rather than sent."""
+    if has_line_break_or_nul(mailbox.username) or has_line_break_or_nul(mailbox.password):
+        raise MailboxRefused("the mailbox login contains a line break or NUL")
+    try:
+        addresses = connectable_addresses(
+            mailbox.host, mailbox.port, allow_private=settings.HELPDESK_MAILBOX_ALLOW_PRIVATE
+        )
+    except HostRefused as refused:
+        raise MailboxRefused(f"the mailbox host {mailbox.host!r} is not public") from refused
+    connect = _PinnedIMAP4SSL if mailbox.use_ssl else _PinnedIMAP4
+    client = connect(address=addresses[0], host=mailbox.host, port=mailbox.port, timeout=30)
+    client.login(imap_quoted(mailbox.username), mailbox.password)
     return client
+
+
+def imap_quoted(text: str) -> str:
+    """An IMAP quoted string (RFC 3501), as imaplib writes the password."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class _PinnedIMAP4(imaplib.IMAP4):
+    """Connects to the address that was checked, not to a second DNS answer."""
+
+    def __init__(self, *, address: str, host: str, port: int, timeout: float):
+        self.pinned_address = address
+        super().__init__(host, port, timeout=timeout)
+
+    def _create_socket(self, timeout):
+        return socket.create_connection((self.pinned_address, self.port), timeout)
+
+
+class _PinnedIMAP4SSL(imaplib.IMAP4_SSL):
+    """As above; the certificate is still verified against the host name (SNI)."""
+
+    def __init__(self, *, address: str, host: str, port: int, timeout: float):
+        self.pinned_address = address
+        super().__init__(host, port, timeout=timeout)
+
+    def _create_socket(self, timeout):
+        sock = socket.create_connection((self.pinned_address, self.port), timeout)
+        return self.ssl_context.wrap_socket(sock, server_hostname=self.host)
 
 
 def mailbox_fetch(*, tenant: Tenant, connect=None) -> int:

@@ -4,6 +4,7 @@ Preconditions for all of them: the ticket's tenant scope is active, and the call
 that ``actor`` may touch the ticket (``tickets.selectors.ticket_get_for_member``).
 """
 
+import errno
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -297,8 +298,12 @@ def _add_message(
 
 
 def _store_attachments(message: Message, uploads: list[UploadedFile]) -> None:
-    """One INSERT for all of them; each file is stored as its row is written (``pre_save``)."""
-    Attachment.objects.bulk_create(
+    """One INSERT for all of them; each file is stored as its row is written (``pre_save``).
+
+    A full disk refuses the whole change (``ValidationError`` on ``attachments``; the caller's
+    transaction rolls the message back and the form keeps the text): files already stored
+    for it are removed, the storage removes its partial one."""
+    rows = [
         Attachment(
             tenant_id=message.tenant_id,
             message=message,
@@ -308,7 +313,20 @@ def _store_attachments(message: Message, uploads: list[UploadedFile]) -> None:
             size_bytes=upload.size,
         )
         for upload in uploads
-    )
+    ]
+    try:
+        Attachment.objects.bulk_create(rows)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        for row in rows:
+            if row.file._committed and row.file.name:
+                row.file.storage.delete(row.file.name)
+        text = _(
+            "The server has no room to store the attachments; nothing was saved. "
+            "Please try again later, or send the text without them."
+        )
+        raise ValidationError({"attachments": text}) from None
 
 
 # --- status --------------------------------------------------------------------------------------

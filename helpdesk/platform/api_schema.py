@@ -29,3 +29,28 @@ class AutoSchema(SpectacularAutoSchema):
         if reads_body:
             errors[413] = WRITE_ERRORS[413]
         return errors
+
+
+# Ids are the database's 64-bit keys (BigAutoField), never 0 or negative.
+ID_BOUNDS = {"minimum": 1, "maximum": 2**63 - 1}
+
+
+def bound_ids(result: dict, generator, request, public) -> dict:
+    """Postprocessing hook: every integer path parameter (ids and ticket numbers) and every
+    integer ``id`` / ``…_id`` property gets ``ID_BOUNDS``, so clients and schema-driven tests
+    know which numbers are ids at all."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "path":
+                    _bound(parameter.get("schema", {}))
+    for component in result.get("components", {}).get("schemas", {}).values():
+        for name, spec in component.get("properties", {}).items():
+            if name == "id" or name.endswith("_id"):
+                _bound(spec)
+    return result
+
+
+def _bound(spec: dict) -> None:
+    if spec.get("type") == "integer":
+        spec.update(ID_BOUNDS)

@@ -11,8 +11,11 @@ connection.
 """
 
 import io
+import os
+from contextlib import suppress
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
@@ -53,3 +56,18 @@ class SizeCapHandler(FileUploadHandler):
             size=file_size,
             charset=self.charset,
         )
+
+
+class CleanFileSystemStorage(FileSystemStorage):
+    """``FileSystemStorage`` that removes what it wrote of a file it could not finish (the
+    disk filled up, a quota was reached): Django's leaves the partial file behind."""
+
+    def _save(self, name: str, content) -> str:
+        try:
+            return super()._save(name, content)
+        except OSError:
+            # FileExistsError never gets here (the parent picks another name), so a file at
+            # ``name`` is the one this call started.
+            with suppress(OSError):
+                os.remove(self.path(name))
+            raise

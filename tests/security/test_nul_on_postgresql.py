@@ -50,20 +50,30 @@ def test_no_search_box_fails_on_a_nul_or_broken_encoding(seeded, admin_a, query)
         visitor.get(f"/support/kb/search/?q={query}"),
         visitor.get(f"/support/kb/suggest/?subject={query}"),
     ]
-    assert [page.status_code for page in pages] == [200] * len(pages)
+    # A NUL or bytes that are not UTF-8 are refused before the view (request_guards); a "%"
+    # that starts no escape is read as typed.
+    expected = 200 if query in ("%", "%zz") else 400
+    assert [page.status_code for page in pages] == [expected] * len(pages)
 
 
 def test_a_nul_does_not_hide_the_words_around_it(seeded, admin_a):
-    page = client_for().get("/support/kb/search/?q=leaks%00").content.decode()
-    assert "Leaks" in page
+    response = client_for().get("/support/kb/search/?q=leaks%00")
+    assert response.status_code == 400
+    assert "Null characters are not allowed." in response.content.decode()
 
 
-@pytest.mark.parametrize(("query", "status"), [("%00", 400), ("a%00b", 400), ("%ff", 200)])
-def test_the_api_search_names_a_nul_and_reads_broken_encoding(admin_a, query, status):
+@pytest.mark.parametrize(
+    ("query", "detail"),
+    [
+        ("%00", "Null characters are not allowed."),
+        ("a%00b", "Null characters are not allowed."),
+        ("%ff", "The address is not valid UTF-8."),
+    ],
+)
+def test_the_api_search_refuses_a_nul_and_broken_encoding(admin_a, query, detail):
     response = token_client(admin_a).get(f"/api/v1/customers/?search={query}")
-    assert response.status_code == status
-    if status == 400:
-        assert response.json() == {"search": ["Null characters are not allowed."]}
+    assert response.status_code == 400
+    assert response.json() == {"detail": detail}
 
 
 def test_the_api_refuses_a_nul_in_a_field_and_creates_nothing(admin_a, tenant_a):
