@@ -191,12 +191,16 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login lockout: after AXES_FAILURE_LIMIT failures for the same e-mail *from the same address*
-# the pair is locked for the cool-off period. Keying on the pair means a stranger cannot lock a
-# real user out, and the lock always expires.
-AXES_FAILURE_LIMIT = env_int("HELPDESK_LOGIN_FAILURE_LIMIT", 5)
+# Login lockout (django-axes), two budgets side by side: AXES_FAILURE_LIMIT failures against one
+# account, however its e-mail is typed (case, spaces: helpdesk.auth.lockout_username), from
+# anywhere; and HELPDESK_LOGIN_IP_FAILURE_LIMIT failures from one client address, whatever the
+# accounts. Either locks sign-in for the cool-off period (helpdesk.auth.LockoutHandler).
+AXES_FAILURE_LIMIT = env_int("HELPDESK_LOGIN_FAILURE_LIMIT", 10)
+HELPDESK_LOGIN_IP_FAILURE_LIMIT = env_int("HELPDESK_LOGIN_IP_FAILURE_LIMIT", 30)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("HELPDESK_LOGIN_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "helpdesk.auth.lockout_username"
+AXES_HANDLER = "helpdesk.auth.LockoutHandler"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
