@@ -420,6 +420,15 @@ FILE_UPLOAD_HANDLERS = [
 # Web-form submissions (and sign-in link requests) per client address per hour, counted in the
 # shared cache so every web process sees the same count.
 HELPDESK_PORTAL_RATE_PER_HOUR = env_int("HELPDESK_PORTAL_RATE_PER_HOUR", 20)
+# Tenant sign-up on the platform host: open unless switched off; requests per hour per client
+# address and per e-mail address (each request mails a link, so these bound the mail sent).
+HELPDESK_SIGNUP_OPEN = env_bool("HELPDESK_SIGNUP_OPEN", default=True)
+HELPDESK_SIGNUP_RATE_PER_ADDRESS = env_int("HELPDESK_SIGNUP_RATE_PER_ADDRESS", 10)
+HELPDESK_SIGNUP_RATE_PER_EMAIL = env_int("HELPDESK_SIGNUP_RATE_PER_EMAIL", 3)
+HELPDESK_SIGNUP_LINK_MAX_AGE_HOURS = env_int("HELPDESK_SIGNUP_LINK_MAX_AGE_HOURS", 24)
+# Password-reset requests per hour per client address and per e-mail address.
+HELPDESK_PASSWORD_RESET_RATE_PER_ADDRESS = env_int("HELPDESK_PASSWORD_RESET_RATE_PER_ADDRESS", 10)
+HELPDESK_PASSWORD_RESET_RATE_PER_EMAIL = env_int("HELPDESK_PASSWORD_RESET_RATE_PER_EMAIL", 3)
 HELPDESK_PORTAL_LINK_MAX_AGE_DAYS = env_int("HELPDESK_PORTAL_LINK_MAX_AGE_DAYS", 180)
 HELPDESK_PORTAL_SIGN_IN_MAX_AGE_MINUTES = env_int("HELPDESK_PORTAL_SIGN_IN_MAX_AGE_MINUTES", 30)
 # Inbound e-mail: every tenant with an active mailbox is read this often.

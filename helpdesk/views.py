@@ -25,6 +25,7 @@ from helpdesk.forms import (
     TenantSignupForm,
 )
 from helpdesk.models import ApiToken, ConfigurationEvent, Membership, Role, Team, User
+from helpdesk.platform import ratelimit
 from helpdesk.platform.view_helpers import in_tenant_time_zone
 from helpdesk.selectors import (
     api_token_get_for_admin,
@@ -256,8 +257,35 @@ def privacy_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "helpdesk/privacy_settings.html", {"form": form}, status=status)
 
 
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    return render(request, "helpdesk/rate_limited.html", status=429)
+
+
+def over_mail_limits(request: HttpRequest, *, bucket: str, email: str) -> bool:
+    """Count one request that mails ``email``, against the client address's hourly budget and
+    the e-mail address's; True when either is spent. Counted whether or not the address has an
+    account, so the refusal says nothing about that."""
+    per_address = getattr(settings, f"HELPDESK_{bucket.upper()}_RATE_PER_ADDRESS")
+    per_email = getattr(settings, f"HELPDESK_{bucket.upper()}_RATE_PER_EMAIL")
+    address = ratelimit.client_address(request)
+    return ratelimit.over_limit(
+        bucket=f"{bucket}-address", ident=address, limit=per_address
+    ) or ratelimit.over_limit(
+        bucket=f"{bucket}-email", ident=ratelimit.email_ident(email), limit=per_email
+    )
+
+
 class TenantPasswordResetView(auth_views.PasswordResetView):
+    """Reset links are mailed within hourly limits per client address and per e-mail address,
+    so the form cannot be used to flood a mailbox."""
+
     form_class = TenantPasswordResetForm
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        if over_mail_limits(self.request, bucket="password_reset", email=email):
+            return too_many_requests(self.request)
+        return super().form_valid(form)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "tenant": self.request.tenant}
