@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "helpdesk.middleware.TenantMiddleware",
+    "helpdesk.middleware.SessionHostMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "helpdesk.middleware.TenantLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

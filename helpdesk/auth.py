@@ -5,6 +5,7 @@ from functools import wraps
 from axes.handlers.database import AxesDatabaseHandler
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
@@ -62,6 +63,29 @@ class LockoutHandler(AxesDatabaseHandler):
         username = lockout_username(request, credentials)
         deleted, _ = AccessAttempt.objects.filter(username=username).delete()
         return deleted
+
+
+# The host a session was signed in on: a tenant's id, or PLATFORM_HOST for the bare domain.
+SESSION_HOST_KEY = "_helpdesk_host"
+PLATFORM_HOST = "platform"
+
+
+def session_host(request) -> str:
+    """What a session used on ``request`` must be bound to. Precondition: TenantMiddleware ran."""
+    return PLATFORM_HOST if request.tenant is None else str(request.tenant.pk)
+
+
+def session_bind_to_host(sender, request, user, **kwargs) -> None:
+    """``user_logged_in``: the new session is good on this host only. A sign-in outside any
+    request to a host (no ``tenant`` on it) leaves the session unbound, and so useless."""
+    if hasattr(request, "tenant") and request.session is not None:
+        request.session[SESSION_HOST_KEY] = session_host(request)
+
+
+def session_is_for_other_host(request) -> bool:
+    """A signed-in session that was issued on another host, or bound to none."""
+    session = request.session
+    return SESSION_KEY in session and session.get(SESSION_HOST_KEY) != session_host(request)
 
 
 def member_required(*roles: str):
