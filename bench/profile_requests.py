@@ -160,6 +160,7 @@ class _Session:
         from django_scopes import scope
 
         from bench.load_data import BENCH_AGENT_EMAIL, BENCH_MANAGER_EMAIL, BIG_SLUG
+        from bench.sessions import sign_in
         from customers.models import Customer
         from helpdesk.models import ApiToken, Membership
         from helpdesk.services import api_token_create
@@ -181,7 +182,7 @@ class _Session:
         self.session_keys = []
         for role, member in members.items():
             client = Client(HTTP_HOST=self.host)
-            client.force_login(member.user, backend="helpdesk.auth.EmailBackend")
+            sign_in(client, member.user, tenant=tenant)
             cookie = client.cookies["sessionid"].value
             self.session_keys.append(cookie)
             self.headers[role] = {"HTTP_COOKIE": f"sessionid={cookie}"}

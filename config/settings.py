@@ -135,6 +135,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "helpdesk.middleware.TenantMiddleware",
+    "helpdesk.middleware.SessionHostMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "helpdesk.middleware.TenantLanguageMiddleware",
     # NUL, non-UTF-8 query strings and over-long addresses: a 400 before any view runs.
@@ -213,12 +214,16 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login lockout: after AXES_FAILURE_LIMIT failures for the same e-mail *from the same address*
-# the pair is locked for the cool-off period. Keying on the pair means a stranger cannot lock a
-# real user out, and the lock always expires.
-AXES_FAILURE_LIMIT = env_int("HELPDESK_LOGIN_FAILURE_LIMIT", 5)
+# Login lockout (django-axes), two budgets side by side: AXES_FAILURE_LIMIT failures against one
+# account, however its e-mail is typed (case, spaces: helpdesk.auth.lockout_username), from
+# anywhere; and HELPDESK_LOGIN_IP_FAILURE_LIMIT failures from one client address, whatever the
+# accounts. Either locks sign-in for the cool-off period (helpdesk.auth.LockoutHandler).
+AXES_FAILURE_LIMIT = env_int("HELPDESK_LOGIN_FAILURE_LIMIT", 10)
+HELPDESK_LOGIN_IP_FAILURE_LIMIT = env_int("HELPDESK_LOGIN_IP_FAILURE_LIMIT", 30)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("HELPDESK_LOGIN_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "helpdesk.auth.lockout_username"
+AXES_HANDLER = "helpdesk.auth.LockoutHandler"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -443,6 +448,15 @@ FILE_UPLOAD_HANDLERS = [
 # Web-form submissions (and sign-in link requests) per client address per hour, counted in the
 # shared cache so every web process sees the same count.
 HELPDESK_PORTAL_RATE_PER_HOUR = env_int("HELPDESK_PORTAL_RATE_PER_HOUR", 20)
+# Tenant sign-up on the platform host: open unless switched off; requests per hour per client
+# address and per e-mail address (each request mails a link, so these bound the mail sent).
+HELPDESK_SIGNUP_OPEN = env_bool("HELPDESK_SIGNUP_OPEN", default=True)
+HELPDESK_SIGNUP_RATE_PER_ADDRESS = env_int("HELPDESK_SIGNUP_RATE_PER_ADDRESS", 10)
+HELPDESK_SIGNUP_RATE_PER_EMAIL = env_int("HELPDESK_SIGNUP_RATE_PER_EMAIL", 3)
+HELPDESK_SIGNUP_LINK_MAX_AGE_HOURS = env_int("HELPDESK_SIGNUP_LINK_MAX_AGE_HOURS", 24)
+# Password-reset requests per hour per client address and per e-mail address.
+HELPDESK_PASSWORD_RESET_RATE_PER_ADDRESS = env_int("HELPDESK_PASSWORD_RESET_RATE_PER_ADDRESS", 10)
+HELPDESK_PASSWORD_RESET_RATE_PER_EMAIL = env_int("HELPDESK_PASSWORD_RESET_RATE_PER_EMAIL", 3)
 HELPDESK_PORTAL_LINK_MAX_AGE_DAYS = env_int("HELPDESK_PORTAL_LINK_MAX_AGE_DAYS", 180)
 HELPDESK_PORTAL_SIGN_IN_MAX_AGE_MINUTES = env_int("HELPDESK_PORTAL_SIGN_IN_MAX_AGE_MINUTES", 30)
 # Inbound e-mail: every tenant with an active mailbox is read this often.

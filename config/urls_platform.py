@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.platform_landing, name="platform_landing"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    path("signup/confirm/<str:token>/", views.signup_confirm, name="signup_confirm"),
 ]
 
 handler400 = "helpdesk.platform.api_errors.bad_request"

@@ -75,7 +75,6 @@ class TenantSignupForm(forms.Form):
         ),
     )
     admin_email = forms.EmailField(label=_("Your e-mail"))
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
     time_zone = forms.CharField(label=_("Time zone"), initial="Asia/Shanghai", max_length=64)
     default_language = forms.ChoiceField(
         label=_("Default language"), choices=Tenant._meta.get_field("default_language").choices
@@ -90,23 +89,43 @@ class TenantSignupForm(forms.Form):
             raise forms.ValidationError(_("This address is taken."))
         return slug
 
+    def clean_admin_email(self):
+        return User.objects.normalize_email(self.cleaned_data["admin_email"]).lower()
+
     def clean_time_zone(self):
         value = self.cleaned_data["time_zone"].strip()
         Tenant._meta.get_field("time_zone").run_validators(value)
         return value
 
+
+class SignupPasswordForm(forms.Form):
+    """The mailed link's page: a new administrator chooses a password; an existing account is
+    asked for nothing (its password is neither set nor checked here)."""
+
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args, email: str, needs_password: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+        if not needs_password:
+            self.fields.clear()
+
     def clean(self):
         cleaned = super().clean()
-        email, password = cleaned.get("admin_email"), cleaned.get("password")
-        existing = User.objects.filter(email__iexact=email or "").first()
-        if existing and password and not existing.check_password(password):
-            self.add_error("password", _("This e-mail already has an account: use its password."))
-        elif password and not existing:
-            try:
-                password_validation.validate_password(password, User(email=email or ""))
-            except forms.ValidationError as error:
-                self.add_error("password", error)
+        if not self.fields or self.errors:
+            return cleaned
+        if cleaned["password1"] != cleaned["password2"]:
+            self.add_error("password2", _("The two passwords differ."))
+            return cleaned
+        try:
+            password_validation.validate_password(cleaned["password1"], User(email=self.email))
+        except forms.ValidationError as error:
+            self.add_error("password1", error)
         return cleaned
+
+    def password(self) -> str | None:
+        return self.cleaned_data.get("password1")
 
 
 class ApiTokenForm(forms.Form):

@@ -5,6 +5,7 @@ from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django_scopes import scope
 
+from helpdesk.auth import session_is_for_other_host
 from helpdesk.selectors import membership_for
 from helpdesk.tenancy import tenant_for_host, tenant_slug_from_host
 
@@ -30,6 +31,21 @@ class TenantMiddleware:
             return self.get_response(request)
         with scope(tenant=request.tenant):
             return self.get_response(request)
+
+
+class SessionHostMiddleware:
+    """A session is good only on the host it was signed in on (``helpdesk.auth``): a copy of
+    ``acme``'s session cookie presented to ``globex`` or to the platform host gets a fresh, empty
+    session there, and so an anonymous user, on pages and the API alike. The session itself is
+    left alone on its own host. Between TenantMiddleware and AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if session_is_for_other_host(request):
+            request.session = request.session.__class__()
+        return self.get_response(request)
 
 
 class TenantLanguageMiddleware:

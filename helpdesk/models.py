@@ -21,7 +21,17 @@ from django_scopes import ScopedManager
 
 from helpdesk.platform.encryption import EncryptedTextField
 
-RESERVED_SLUGS = frozenset({"www", "api", "admin", "static", "media", "mail", "app", "platform"})
+# Labels that must never name a tenant: hosts of the platform itself or of services usually run
+# beside it (mail, a status page, a CDN), and names that would pass for the operator's own.
+RESERVED_SLUGS = frozenset(
+    {
+        *("localhost", "healthz", "www", "api", "admin", "static", "media", "mail", "app"),
+        *("platform", "support", "help", "status", "docs", "assets", "cdn", "smtp", "imap"),
+        *("pop", "ftp", "webmail", "autodiscover", "autoconfig", "ns1", "ns2", "dev", "test"),
+        *("staging", "demo", "login", "signup", "account", "accounts", "auth", "sso", "id"),
+        *("billing", "security", "blog", "portal", "dashboard", "internal", "root"),
+    }
+)
 
 
 def validate_time_zone(value: str) -> None:

@@ -103,6 +103,10 @@ def unread_notification_count(*, member: Membership) -> int:
     return Notification.objects.filter(recipient_id=member.pk, read_at__isnull=True).count()
 
 
+def user_exists_with_email(*, email: str) -> bool:
+    return User.objects.filter(email__iexact=email.strip()).exists()
+
+
 def user_get_active(*, pk: object) -> User | None:
     """An active user by id (users are not tenant-owned); the caller then checks membership."""
     try:

@@ -77,3 +77,10 @@ def send_password_reset_email(*, user_id: int, domain: str, protocol: str, langu
     from helpdesk.services import password_reset_email_send
 
     password_reset_email_send(user_id=user_id, domain=domain, protocol=protocol, language=language)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def send_signup_email(*, request: dict, domain: str, protocol: str, language: str) -> None:
+    from helpdesk.signup import signup_email_send
+
+    signup_email_send(request=request, domain=domain, protocol=protocol, language=language)

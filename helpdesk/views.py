@@ -9,10 +9,12 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,16 +23,20 @@ from helpdesk.auth import member_required
 from helpdesk.forms import (
     ApiTokenForm,
     PrivacySettingsForm,
+    SignupPasswordForm,
     TenantPasswordResetForm,
     TenantSignupForm,
 )
 from helpdesk.models import ApiToken, ConfigurationEvent, Membership, Role, Team, User
+from helpdesk.platform import ratelimit
+from helpdesk.platform.enqueue import enqueue_now
 from helpdesk.platform.view_helpers import in_tenant_time_zone
 from helpdesk.selectors import (
     api_token_get_for_admin,
     configuration_event_kinds,
     membership_for,
     memberships_of_user,
+    user_exists_with_email,
     user_get_active,
 )
 from helpdesk.services import (
@@ -39,6 +45,7 @@ from helpdesk.services import (
     tenant_create,
     tenant_privacy_update,
 )
+from helpdesk.signup import signup_email_send, signup_token_read
 from helpdesk.tenancy import tenant_url
 
 logger = logging.getLogger(__name__)
@@ -81,26 +88,79 @@ def _probe_broker() -> str:
 
 @require_http_methods(["GET", "POST"])
 def platform_landing(request: HttpRequest) -> HttpResponse:
+    """The sign-up form. Every valid request is answered alike ("check your e-mail") and only
+    queues a mail to the address given (``helpdesk.signup``)."""
+    if not settings.HELPDESK_SIGNUP_OPEN:
+        return _signup_closed(request)
     form = TenantSignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        tenant, _membership = tenant_create(
-            slug=data["slug"],
-            name=data["name"],
-            admin_email=data["admin_email"],
-            admin_password=data["password"],
-            time_zone=data["time_zone"],
-            default_language=data["default_language"],
-        )
-        return render(
-            request,
-            "platform/signup_done.html",
-            {
-                "new_tenant": tenant,
-                "login_url": tenant_url(tenant, "/accounts/login/", request=request),
-            },
-        )
+        if over_mail_limits(request, bucket="signup", email=data["admin_email"]):
+            return too_many_requests(request)
+        _signup_email_queue(request, {**data, "email": data["admin_email"]})
+        return render(request, "platform/signup_sent.html")
     return render(request, "platform/landing.html", {"form": form})
+
+
+def _signup_closed(request: HttpRequest) -> HttpResponse:
+    status = 403 if request.method == "POST" else 200
+    return render(request, "platform/signup_closed.html", status=status)
+
+
+def _signup_email_queue(request: HttpRequest, data: dict) -> None:
+    """Queued, so the answer takes as long whatever the address; the link is signed by the
+    worker. With the broker down the mail is sent here."""
+    mail = {
+        "request": {field: data[field] for field in ("name", "slug", "email")}
+        | {"time_zone": data["time_zone"], "default_language": data["default_language"]},
+        "domain": request.get_host(),
+        "protocol": "https" if request.is_secure() else "http",
+        "language": translation.get_language(),
+    }
+    if not enqueue_now("helpdesk.tasks.send_signup_email", **mail):
+        signup_email_send(**mail)
+
+
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The mailed link: GET shows what will be created, POST creates it."""
+    if not settings.HELPDESK_SIGNUP_OPEN:
+        return _signup_closed(request)
+    signup = signup_token_read(token)
+    if signup is None:
+        raise Http404
+    needs_password = not user_exists_with_email(email=signup["email"])
+    # Bound on every POST: an existing account's form has no fields, so its POST is empty.
+    data = request.POST if request.method == "POST" else None
+    form = SignupPasswordForm(data, email=signup["email"], needs_password=needs_password)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tenant = _tenant_create_from_signup(signup, password=form.password())
+        except ValidationError:  # the address was taken since the link was mailed
+            form.add_error(None, _("This address is taken."))
+        else:
+            login_url = tenant_url(tenant, "/accounts/login/", request=request)
+            context = {"new_tenant": tenant, "login_url": login_url}
+            return render(request, "platform/signup_done.html", context)
+    context = {
+        "form": form,
+        "signup": signup,
+        "needs_password": needs_password,
+        "desk_host": f"{signup['slug']}.{settings.HELPDESK_BASE_DOMAIN}",
+    }
+    return render(request, "platform/signup_confirm.html", context)
+
+
+def _tenant_create_from_signup(signup: dict, *, password: str | None):
+    tenant, _membership = tenant_create(
+        slug=signup["slug"],
+        name=signup["name"],
+        admin_email=signup["email"],
+        admin_password=password,
+        time_zone=signup["time_zone"],
+        default_language=signup["default_language"],
+    )
+    return tenant
 
 
 # --- tenant host: home and switching --------------------------------------------------------
@@ -256,8 +316,35 @@ def privacy_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "helpdesk/privacy_settings.html", {"form": form}, status=status)
 
 
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    return render(request, "helpdesk/rate_limited.html", status=429)
+
+
+def over_mail_limits(request: HttpRequest, *, bucket: str, email: str) -> bool:
+    """Count one request that mails ``email``, against the client address's hourly budget and
+    the e-mail address's; True when either is spent. Counted whether or not the address has an
+    account, so the refusal says nothing about that."""
+    per_address = getattr(settings, f"HELPDESK_{bucket.upper()}_RATE_PER_ADDRESS")
+    per_email = getattr(settings, f"HELPDESK_{bucket.upper()}_RATE_PER_EMAIL")
+    address = ratelimit.client_address(request)
+    return ratelimit.over_limit(
+        bucket=f"{bucket}-address", ident=address, limit=per_address
+    ) or ratelimit.over_limit(
+        bucket=f"{bucket}-email", ident=ratelimit.email_ident(email), limit=per_email
+    )
+
+
 class TenantPasswordResetView(auth_views.PasswordResetView):
+    """Reset links are mailed within hourly limits per client address and per e-mail address,
+    so the form cannot be used to flood a mailbox."""
+
     form_class = TenantPasswordResetForm
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        if over_mail_limits(self.request, bucket="password_reset", email=email):
+            return too_many_requests(self.request)
+        return super().form_valid(form)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "tenant": self.request.tenant}

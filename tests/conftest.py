@@ -8,8 +8,10 @@ from django.test import Client
 from django_scopes import scope
 
 from config.celery import app as celery_app
+from helpdesk.auth import session_bind
 from helpdesk.models import Role
 from helpdesk.services import tenant_seed_defaults
+from helpdesk.tenancy import tenant_for_host
 from tests.factories import MembershipFactory, TeamFactory, TenantFactory, UserFactory
 
 HOST_A = "acme.localhost"
@@ -94,8 +96,17 @@ def outsider(tenant_b):
 def client_for(membership=None, host=HOST_A) -> Client:
     client = Client(HTTP_HOST=host)
     if membership is not None:
-        client.force_login(membership.user)
+        sign_in_on_host(client, membership.user, host)
     return client
+
+
+def sign_in_on_host(client: Client, user, host: str = HOST_A) -> None:
+    """``force_login``, and the session bound to ``host`` as a sign-in there binds it: the test
+    client signs in outside any request, which leaves a session bound to no host."""
+    client.force_login(user)
+    session = client.session
+    session_bind(session, tenant=tenant_for_host(host))
+    session.save()
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from reports.kpis import kpis_as_dict
 from reports.rollup import rollup_refresh
 from surveys.models import FollowUp, SurveyResponse
 from tests.api.conftest import token_client
-from tests.conftest import HOST_A, client_for
+from tests.conftest import HOST_A, client_for, sign_in_on_host
 from tests.factories import MembershipFactory, UserFactory
 from tests.reports.conftest import NOW, _build_week
 from tickets.events import ticket_data_erase
@@ -275,7 +275,7 @@ def test_it_asks_for_the_customer_id_before_anonymising(person, admin_client_a):
 
 def test_it_refuses_an_anonymise_post_without_the_csrf_token(person, admin_a):
     client = Client(HTTP_HOST=HOST_A, enforce_csrf_checks=True)
-    client.force_login(admin_a.user)
+    sign_in_on_host(client, admin_a.user)
     url = f"/customers/{person.customer.pk}/anonymise/"
     assert (
         client.post(url, {"reason": REASON, "confirmation": person.customer.pk}).status_code == 403

@@ -34,7 +34,7 @@ def test_it_redirects_anonymous_visitors_to_sign_in(tenant_a):
     assert response["Location"].startswith(LOGIN)
 
 
-def test_it_locks_out_after_repeated_failures_and_only_for_that_address(agent_a, settings):
+def test_it_locks_the_account_out_after_repeated_failures(agent_a, admin_a, settings):
     client = client_for()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert login(client, "agent@acme.test", "wrong").status_code == 200
@@ -42,8 +42,9 @@ def test_it_locks_out_after_repeated_failures_and_only_for_that_address(agent_a,
     locked = login(client, "agent@acme.test")  # the right password no longer helps
     assert locked.status_code == 429
     assert "Too many failed sign-in attempts" in locked.content.decode()
-    # Someone else's failures do not lock the real user out from their own address.
-    assert login(client_for(), "agent@acme.test", ip="10.0.0.2").status_code == 302
+    # The budget is the account's, whatever the address; the team mate's account is untouched.
+    assert login(client_for(), "agent@acme.test", ip="10.0.0.2").status_code == 429
+    assert login(client_for(), "admin@acme.test", ip="10.0.0.2").status_code == 302
 
 
 def test_it_lets_a_locked_out_user_in_after_the_cool_off(agent_a, settings):

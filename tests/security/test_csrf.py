@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django_scopes import scope
 
-from tests.conftest import HOST_A
+from tests.conftest import HOST_A, sign_in_on_host
 from tests.helpdesk.test_tenant_isolation import objects_a  # noqa: F401 - the fixture
 from tests.security.helpers import tenant_row_counts
 from tests.url_catalogue import SAMPLE_KWARGS, tenant_routes
@@ -20,7 +20,7 @@ NEW_TICKET = {"subject": "Forged", "customer_email": "forged@example.test"}
 def csrf_client(membership=None) -> Client:
     client = Client(enforce_csrf_checks=True, HTTP_HOST=HOST_A)
     if membership is not None:
-        client.force_login(membership.user)
+        sign_in_on_host(client, membership.user)
     return client
 
 
