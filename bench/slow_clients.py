@@ -280,11 +280,12 @@ def drill(port: int, *, connections: int, duration: float, interval: float, time
     slow = SlowClients(port, connections)
     latencies: list[float] = []
     failures: list[str] = []
-    stop = threading.Event()
+    end = 0.0  # set once the slow connections are open
 
     def ordinary_client() -> None:
-        """One ordinary request at a time, every ``interval`` seconds, until ``stop``."""
-        while not stop.wait(interval):
+        """One ordinary request at a time, ``interval`` seconds apart, until ``end``."""
+        while time.monotonic() + interval < end:
+            time.sleep(interval)
             try:
                 status, seconds = probe(port, timeout=timeout)
                 if status == 200:
@@ -298,18 +299,16 @@ def drill(port: int, *, connections: int, duration: float, interval: float, time
     try:
         slow.fill()
         print(f"{len(slow.sent)} slow connections open on 127.0.0.1:{port}", flush=True)
-        started = time.monotonic()
+        end = time.monotonic() + duration
         slow.tick()
         time.sleep(2)  # let the first bytes reach the server before the ordinary requests
         prober.start()
-        while time.monotonic() < started + duration:
+        while time.monotonic() < end:
             slow.tick()
             time.sleep(1)
-        stop.set()
         prober.join(timeout + 1)
         still_open = len(slow.sent)
     finally:
-        stop.set()
         slow.close()
     return {
         "answered": len(latencies),
