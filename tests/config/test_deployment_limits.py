@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 
+from bench.slow_clients import nginx_config, procfile_web_command
 from helpdesk.platform.uploads import upload_cap
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,3 +50,14 @@ def test_only_nginx_is_published_and_only_it_is_trusted():
     assert services["web"]["environment"]["HELPDESK_TRUSTED_PROXIES"] == proxy_address
     assert f"--forwarded-allow-ips {proxy_address}" in services["web"]["command"]
     assert services["proxy"]["volumes"] == ["./docker/nginx.conf:/etc/nginx/nginx.conf:ro"]
+
+
+def test_the_slow_client_drill_runs_this_nginx_config_on_loopback(tmp_path):
+    text = nginx_config(tmp_path, listen_port=18001, upstream_port=18002)
+    assert "listen 127.0.0.1:18001 default_server;" in text
+    assert "server 127.0.0.1:18002;" in text
+    assert "web:8000" not in text
+    assert "client_max_body_size 110m;" in text  # everything else as compose runs it
+    command = procfile_web_command(18003)
+    assert command[0] == "waitress-serve"
+    assert "--listen=127.0.0.1:18003" in command
