@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 export HELPDESK_PORT ?= 8000
 
-.PHONY: install run test lint format bench profile e2e audit messages clean
+.PHONY: install run test lint format bench profile e2e audit messages clean slowloris
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,6 +76,13 @@ bench: install
 ## the ticket API. PROFILE_ARGS="--profile 'api create'" adds a cProfile of one of them.
 profile: install
 	$(BIN)/python -m bench.profile_requests $(PROFILE_ARGS)
+
+## Slow-client drill (docs/security.md, "Slow clients"): 200 connections that send headers a byte
+## a second while ordinary GET /healthz must keep being answered; about a minute, loopback only.
+## Default: the Procfile's web server. SLOW_ARGS="--target nginx" (docker/nginx.conf before
+## gunicorn; installs Debian's nginx if missing) or "--target gunicorn" (bare sync workers).
+slowloris: install
+	$(BIN)/python -m bench.slow_clients $(SLOW_ARGS)
 
 ## Browser end-to-end tests: PostgreSQL (DATABASE_URL, else a fresh local helpdesk_e2e) and
 ## Redis, gunicorn + Celery worker + beat, Playwright on Debian's /usr/bin/chromium.

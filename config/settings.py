@@ -130,6 +130,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the client's address and scheme, from X-Forwarded-* only when the reverse proxy
+    # sent them (HELPDESK_TRUSTED_PROXIES); everything after, SSL redirect included, sees those.
+    "helpdesk.platform.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "helpdesk.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -398,6 +401,11 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
+
+# The reverse proxy's addresses or networks (comma-separated); only requests from these may set
+# the client address and scheme through X-Forwarded-For / X-Forwarded-Proto
+# (helpdesk.platform.proxy). docker-compose.yml sets nginx's fixed address.
+HELPDESK_TRUSTED_PROXIES = env_list("HELPDESK_TRUSTED_PROXIES", [])
 
 # --- Logging -----------------------------------------------------------------------------------
 LOGGING = {

@@ -3,7 +3,7 @@ per client address or per e-mail address for sign-up and password reset.
 
 Fixed one-hour windows: simple, and at most twice the limit across a window boundary, which is
 enough to stop the form being used to mail-bomb someone. The client address is REMOTE_ADDR;
-behind a proxy, the proxy must set it (e.g. gunicorn ``--forwarded-allow-ips``).
+behind the reverse proxy, ``helpdesk.platform.proxy`` sets it from the proxy's X-Forwarded-For.
 """
 
 import hashlib
