@@ -98,6 +98,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "helpdesk",
     "customers",
     "tickets",
@@ -120,7 +123,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "helpdesk.middleware.MembershipMiddleware",
+    "helpdesk.two_factor_middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -202,6 +207,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
+
+# Two-factor authentication (helpdesk.two_factor): the name authenticator apps show, and how
+# many recovery codes a member gets.
+OTP_TOTP_ISSUER = os.environ.get("HELPDESK_TOTP_ISSUER", "Helpdesk")
+HELPDESK_RECOVERY_CODE_COUNT = 10
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"

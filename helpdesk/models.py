@@ -80,6 +80,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+class TwoFactorPolicy(models.TextChoices):
+    """Which members of a tenant must pass a second factor before entering it."""
+
+    NOBODY = "nobody", _("Nobody")
+    ADMINS = "admins", _("Tenant admins")
+    MANAGERS = "managers", _("Tenant admins and managers")
+    EVERYONE = "everyone", _("Everyone")
+
+
 class Tenant(models.Model):
     """A company running an after-sales service; reached on ``<slug>.<base domain>``."""
 
@@ -119,6 +128,12 @@ class Tenant(models.Model):
             "and a customer with no newer ticket is anonymised; this cannot be undone. "
             "Leave empty to keep personal data for ever."
         ),
+    )
+    two_factor_required_for = models.CharField(
+        _("require two-factor authentication for"),
+        max_length=16,
+        choices=TwoFactorPolicy.choices,
+        default=TwoFactorPolicy.NOBODY,
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
