@@ -212,6 +212,9 @@ AXES_ENABLE_ADMIN = False
 # many recovery codes a member gets.
 OTP_TOTP_ISSUER = os.environ.get("HELPDESK_TOTP_ISSUER", "Helpdesk")
 HELPDESK_RECOVERY_CODE_COUNT = 10
+# Single sign-on providers must speak HTTPS; a provider on this machine may use plain HTTP in
+# development (helpdesk.oidc).
+HELPDESK_OIDC_ALLOW_LOOPBACK_HTTP = DEBUG
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"

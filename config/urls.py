@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from customers.api import api_routes as customer_api_routes
-from helpdesk import api, two_factor_views, views, webhook_views
+from helpdesk import api, oidc_views, two_factor_views, views, webhook_views
 from helpdesk.auth import member_required
 from helpdesk.forms import TenantLoginForm
 from knowledge.api import api_routes as knowledge_api_routes
@@ -150,4 +150,11 @@ urlpatterns += [
         name="two_factor_disable",
     ),
     path("settings/security/", two_factor_views.security_settings, name="security_settings"),
+]
+
+# Single sign-on through the tenant's OpenID Connect provider (helpdesk/oidc*.py).
+urlpatterns += [
+    path("accounts/oidc/start/", oidc_views.oidc_start, name="oidc_start"),
+    path("accounts/oidc/callback/", oidc_views.oidc_callback, name="oidc_callback"),
+    path("settings/security/sso/", oidc_views.sso_settings, name="sso_settings"),
 ]

@@ -3,7 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.models import TwoFactorPolicy
+from helpdesk.models import OidcProvider, TwoFactorPolicy
+from helpdesk.oidc import oidc_issuer_url_allowed
 
 
 class CodeField(forms.CharField):
@@ -43,3 +44,45 @@ class TwoFactorPolicyForm(forms.Form):
             "time they open a page."
         ),
     )
+
+
+class OidcProviderForm(forms.ModelForm):
+    """The tenant's OpenID Connect provider. The secret is write-only: the page never shows it,
+    and leaving it empty keeps the stored one."""
+
+    issuer = forms.URLField(
+        label=_("Issuer URL"),
+        max_length=300,
+        assume_scheme="https",
+        help_text=_("The provider's issuer, as in its /.well-known/openid-configuration."),
+    )
+    client_secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False),
+        help_text=_("Leave empty to keep the stored secret."),
+    )
+
+    class Meta:
+        model = OidcProvider
+        fields = [
+            "display_name",
+            "issuer",
+            "client_id",
+            "default_role",
+            "allowed_email_domains",
+            "idp_enforces_mfa",
+            "is_active",
+        ]
+
+    def clean_issuer(self) -> str:
+        issuer = self.cleaned_data["issuer"].rstrip("/")
+        if not oidc_issuer_url_allowed(issuer):
+            raise forms.ValidationError(_("The issuer URL must start with https://."))
+        return issuer
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk and not cleaned.get("client_secret"):
+            self.add_error("client_secret", _("Enter the client secret."))
+        return cleaned
