@@ -40,6 +40,10 @@ ROLES_REQUIRED = {
 # Marks a session whose sign-in came from an identity provider that the tenant trusts to have
 # asked for a second factor itself (helpdesk.oidc); the value is the tenant's id.
 SSO_MFA_SESSION_KEY = "helpdesk_sso_mfa_tenant"
+# Whether the signed-in user has an authenticator, remembered for the session: the gate asks on
+# every request, and most members of most tenants have none. Enrolling or turning it off in
+# this session updates it; a change made in another session counts from the next sign-in.
+ENROLLED_SESSION_KEY = "helpdesk_2fa_enrolled"
 RECOVERY_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 
 
@@ -61,7 +65,14 @@ def two_factor_needed(*, request: HttpRequest, membership: Membership) -> bool:
     if request.session.get(SSO_MFA_SESSION_KEY) == membership.tenant_id:
         return False
     required = two_factor_required_by_tenant(tenant=request.tenant, membership=membership)
-    return required or two_factor_enrolled(user=request.user)
+    return required or _enrolled_in_session(request)
+
+
+def _enrolled_in_session(request: HttpRequest) -> bool:
+    enrolled = request.session.get(ENROLLED_SESSION_KEY)
+    if enrolled is None:
+        enrolled = request.session[ENROLLED_SESSION_KEY] = two_factor_enrolled(user=request.user)
+    return enrolled
 
 
 def totp_device_pending(*, user: User) -> TOTPDevice | None:
@@ -113,6 +124,7 @@ def two_factor_enrol_confirm(
     device.save(update_fields=["confirmed"])
     codes = _recovery_codes_replace(user)
     otp_login(request, device)
+    request.session[ENROLLED_SESSION_KEY] = True
     audit_record(
         tenant=membership.tenant_id, actor=membership, action="2fa_enabled", target=membership
     )
@@ -209,6 +221,7 @@ def two_factor_disable(
         return False
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    request.session[ENROLLED_SESSION_KEY] = False
     audit_record(
         tenant=membership.tenant_id, actor=membership, action="2fa_disabled", target=membership
     )
