@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db import connections
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_delete, post_migrate, post_save
@@ -12,9 +13,12 @@ class HelpdeskConfig(AppConfig):
         from helpdesk import checks  # noqa: F401  (registers the system checks)
         from helpdesk.models import Tenant
         from helpdesk.tenancy import tenant_forget
+        from helpdesk.two_factor import two_factor_remember_enrolment
 
         for signal in (post_save, post_delete):
             signal.connect(tenant_forget, sender=Tenant, dispatch_uid="helpdesk_tenant_forget")
+
+        user_logged_in.connect(two_factor_remember_enrolment, dispatch_uid="helpdesk_2fa_login")
 
         # Row-level security: policies after every migrate (tables added later are covered),
         # and the tenant setting kept in step with the scope on every PostgreSQL connection.

@@ -68,7 +68,15 @@ def two_factor_needed(*, request: HttpRequest, membership: Membership) -> bool:
     return required or _enrolled_in_session(request)
 
 
+def two_factor_remember_enrolment(sender, *, request: HttpRequest, user: User, **kwargs) -> None:
+    """On ``user_logged_in``: note in the new session whether the user has an authenticator,
+    so the gate's pages pay for the lookup once per sign-in, not on every request."""
+    if request is not None and hasattr(request, "session"):
+        request.session[ENROLLED_SESSION_KEY] = two_factor_enrolled(user=user)
+
+
 def _enrolled_in_session(request: HttpRequest) -> bool:
+    """Sessions opened before the sign-in hook existed learn it on their first request."""
     enrolled = request.session.get(ENROLLED_SESSION_KEY)
     if enrolled is None:
         enrolled = request.session[ENROLLED_SESSION_KEY] = two_factor_enrolled(user=request.user)

@@ -39,7 +39,8 @@ from helpdesk.two_factor import (
 def two_factor_verify_view(request: HttpRequest) -> HttpResponse:
     """The code asked for after the password."""
     if not two_factor_enrolled(user=request.user):
-        return redirect("two_factor_enrol")
+        # Nothing to verify with; the gate sends such members to enrolment, a bookmark here.
+        return render(request, "helpdesk/two_factor_verify.html", {"enrolled": False})
     credentials = {"username": request.user.email}
     if two_factor_locked_out(request=request, user=request.user):
         return get_lockout_response(request, None, credentials)
@@ -50,7 +51,8 @@ def two_factor_verify_view(request: HttpRequest) -> HttpResponse:
             return redirect(safe_next(request, "/"))
         form.add_error("code", _("That code is not valid, or it was used already."))
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")}
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    context = {"form": form, "next": next_url, "enrolled": True}
     return render(request, "helpdesk/two_factor_verify.html", context, status=status)
 
 
