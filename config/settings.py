@@ -136,6 +136,14 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Two-factor authentication (helpdesk.two_factor): the name authenticator apps show, and how
+# many recovery codes a member gets.
+OTP_TOTP_ISSUER = os.environ.get("HELPDESK_TOTP_ISSUER", "Helpdesk")
+HELPDESK_RECOVERY_CODE_COUNT = 10
+# Single sign-on providers must speak HTTPS; a provider on this machine may use plain HTTP in
+# development (helpdesk.oidc).
+HELPDESK_OIDC_ALLOW_LOOPBACK_HTTP = DEBUG
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -207,14 +215,6 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
-
-# Two-factor authentication (helpdesk.two_factor): the name authenticator apps show, and how
-# many recovery codes a member gets.
-OTP_TOTP_ISSUER = os.environ.get("HELPDESK_TOTP_ISSUER", "Helpdesk")
-HELPDESK_RECOVERY_CODE_COUNT = 10
-# Single sign-on providers must speak HTTPS; a provider on this machine may use plain HTTP in
-# development (helpdesk.oidc).
-HELPDESK_OIDC_ALLOW_LOOPBACK_HTTP = DEBUG
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
