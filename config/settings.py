@@ -117,6 +117,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "helpdesk",
     "customers",
     "products",
@@ -146,7 +149,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "helpdesk.middleware.MembershipMiddleware",
+    "helpdesk.two_factor_middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -156,6 +161,14 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+
+# Two-factor authentication (helpdesk.two_factor): the name authenticator apps show, and how
+# many recovery codes a member gets.
+OTP_TOTP_ISSUER = os.environ.get("HELPDESK_TOTP_ISSUER", "Helpdesk")
+HELPDESK_RECOVERY_CODE_COUNT = 10
+# Single sign-on providers must speak HTTPS; a provider on this machine may use plain HTTP in
+# development (helpdesk.oidc).
+HELPDESK_OIDC_ALLOW_LOOPBACK_HTTP = DEBUG
 
 TEMPLATES = [
     {

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from customers.api import api_routes as customer_api_routes
-from helpdesk import api, views, webhook_views
+from helpdesk import api, oidc_views, two_factor_views, views, webhook_views
 from helpdesk.auth import member_required
 from helpdesk.forms import TenantLoginForm
 from knowledge.api import api_routes as knowledge_api_routes
@@ -125,4 +125,41 @@ urlpatterns += [path("incidents/", include("tickets.incidents.urls"))]
 urlpatterns += [
     path("reports/", include("reports.urls")),
     path("api/v1/reports/kpis/", reports_api.KpiView.as_view(), name="api_report_kpis"),
+]
+
+# Account security: the second factor (helpdesk/two_factor*.py) and the tenant's sign-in policy.
+urlpatterns += [
+    path(
+        "accounts/two-factor/",
+        two_factor_views.two_factor_overview,
+        name="two_factor_overview",
+    ),
+    path(
+        "accounts/two-factor/verify/",
+        two_factor_views.two_factor_verify_view,
+        name="two_factor_verify",
+    ),
+    path(
+        "accounts/two-factor/enrol/",
+        two_factor_views.two_factor_enrol_view,
+        name="two_factor_enrol",
+    ),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        two_factor_views.two_factor_recovery_codes_view,
+        name="two_factor_recovery_codes",
+    ),
+    path(
+        "accounts/two-factor/disable/",
+        two_factor_views.two_factor_disable_view,
+        name="two_factor_disable",
+    ),
+    path("settings/security/", two_factor_views.security_settings, name="security_settings"),
+]
+
+# Single sign-on through the tenant's OpenID Connect provider (helpdesk/oidc*.py).
+urlpatterns += [
+    path("accounts/oidc/start/", oidc_views.oidc_start, name="oidc_start"),
+    path("accounts/oidc/callback/", oidc_views.oidc_callback, name="oidc_callback"),
+    path("settings/security/sso/", oidc_views.sso_settings, name="sso_settings"),
 ]

@@ -14,11 +14,13 @@ class HelpdeskConfig(AppConfig):
         from helpdesk.auth import session_bind_to_host
         from helpdesk.models import Tenant
         from helpdesk.tenancy import tenant_forget
+        from helpdesk.two_factor import two_factor_remember_enrolment
 
         for signal in (post_save, post_delete):
             signal.connect(tenant_forget, sender=Tenant, dispatch_uid="helpdesk_tenant_forget")
 
         user_logged_in.connect(session_bind_to_host, dispatch_uid="helpdesk_session_host")
+        user_logged_in.connect(two_factor_remember_enrolment, dispatch_uid="helpdesk_2fa_login")
 
         # Row-level security: policies after every migrate (tables added later are covered),
         # and the tenant setting kept in step with the scope on every PostgreSQL connection.

@@ -92,6 +92,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+class TwoFactorPolicy(models.TextChoices):
+    """Which members of a tenant must pass a second factor before entering it."""
+
+    NOBODY = "nobody", _("Nobody")
+    ADMINS = "admins", _("Tenant admins")
+    MANAGERS = "managers", _("Tenant admins and managers")
+    EVERYONE = "everyone", _("Everyone")
+
+
 class Tenant(models.Model):
     """A company running an after-sales service; reached on ``<slug>.<base domain>``."""
 
@@ -131,6 +140,12 @@ class Tenant(models.Model):
             "and a customer with no newer ticket is anonymised; this cannot be undone. "
             "Leave empty to keep personal data for ever."
         ),
+    )
+    two_factor_required_for = models.CharField(
+        _("require two-factor authentication for"),
+        max_length=16,
+        choices=TwoFactorPolicy.choices,
+        default=TwoFactorPolicy.NOBODY,
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -468,3 +483,52 @@ class ConfigurationEvent(AuditEvent):
 
     def __str__(self) -> str:
         return f"{self.target_type} {self.action} {self.field}".strip()
+
+
+class OidcProvider(TenantOwned):
+    """A tenant's OpenID Connect identity provider for single sign-on (helpdesk.oidc).
+
+    ``client_secret`` is encrypted at rest (``helpdesk.platform.encryption``).
+    """
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="+")
+    display_name = models.CharField(
+        _("provider name"), max_length=80, help_text=_('Shown as "Sign in with …".')
+    )
+    issuer = models.URLField(
+        _("issuer URL"),
+        max_length=300,
+        help_text=_("The provider's issuer, as in its /.well-known/openid-configuration."),
+    )
+    client_id = models.CharField(_("client ID"), max_length=200)
+    client_secret = EncryptedTextField(_("client secret"))
+    default_role = models.CharField(
+        _("role of new members"), max_length=32, choices=Role.choices, default=Role.AGENT
+    )
+    allowed_email_domains = models.CharField(
+        _("allowed e-mail domains"),
+        max_length=500,
+        help_text=_("Separated by spaces or commas, e.g. example.com example.cn."),
+    )
+    idp_enforces_mfa = models.BooleanField(
+        _("the provider asks for a second factor"),
+        default=False,
+        help_text=_(
+            "Members who sign in through the provider are not asked for this service desk's "
+            "own second factor."
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("single sign-on provider")
+        verbose_name_plural = _("single sign-on providers")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def email_domains(self) -> frozenset[str]:
+        text = self.allowed_email_domains.replace(",", " ").lower()
+        return frozenset(domain.strip().lstrip("@") for domain in text.split() if domain.strip())

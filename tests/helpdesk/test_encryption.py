@@ -13,7 +13,8 @@ from django_scopes import scope
 
 from customers.models import MailboxSettings
 from customers.services import mailbox_settings_save
-from helpdesk.models import WebhookSubscription
+from helpdesk.models import OidcProvider, WebhookSubscription
+from helpdesk.oidc import oidc_provider_update
 from helpdesk.platform.encryption import decrypt, encrypt, generate_key
 from helpdesk.webhook_subscriptions import webhook_subscription_create
 
@@ -166,3 +167,14 @@ def test_it_decrypts_the_rows_when_migrated_back_and_encrypts_them_again(tenant_
     [password_column] = stored("customers_mailboxsettings", "password")
     assert PASSWORD not in password_column and decrypt(password_column) == PASSWORD
     assert read_back(tenant_a) == (PASSWORD, secret)
+
+
+def test_it_keeps_the_single_sign_on_client_secret_encrypted(tenant_a, admin_a):
+    values = {"display_name": "Acme ID", "issuer": "https://id.acme.example", "client_id": "desk"}
+    with scope(tenant=tenant_a):
+        oidc_provider_update(
+            tenant=tenant_a, actor=admin_a, values=values, client_secret="sso-S3cret"
+        )
+        assert OidcProvider.objects.get().client_secret == "sso-S3cret"
+    [column] = stored("helpdesk_oidcprovider", "client_secret")
+    assert "sso-S3cret" not in column and decrypt(column) == "sso-S3cret"

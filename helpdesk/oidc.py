@@ -1,0 +1,261 @@
+"""Single sign-on through a tenant's OpenID Connect provider: the authorization code flow with
+PKCE, state and nonce, and just-in-time membership.
+
+Why an assertion lands in one tenant only:
+
+* the flow's state, nonce and PKCE verifier live in the session under the state, together with
+  the tenant that started it; a callback on another tenant's host finds a flow that is not its
+  own and refuses it;
+* the ID token's signature is checked against the JWKS of *this tenant's* issuer, and its
+  ``iss`` and ``aud`` must be this tenant's issuer and client id, so a token minted for another
+  tenant's client (even at the same provider) is refused;
+* the e-mail's domain must be one the tenant allows.
+"""
+
+import base64
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+import jwt
+import requests
+from django.conf import settings
+from django.contrib.auth import login
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest
+
+from helpdesk.audit import audit_record, audit_save
+from helpdesk.models import Membership, OidcProvider, Tenant, User
+from helpdesk.services import membership_create
+from helpdesk.two_factor import SSO_MFA_SESSION_KEY
+
+logger = logging.getLogger(__name__)
+
+FLOWS_SESSION_KEY = "helpdesk_oidc_flows"
+MAX_PENDING_FLOWS = 5  # a few tabs at once; older flows are dropped
+HTTP_TIMEOUT_SECONDS = 10
+DISCOVERY_CACHE_SECONDS = 3600
+SIGNING_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
+CLOCK_LEEWAY_SECONDS = 60
+
+
+class OidcError(Exception):
+    """The sign-in cannot go on; the message is for the log, never for the page."""
+
+
+@dataclass(frozen=True)
+class OidcIdentity:
+    email: str
+    subject: str
+    full_name: str
+
+
+# --- reads ---------------------------------------------------------------------------------------
+
+
+def oidc_provider_for(*, tenant: Tenant) -> OidcProvider | None:
+    """The tenant's active provider. Precondition: the tenant's scope is active."""
+    return OidcProvider.objects.filter(tenant=tenant, is_active=True).first()
+
+
+def oidc_issuer_url_allowed(url: str) -> bool:
+    """HTTPS only, except for a loopback issuer where settings allow it (development, tests)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return True
+    loopback = parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    return parts.scheme == "http" and loopback and settings.HELPDESK_OIDC_ALLOW_LOOPBACK_HTTP
+
+
+def _discovery(issuer: str) -> dict:
+    issuer = issuer.rstrip("/")
+    key = "oidc-discovery:" + hashlib.sha256(issuer.encode()).hexdigest()
+    document = cache.get(key)
+    if document is None:
+        document = _get_json(f"{issuer}/.well-known/openid-configuration")
+        if document.get("issuer", "").rstrip("/") != issuer:
+            raise OidcError("discovery document names another issuer")
+        cache.set(key, document, DISCOVERY_CACHE_SECONDS)
+    return document
+
+
+def _get_json(url: str) -> dict:
+    if not oidc_issuer_url_allowed(url):
+        raise OidcError(f"refusing a non-HTTPS provider URL {url}")
+    try:
+        response = requests.get(url, timeout=HTTP_TIMEOUT_SECONDS)
+        response.raise_for_status()
+        return response.json()
+    except (requests.RequestException, ValueError) as error:
+        raise OidcError(f"cannot read {url}: {error}") from error
+
+
+# --- the flow ------------------------------------------------------------------------------------
+
+
+def oidc_authorization_url(
+    *, request: HttpRequest, provider: OidcProvider, redirect_uri: str, next_url: str
+) -> str:
+    """Remember a new flow in the session and return the provider's authorization URL."""
+    document = _discovery(provider.issuer)
+    state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
+    flows = request.session.get(FLOWS_SESSION_KEY, {})
+    flows = dict(list(flows.items())[-(MAX_PENDING_FLOWS - 1) :])
+    flows[state] = {
+        "tenant": provider.tenant_id,
+        "provider": provider.pk,
+        "nonce": nonce,
+        "verifier": verifier,
+        "redirect_uri": redirect_uri,
+        "next": next_url,
+    }
+    request.session[FLOWS_SESSION_KEY] = flows
+    query = {
+        "response_type": "code",
+        "client_id": provider.client_id,
+        "redirect_uri": redirect_uri,
+        "scope": "openid email profile",
+        "state": state,
+        "nonce": nonce,
+        "code_challenge": _code_challenge(verifier),
+        "code_challenge_method": "S256",
+    }
+    return f"{document['authorization_endpoint']}?{urlencode(query)}"
+
+
+def _code_challenge(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def oidc_flow_take(*, request: HttpRequest, state: str, provider: OidcProvider) -> dict:
+    """Remove and return the flow this state names; it must have started on this tenant with
+    this provider. A flow is used once, whatever happens next."""
+    flows = request.session.get(FLOWS_SESSION_KEY, {})
+    flow = flows.pop(state, None) if state else None
+    request.session[FLOWS_SESSION_KEY] = flows
+    if flow is None:
+        raise OidcError("unknown or used state")
+    if flow["tenant"] != provider.tenant_id or flow["provider"] != provider.pk:
+        raise OidcError("state of another tenant's flow")
+    return flow
+
+
+def oidc_identity_from_code(*, provider: OidcProvider, code: str, flow: dict) -> OidcIdentity:
+    """Exchange the code (with the PKCE verifier) and verify the ID token it returns."""
+    document = _discovery(provider.issuer)
+    id_token = _token_exchange(document["token_endpoint"], provider, code, flow)
+    claims = _verified_claims(id_token, provider, document["jwks_uri"])
+    if not hmac.compare_digest(str(claims.get("nonce", "")), flow["nonce"]):
+        raise OidcError("nonce does not match the flow")
+    email = str(claims.get("email", "")).strip().lower()
+    if not email or claims.get("email_verified") is False:
+        raise OidcError("no verified e-mail address in the ID token")
+    return OidcIdentity(email=email, subject=str(claims["sub"]), full_name=claims.get("name", ""))
+
+
+def _token_exchange(endpoint: str, provider: OidcProvider, code: str, flow: dict) -> str:
+    if not oidc_issuer_url_allowed(endpoint):
+        raise OidcError("refusing a non-HTTPS token endpoint")
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": flow["redirect_uri"],
+        "code_verifier": flow["verifier"],
+    }
+    auth = (provider.client_id, provider.client_secret)  # client_secret_basic
+    try:
+        response = requests.post(endpoint, data=data, auth=auth, timeout=HTTP_TIMEOUT_SECONDS)
+        response.raise_for_status()
+        return response.json()["id_token"]
+    except (requests.RequestException, ValueError, KeyError) as error:
+        raise OidcError(f"token exchange failed: {error}") from error
+
+
+def _verified_claims(id_token: str, provider: OidcProvider, jwks_uri: str) -> dict:
+    try:
+        header = jwt.get_unverified_header(id_token)
+        keys = jwt.PyJWKSet.from_dict(_get_json(jwks_uri))
+        key = next((k for k in keys.keys if k.key_id == header.get("kid")), None)
+        if key is None:
+            raise OidcError("the ID token's key is not in the provider's JWKS")
+        return jwt.decode(
+            id_token,
+            key=key,
+            algorithms=SIGNING_ALGORITHMS,
+            audience=provider.client_id,
+            issuer=provider.issuer.rstrip("/"),
+            leeway=CLOCK_LEEWAY_SECONDS,
+            options={"require": ["iss", "aud", "exp", "iat", "sub"]},
+        )
+    except jwt.PyJWTError as error:
+        raise OidcError(f"ID token refused: {error}") from error
+
+
+# --- writes --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def oidc_member_sign_in(
+    *, request: HttpRequest, provider: OidcProvider, identity: OidcIdentity
+) -> Membership:
+    """Sign the person in to the provider's tenant, creating their membership with the default
+    role on first sign-in (an existing user with that e-mail joins). A deactivated membership
+    stays deactivated: the provider cannot undo an admin's decision."""
+    tenant = provider.tenant
+    domain = identity.email.rpartition("@")[2]
+    if domain not in provider.email_domains:
+        raise OidcError(f"e-mail domain {domain} is not allowed")
+    user = User.objects.filter(email=identity.email).first()
+    if user is not None and not user.is_active:
+        raise OidcError("the account is deactivated")
+    membership = _membership_of(tenant, user)
+    if membership is None:
+        membership = membership_create(
+            tenant=tenant,
+            email=identity.email,
+            role=provider.default_role,
+            full_name=identity.full_name,
+        )
+    elif not membership.is_active:
+        raise OidcError("the membership is deactivated")
+    login(request, membership.user, backend="helpdesk.auth.EmailBackend")
+    if provider.idp_enforces_mfa:
+        request.session[SSO_MFA_SESSION_KEY] = tenant.pk
+    audit_record(
+        tenant=tenant,
+        actor=membership,
+        action="signed_in_sso",
+        target=membership,
+        data={"provider": provider.pk, "subject": identity.subject},
+    )
+    return membership
+
+
+def _membership_of(tenant: Tenant, user: User | None) -> Membership | None:
+    if user is None:
+        return None
+    return Membership.objects.filter(tenant=tenant, user=user).first()
+
+
+@transaction.atomic
+def oidc_provider_update(
+    *, tenant: Tenant, actor: Membership, values: dict, client_secret: str
+) -> OidcProvider:
+    """Create or change the tenant's provider. An empty ``client_secret`` keeps the stored one.
+    The audit trail says that the secret changed, never what it is."""
+    provider = OidcProvider.objects.filter(tenant=tenant).first() or OidcProvider(tenant=tenant)
+    secret_changed = bool(client_secret) and client_secret != provider.client_secret
+    if secret_changed:
+        provider.client_secret = client_secret
+    existed = provider.pk is not None
+    audit_save(tenant=tenant, actor=actor, instance=provider, values=values)
+    if existed and secret_changed:
+        audit_record(
+            tenant=tenant, actor=actor, action="changed", target=provider, field="client_secret"
+        )
+    return provider
