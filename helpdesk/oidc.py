@@ -30,6 +30,7 @@ from django.http import HttpRequest
 
 from helpdesk.audit import audit_record, audit_save
 from helpdesk.models import Membership, OidcProvider, Tenant, User
+from helpdesk.platform.public_addresses import HostRefused, connectable_addresses
 from helpdesk.services import membership_create
 from helpdesk.two_factor import SSO_MFA_SESSION_KEY
 
@@ -63,12 +64,21 @@ def oidc_provider_for(*, tenant: Tenant) -> OidcProvider | None:
 
 
 def oidc_issuer_url_allowed(url: str) -> bool:
-    """HTTPS only, except for a loopback issuer where settings allow it (development, tests)."""
+    """HTTPS to a host whose every address is public; plain HTTP, and a private address, only
+    for a loopback issuer where settings allow it (development, tests). The issuer and the
+    endpoints its discovery document names are all fetched by the server, so each is checked:
+    an admin's URL must not reach the internal network (server-side request forgery)."""
     parts = urlsplit(url)
-    if parts.scheme == "https":
-        return True
     loopback = parts.hostname in {"127.0.0.1", "localhost", "::1"}
-    return parts.scheme == "http" and loopback and settings.HELPDESK_OIDC_ALLOW_LOOPBACK_HTTP
+    if loopback and settings.HELPDESK_OIDC_ALLOW_LOOPBACK_HTTP:
+        return parts.scheme in ("http", "https")
+    if parts.scheme != "https" or not parts.hostname:
+        return False
+    try:
+        connectable_addresses(parts.hostname, parts.port or 443, allow_private=False)
+    except (HostRefused, ValueError):
+        return False
+    return True
 
 
 def _discovery(issuer: str) -> dict:
@@ -85,7 +95,7 @@ def _discovery(issuer: str) -> dict:
 
 def _get_json(url: str) -> dict:
     if not oidc_issuer_url_allowed(url):
-        raise OidcError(f"refusing a non-HTTPS provider URL {url}")
+        raise OidcError(f"refusing a provider URL that is not HTTPS to a public host: {url}")
     try:
         response = requests.get(url, timeout=HTTP_TIMEOUT_SECONDS)
         response.raise_for_status()
@@ -160,7 +170,7 @@ def oidc_identity_from_code(*, provider: OidcProvider, code: str, flow: dict) ->
 
 def _token_exchange(endpoint: str, provider: OidcProvider, code: str, flow: dict) -> str:
     if not oidc_issuer_url_allowed(endpoint):
-        raise OidcError("refusing a non-HTTPS token endpoint")
+        raise OidcError("refusing a token endpoint that is not HTTPS to a public host")
     data = {
         "grant_type": "authorization_code",
         "code": code,

@@ -78,7 +78,9 @@ class OidcProviderForm(forms.ModelForm):
     def clean_issuer(self) -> str:
         issuer = self.cleaned_data["issuer"].rstrip("/")
         if not oidc_issuer_url_allowed(issuer):
-            raise forms.ValidationError(_("The issuer URL must start with https://."))
+            raise forms.ValidationError(
+                _("Use an https:// issuer URL whose host is public (not an internal address).")
+            )
         return issuer
 
     def clean(self):
