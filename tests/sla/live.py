@@ -28,6 +28,9 @@ def process_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": url,
         "HELPDESK_VAR_DIR": str(tmp_path),
+        # Every process of one deployment shares the encryption keys: a child reading the rows
+        # this test wrote must decrypt their secrets (its own var/ would generate another key).
+        "HELPDESK_ENCRYPTION_KEYS": ",".join(settings.HELPDESK_ENCRYPTION_KEYS),
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "DJANGO_EMAIL_FILE_PATH": str(tmp_path / "mail"),
         "PYTHONUNBUFFERED": "1",
