@@ -88,7 +88,7 @@ CLAIM_LEASE = timedelta(minutes=5)
 SWEEP_BATCH_SIZE = 100
 DUE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
 MAX_ERROR_LENGTH = 500
-SECRET_PREFIX = "whsec_"  # noqa: S105  (the format's prefix, not a secret)
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret  # nosec B105
 
 
 # --- subscriptions ------------------------------------------------------------------------------
