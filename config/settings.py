@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "helpdesk",
     "customers",
     "products",
+    "repairs",
     "tickets",
     "sla",
     "surveys",

@@ -4,6 +4,7 @@ Writes go through ``products.services``; nothing else calls ``save()`` on these 
 """
 
 import re
+import uuid
 from datetime import date
 
 from django.db import models
@@ -22,6 +23,10 @@ def normalise_serial(raw: str) -> str:
     """Serial numbers as printed on labels and typed on phones: case and spaces, dashes kept
     (``sn 12-ab 34`` → ``SN12-AB34``)."""
     return re.sub(r"\s+", "", raw).upper()
+
+
+def invoice_path(instance: "Unit", filename: str) -> str:
+    return f"invoices/{instance.tenant_id}/{uuid.uuid4().hex}"
 
 
 class Product(TenantOwned):
@@ -92,6 +97,10 @@ class Unit(TenantOwned):
     # set with a reason through ``unit_warranty_override``, which audits it.
     warranty_override_until = models.DateField(_("warranty until (override)"), null=True)
     warranty_override_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # The purchase invoice the customer or agent uploaded (helpdesk.platform.uploads checks
+    # it); stored under a random name, the original name kept beside it.
+    invoice = models.FileField(_("invoice"), upload_to=invoice_path, blank=True)
+    invoice_name = models.CharField(_("invoice file name"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("registered at"), default=timezone.now)
 
     class Meta:
@@ -129,3 +138,100 @@ class UnitEvent(AuditEvent):
 
     class Meta(AuditEvent.Meta):
         indexes = [models.Index(fields=["unit", "created_at"], name="unit_event_history")]
+
+
+class ServicePlan(TenantOwned):
+    """A service contract or extended warranty the tenant sells (e.g. "Gold: on-site within
+    24 h, parts and labour covered, 2 preventive visits a year"). Its targets, where set, win
+    over the tier's SLA policy for tickets about a unit the plan covers."""
+
+    name = models.CharField(_("name"), max_length=100)
+    name_zh = models.CharField(_("Chinese name"), max_length=100, blank=True)
+    covers_parts = models.BooleanField(_("covers parts"), default=True)
+    covers_labour = models.BooleanField(_("covers labour"), default=True)
+    covers_on_site = models.BooleanField(_("covers on-site service"), default=True)
+    on_site_within_hours = models.PositiveSmallIntegerField(
+        _("on site within (hours)"), null=True, blank=True
+    )
+    first_response_minutes = models.PositiveIntegerField(
+        _("first response (minutes)"), null=True, blank=True
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        _("resolution (minutes)"), null=True, blank=True
+    )
+    preventive_visits_per_year = models.PositiveSmallIntegerField(
+        _("preventive visits a year"), default=0
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("service plan")
+        verbose_name_plural = _("service plans")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name"], name="service_plan_unique_name_per_tenant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceContract(TenantOwned):
+    """A plan sold for one unit or for every unit of an organisation, from ``starts_on`` to
+    ``ends_on`` inclusive."""
+
+    plan = models.ForeignKey(
+        ServicePlan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="contracts"
+    )
+    reference = models.CharField(_("contract number"), max_length=64)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=pgettext_lazy("installed base", "unit"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="contracts",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="contracts",
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("service contract")
+        verbose_name_plural = _("service contracts")
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "reference"], name="contract_unique_reference_per_tenant"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unit__isnull=False, organization__isnull=True)
+                | models.Q(unit__isnull=True, organization__isnull=False),
+                name="contract_covers_a_unit_or_an_organization",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="contract_ends_after_it_starts",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "ends_on"], name="contract_by_unit"),
+            models.Index(fields=["organization", "ends_on"], name="contract_by_organization"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def covers_day(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
