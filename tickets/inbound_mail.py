@@ -65,7 +65,7 @@ HEADER_BLOCK = re.compile(r"^(From|发件人)\s*[:：]", re.I)
 HEADER_FOLLOWERS = re.compile(r"^(Sent|Date|To|Subject|发送时间|日期|收件人|主题)\s*[:：]", re.I)
 # A word of a subject that could be a serial number: letters, digits and dashes with at least
 # one digit ("ACM-AC-000123", "SN123456"); the first few only, so a long subject costs nothing.
-SERIAL_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{3,63}")
+SERIAL_WORD = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z0-9][A-Za-z0-9-]{3,63}(?![A-Za-z0-9-])")
 SERIAL_CANDIDATES_MAX = 10
 
 
