@@ -70,10 +70,11 @@ def portal_quote_approve(request: HttpRequest, token: str, pk: int) -> HttpRespo
     quote, expired = _quote_or_404(request, token, pk)
     if expired:
         return expired
-    try:
-        quotes.quote_approve(tenant=request.tenant, quote=quote, customer=quote.customer)
-    except ValidationError as error:
-        return _refused(request, token, quote, error)
+    with translation.override(_language(request, quote)):
+        try:
+            quotes.quote_approve(tenant=request.tenant, quote=quote, customer=quote.customer)
+        except ValidationError as error:
+            return _refused(request, token, quote, error)
     return redirect("portal_quote", token=token, pk=pk)
 
 
@@ -83,18 +84,19 @@ def portal_quote_decline(request: HttpRequest, token: str, pk: int) -> HttpRespo
     quote, expired = _quote_or_404(request, token, pk)
     if expired:
         return expired
-    form = QuoteDeclineForm(request.POST)
-    if not form.is_valid():
-        return _quote_page(request, token, quote, form=form, status=400)
-    try:
-        quotes.quote_decline(
-            tenant=request.tenant,
-            quote=quote,
-            customer=quote.customer,
-            reason=form.cleaned_data["reason"],
-        )
-    except ValidationError as error:
-        return _refused(request, token, quote, error, form)
+    with translation.override(_language(request, quote)):
+        form = QuoteDeclineForm(request.POST)
+        if not form.is_valid():
+            return _quote_page(request, token, quote, form=form, status=400)
+        try:
+            quotes.quote_decline(
+                tenant=request.tenant,
+                quote=quote,
+                customer=quote.customer,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            return _refused(request, token, quote, error, form)
     return redirect("portal_quote", token=token, pk=pk)
 
 

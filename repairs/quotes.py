@@ -89,6 +89,10 @@ def quote_send(
     cost, _entitlement, rates = ticket_repair_cost(
         ticket=ticket, labour_hours=labour_hours, on_site=on_site
     )
+    if not cost.lines:
+        raise ValidationError(
+            {"labour_hours": _("Nothing to quote yet: no parts used, no labour and no call-out.")}
+        )
     if cost.is_covered:
         raise NothingToCharge(
             _(

@@ -15,6 +15,7 @@ from helpdesk.webhook_subscriptions import webhook_subscription_create
 from repairs import quotes
 from repairs.models import Quote, QuoteStatus
 from tests.helpdesk.test_webhooks import allow_private, receiver, sent_events  # noqa: F401 - fixtures
+from tests.tickets.helpers import make_ticket
 from tickets.models import Status, TicketEvent
 
 
@@ -190,3 +191,11 @@ def test_no_quote_webhook_is_written_when_nobody_subscribed(tenant_a, agent_a, r
     quote = send(tenant_a, agent_a, repair["ticket"])
     quotes.quote_approve(tenant=tenant_a, quote=quote, customer=repair["customer"])
     assert not WebhookDelivery.objects.exists()
+
+
+def test_a_quote_with_nothing_priced_is_refused_naming_the_hours(tenant_a, agent_a, repair):
+    bare = make_ticket(tenant_a, customer=repair["customer"], subject="Noise")
+    with pytest.raises(ValidationError) as refused:
+        send(tenant_a, agent_a, bare, hours="0")
+    assert "Nothing to quote yet" in refused.value.error_dict["labour_hours"][0].messages[0]
+    assert not Quote.objects.exists()
