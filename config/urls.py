@@ -95,6 +95,12 @@ urlpatterns = [
     path("support/", include("tickets.portal_urls")),
 ]
 
+# Repair cost and quotes: the ticket page's quote pages, the rates, the customer's quote page.
+urlpatterns += [
+    path("", include("repairs.quote_urls")),
+    path("support/", include("repairs.portal_quote_urls")),
+]
+
 # Webhooks (tenant admins) and the bare authenticated API endpoint.
 urlpatterns += [
     path("settings/webhooks/", webhook_views.webhooks, name="webhooks"),

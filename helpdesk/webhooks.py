@@ -79,6 +79,8 @@ EVENTS = {
     "sla.warning": gettext_lazy("An SLA target is about to be missed"),
     "sla.breach": gettext_lazy("An SLA target was missed"),
     "survey.answered": gettext_lazy("A customer answered a satisfaction survey"),
+    "quote.approved": gettext_lazy("A customer approved a repair quote"),
+    "quote.declined": gettext_lazy("A customer declined a repair quote"),
 }
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=6)

@@ -205,6 +205,8 @@ class Quote(TenantOwned):
     created_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # When the quote e-mail went to the customer (``helpdesk.platform.outbox``: sent once).
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("quote")

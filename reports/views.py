@@ -21,6 +21,7 @@ from tickets.models import Ticket
 
 from . import exports, quality, selectors, services
 from .access import MANAGING_ROLES, QUALITY_ROLES, ReportAccess, access_for
+from .aftersales import aftersales, aftersales_rows
 from .assessment import assessment_settings_for, monthly_assessment
 from .feedback import feedback_report
 from .forms import (
@@ -80,6 +81,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "agent_id",
             names=selectors.agent_names(teams=filters.teams, agent=filters.agent),
         ),
+        "aftersales": aftersales(source),
         "query": request.GET.urlencode(),
     }
     return render(request, "reports/dashboard.html", context)
@@ -333,6 +335,7 @@ EXPORTS = {
         True,
     ),
     "tickets": (lambda source, access: exports.ticket_rows(source), False),
+    "aftersales": (lambda source, access: aftersales_rows(source), False),
 }
 
 

@@ -41,6 +41,11 @@ PUBLIC_URL_NAMES = frozenset(
         "portal_products",
         "portal_product",
         "portal_product_register",
+        # The customer's quote page: the ticket's signed link is the key (tests/repairs prove
+        # that another tenant's, customer's or ticket's quote is a 404).
+        "portal_quote",
+        "portal_quote_approve",
+        "portal_quote_decline",
         # The public knowledge base: published, public articles only (tests/knowledge).
         "knowledge:public_home",
         "knowledge:public_search",
@@ -160,6 +165,14 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
     "portal_attachment": lambda objs: {"token": "not-a-signed-token", "pk": 1},
     "portal_product": lambda objs: {"pk": 1},
     **{
+        name: (lambda objs: {"token": "not-a-signed-token", "pk": 1})
+        for name in ("portal_quote", "portal_quote_approve", "portal_quote_decline")
+    },
+    **{
+        name: (lambda objs: {"number": objs["ticket"].number})
+        for name in ("quote_send", "quote_withdraw")
+    },
+    **{
         name: (lambda objs: {"pk": objs["incident"].pk})
         for name in (
             "incident_detail",
@@ -229,6 +242,7 @@ POST_ONLY_URL_NAMES = frozenset(
         "sla:holiday_delete",
         "surveys:follow_up_log",
         "follow-up-complete",
+        "quote_withdraw",
     }
 )
 
