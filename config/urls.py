@@ -93,6 +93,7 @@ urlpatterns = [
     path("customers/<int:pk>/", customer_views.customer_detail, name="customer_detail"),
     path("customers/", include("customers.urls")),
     path("support/", include("tickets.portal_urls")),
+    path("", include("repairs.urls")),
 ]
 
 # Webhooks (tenant admins) and the bare authenticated API endpoint.
