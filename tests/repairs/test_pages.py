@@ -174,3 +174,12 @@ def test_an_outsider_gets_404_on_the_part_pages(stock, outsider_client):
         reverse("repairs:ticket_parts", kwargs={"number": ticket.number}),
     ]
     assert {outsider_client.post(url).status_code for url in urls} == {404}
+
+
+def test_the_parts_pages_speak_chinese(stock, agent_client_a):
+    part, _location, _ticket = stock
+    agent_client_a.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    listing = agent_client_a.get(reverse("repairs:part_list"))
+    assert "备件" in listing.content.decode() and "库存不足" in listing.content.decode()
+    detail = agent_client_a.get(reverse("repairs:part_detail", kwargs={"pk": part.pk}))
+    assert "各库位库存" in detail.content.decode()
