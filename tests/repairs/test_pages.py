@@ -183,3 +183,14 @@ def test_the_parts_pages_speak_chinese(stock, agent_client_a):
     assert "备件" in listing.content.decode() and "库存不足" in listing.content.decode()
     detail = agent_client_a.get(reverse("repairs:part_detail", kwargs={"pk": part.pk}))
     assert "各库位库存" in detail.content.decode()
+
+
+def test_the_ticket_history_says_which_part_was_used(tenant_a, admin_a, stock, agent_client_a):
+    part, location, ticket = stock
+    with scope(tenant=tenant_a):
+        services.stock_consume(
+            tenant=tenant_a, actor=admin_a, part=part, location=location, quantity=2, ticket=ticket
+        )
+    page = agent_client_a.get(reverse("ticket_detail", kwargs={"number": ticket.number}))
+    text = page.content.decode()
+    assert "used a spare part" in text and "2 × CMP-100 at Main warehouse" in text
