@@ -4,7 +4,7 @@ Another tenant's row is not found (404), as an unknown id."""
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import F, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -113,19 +113,3 @@ def _open_reservations(movements: list[StockMovement]) -> list[dict]:
             )
             row["quantity"] += sign * movement.quantity
     return [row for row in held.values() if row["quantity"] > 0]
-
-
-def parts_for_choice() -> QuerySet[Part]:
-    return Part.objects.filter(is_active=True).order_by("part_number")
-
-
-def active_locations() -> QuerySet[StockLocation]:
-    return StockLocation.objects.filter(is_active=True).order_by("name")
-
-
-def low_stock_count() -> int:
-    return (
-        _with_totals(Part.objects.filter(is_active=True))
-        .filter(total_on_hand__lte=F("low_stock_threshold"))
-        .aggregate(n=Count("pk"))["n"]
-    )
