@@ -81,6 +81,7 @@ EVENTS = {
     "survey.answered": gettext_lazy("A customer answered a satisfaction survey"),
     "quote.approved": gettext_lazy("A customer approved a repair quote"),
     "quote.declined": gettext_lazy("A customer declined a repair quote"),
+    "stock.low": gettext_lazy("A spare part's stock fell to its low-stock threshold"),
 }
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=6)

@@ -5,5 +5,5 @@ class RepairsConfig(AppConfig):
     name = "repairs"
     verbose_name = "Spare parts, stock and repair cost"
 
-    def ready(self):
+    def ready(self) -> None:
         from repairs import webhooks  # noqa: F401  (registers the webhook payload builders)

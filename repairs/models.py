@@ -137,8 +137,10 @@ class MovementKind(models.TextChoices):
 
 
 class StockMovement(TenantOwned):
-    """One change of a stock level, as a row (append-only). ``quantity`` is positive; the kind
-    says which way it moved. ``ticket`` names the work it was reserved for or consumed by."""
+    """One change of a stock level, as a row (append-only). ``quantity`` is positive and the
+    kind says which way it moved, except for a count (``adjusted``): the signed difference
+    between the shelf and the books. ``ticket`` names the work it was reserved for or
+    consumed by; consuming from a reservation is written as a release and a consumption."""
 
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="movements")
     location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="+")

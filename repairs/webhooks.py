@@ -1,8 +1,13 @@
-"""Webhook payloads of quote decisions: quote.approved, quote.declined.
+"""Webhook payloads of the repairs app.
 
-The decisions are audited on the ticket (``repairs.quotes``), so the builder listens to the
-ticket's audited changes and answers only to the quote actions. The payload is built only
-when a tenant subscribed (``webhook_emit`` calls it lazily): one query then, none otherwise.
+* ``quote.approved`` / ``quote.declined``: the decisions are audited on the ticket
+  (``repairs.quotes``), so the builder listens to the ticket's audited changes and answers only
+  to the quote actions. The payload is built only when a tenant subscribed (``webhook_emit``
+  calls it lazily): one query then, none otherwise.
+* ``stock.low``: when a decrease takes a part's total on hand to its low-stock threshold or
+  below (``repairs.services`` records it on the part).
+
+Registered with ``helpdesk.webhooks`` when the app is ready.
 """
 
 from helpdesk.webhooks import webhook_builder
@@ -39,3 +44,20 @@ def quote_webhooks(change):
         return
     quote_id = change.data["quote"]
     yield event, lambda: quote_payload(Quote.objects.select_related("ticket").get(pk=quote_id))
+
+
+def part_payload(part) -> dict:
+    """The part as it is now, by ids only (no query)."""
+    return {
+        "id": part.pk,
+        "part_number": part.part_number,
+        "name": part.name,
+        "low_stock_threshold": part.low_stock_threshold,
+        "responsible_team_id": part.responsible_team_id,
+    }
+
+
+@webhook_builder("repairs.part")
+def part_webhooks(change):
+    if change.action == "stock_low":
+        yield "stock.low", {"part": part_payload(change.target), "on_hand": change.data["on_hand"]}

@@ -196,6 +196,14 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
     "playbook_edit": lambda objs: {"pk": objs["playbook"].pk},
     "reports:quality_check": lambda objs: {"number": objs["ticket"].number},
     "reports:export": lambda objs: {"table": "tickets"},
+    # Spare parts and stock (repairs/).
+    **{
+        f"repairs:{name}": (lambda objs: {"pk": objs["part"].pk})
+        for name in ("part_detail", "part_edit", "part_receive", "part_transfer", "part_count")
+    },
+    "repairs:location_edit": lambda objs: {"pk": objs["stock_location"].pk},
+    "repairs:ticket_parts": lambda objs: {"number": objs["ticket"].number},
+    "part-detail": lambda objs: {"pk": objs["part"].pk},
 }
 
 # Pages that only accept POST: a GET by a member is 405 (an outsider still gets 404).
@@ -243,6 +251,10 @@ POST_ONLY_URL_NAMES = frozenset(
         "surveys:follow_up_log",
         "follow-up-complete",
         "quote_withdraw",
+        "repairs:part_receive",
+        "repairs:part_transfer",
+        "repairs:part_count",
+        "repairs:ticket_parts",
     }
 )
 

@@ -400,6 +400,11 @@ ACTION_LABELS = {
     "merged_in": gettext_lazy("merged another ticket into this one"),
     "merged_into": gettext_lazy("merged this ticket into another"),
     "personal_data_erased": gettext_lazy("erased the customer's personal data"),
+    # Spare parts moved for the ticket (repairs.services).
+    "stock_reserved": gettext_lazy("reserved a spare part"),
+    "stock_released": gettext_lazy("released a reserved spare part"),
+    "stock_consumed": gettext_lazy("used a spare part"),
+    "stock_returned": gettext_lazy("returned a spare part to stock"),
 }
 FIELD_LABELS = {
     "status": gettext_lazy("Status"),
@@ -447,6 +452,12 @@ def _event_detail(event: TicketEvent) -> str:
         return _("from #%(number)s") % {"number": data["source"]}
     if event.action == "merged_into" and data.get("target"):
         return _("into #%(number)s") % {"number": data["target"]}
+    if event.action.startswith("stock_") and data.get("part"):
+        return _("%(quantity)s × %(part)s at %(location)s") % {
+            "quantity": data.get("quantity"),
+            "part": data["part"],
+            "location": data.get("location", ""),
+        }
     return ""
 
 

@@ -1,5 +1,5 @@
-"""A ticket about an out-of-warranty unit, with a part used on it and the tenant's rates:
-quote material."""
+"""A ticket about an out-of-warranty unit, with a part used on it and the tenant's rates
+(quote material), and the API fixtures (token clients, a fresh throttle) for the parts API."""
 
 from datetime import date
 
@@ -7,7 +7,8 @@ import pytest
 from django_scopes import scope
 
 from repairs.models import MovementKind
-from tests.repairs.helpers import make_part, make_unit, move, set_rates
+from tests.api.conftest import _fresh_throttle, agent_api_a, api_a  # noqa: F401 - fixtures
+from tests.repairs.quote_helpers import make_part, make_unit, move, set_rates
 from tests.tickets.helpers import make_customer, make_ticket
 
 

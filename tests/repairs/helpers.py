@@ -1,77 +1,34 @@
-"""A small after-sales world for the quote and KPI tests: a product, units, parts, a stock
-location, and consumption rows written as the stock services write them."""
+"""Parts, locations and stock for the repairs tests (and the isolation walkers)."""
 
-from datetime import date
 from decimal import Decimal
 
-from products.models import Product, ServiceContract, ServicePlan, Unit
-from repairs.models import Part, RepairSettings, StockLocation, StockMovement
+from repairs import services
+from repairs.models import LocationKind
 
 
-def make_product(tenant, code="WM-800", *, months=12, **covers) -> Product:
-    return Product.objects.create(
-        tenant=tenant, model_code=code, name=f"Washer {code}", warranty_months=months, **covers
-    )
+def make_part(tenant, actor=None, number="CMP-100", name="Compressor", **values):
+    values.setdefault("unit_cost", Decimal("80.00"))
+    values.setdefault("unit_price", Decimal("120.00"))
+    return services.part_create(tenant=tenant, actor=actor, part_number=number, name=name, **values)
 
 
-def make_unit(tenant, customer, *, serial="SN-1", purchased_on=date(2026, 1, 10), product=None):
-    product = product or make_product(tenant)
-    return Unit.objects.create(
-        tenant=tenant, serial=serial, product=product, customer=customer, purchased_on=purchased_on
-    )
+def make_location(tenant, actor=None, name="Main warehouse", **values):
+    values.setdefault("kind", LocationKind.WAREHOUSE)
+    return services.stock_location_create(tenant=tenant, actor=actor, name=name, **values)
 
 
-def make_contract(
-    tenant, unit, *, starts_on, ends_on, reference="C-1", **covers
-) -> ServiceContract:
-    plan = ServicePlan.objects.create(tenant=tenant, name=f"Gold {reference}", **covers)
-    return ServiceContract.objects.create(
-        tenant=tenant,
-        plan=plan,
-        reference=reference,
-        unit=unit,
-        starts_on=starts_on,
-        ends_on=ends_on,
-    )
+def stocked_part(tenant, actor=None, quantity=10, **values):
+    """A part with ``quantity`` received at a new warehouse: (part, location)."""
+    part = make_part(tenant, actor, **values)
+    location = make_location(tenant, actor)
+    if quantity:
+        services.stock_receive(
+            tenant=tenant, actor=actor, part=part, location=location, quantity=quantity
+        )
+    return part, location
 
 
-def make_part(tenant, number="P-PUMP", *, price="120.00", cost="70.00", name_zh="排水泵"):
-    return Part.objects.create(
-        tenant=tenant,
-        part_number=number,
-        name=f"Part {number}",
-        name_zh=name_zh,
-        unit_price=Decimal(price),
-        unit_cost=Decimal(cost),
-    )
-
-
-def make_location(tenant, name="Main warehouse") -> StockLocation:
-    return StockLocation.objects.create(tenant=tenant, name=name)
-
-
-def move(tenant, ticket, part, kind, quantity, *, location=None, price=None, cost=None, at=None):
-    """A consumption or return row as the stock services record it."""
-    location = location or StockLocation.objects.first() or make_location(tenant)
-    extra = {"created_at": at} if at is not None else {}
-    return StockMovement.objects.create(
-        tenant=tenant,
-        part=part,
-        location=location,
-        kind=kind,
-        quantity=quantity,
-        ticket=ticket,
-        unit=getattr(ticket, "unit", None),
-        unit_price=Decimal(price) if price is not None else part.unit_price,
-        unit_cost=Decimal(cost) if cost is not None else part.unit_cost,
-        **extra,
-    )
-
-
-def set_rates(tenant, *, labour="80.00", callout="50.00", currency="CNY") -> RepairSettings:
-    return RepairSettings.objects.create(
-        tenant=tenant,
-        currency=currency,
-        labour_rate_per_hour=Decimal(labour),
-        callout_fee=Decimal(callout),
-    )
+def repairs_objects(tenant, actor):
+    """The catalogue objects of ``tenant`` the URL walkers point at. Precondition: in its scope."""
+    part, location = stocked_part(tenant, actor, quantity=3)
+    return {"part": part, "stock_location": location}

@@ -10,7 +10,14 @@ from django_scopes import scope
 from repairs.costing import Coverage, PartUse, repair_cost, ticket_repair_cost
 from repairs.models import MovementKind
 from tests.factories import CustomerFactory, TicketFactory
-from tests.repairs.helpers import make_contract, make_part, make_product, make_unit, move, set_rates
+from tests.repairs.quote_helpers import (
+    make_contract,
+    make_part,
+    make_product,
+    make_unit,
+    move,
+    set_rates,
+)
 
 GROSS = Decimal("396.50")  # parts 226.50 + labour 120.00 + call-out 50.00
 

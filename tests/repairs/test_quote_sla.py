@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from repairs import quotes
 from sla.models import Calendar, PauseSpan, SlaPolicy, TicketSla
-from tests.repairs.helpers import make_unit, set_rates
+from tests.repairs.quote_helpers import make_unit, set_rates
 from tests.tickets.helpers import make_customer, make_ticket
 
 pytestmark = pytest.mark.usefixtures("seeded_scope_a")

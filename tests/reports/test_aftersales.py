@@ -33,7 +33,7 @@ from reports.aftersales import aftersales
 from reports.kpis import KpiFilters, KpiSource, Period
 from tests.conftest import client_for
 from tests.factories import CustomerFactory, TicketFactory
-from tests.repairs.helpers import make_part, make_product, make_unit, move
+from tests.repairs.quote_helpers import make_part, make_product, make_unit, move
 
 
 @pytest.fixture
