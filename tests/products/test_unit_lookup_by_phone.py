@@ -6,7 +6,7 @@ import pytest
 from django_scopes import scope
 
 from customers.models import normalise_phone
-from customers.services import customer_update
+from customers.services import customer_anonymise, customer_update
 from products.selectors import units_find_by_phone
 from products.services import product_create, unit_register
 from tests.factories import CustomerFactory
@@ -120,4 +120,14 @@ def test_it_follows_a_phone_number_changed_on_the_profile(tenant_a, admin_a, was
             language="",
         )
         assert list(units_find_by_phone(phone="13900139000")) == [unit]
+        assert list(units_find_by_phone(phone="13800138000")) == []
+
+
+def test_it_forgets_the_number_of_an_anonymised_owner(tenant_a, admin_a, washer):
+    owner = CustomerFactory(tenant=tenant_a, phone="13800138000")
+    with scope(tenant=tenant_a):
+        _register(tenant_a, admin_a, washer, owner, "SN-1")
+        customer_anonymise(customer=owner, by=admin_a, reason="The customer asked.")
+        owner.refresh_from_db()
+        assert (owner.phone, owner.phone_normalised) == ("", "")
         assert list(units_find_by_phone(phone="13800138000")) == []
