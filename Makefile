@@ -68,7 +68,9 @@ clean:
 ## Queue and SLA sweep benchmarks: 1M tickets each in PostgreSQL (helpdesk_bench and
 ## helpdesk_bench_sla, created if missing); load once, then print figures. One of them:
 ## BENCH_ARGS="--only queue" or "--only sla". The mixed load test (50 clients for 60 s, then a
-## check that every accepted write is stored): BENCH_ARGS="--only load". See docs/benchmarks.md.
+## check that every accepted write is stored): BENCH_ARGS="--only load". The installed base
+## (unit lookup by serial and by phone among 1,000,000 units, the ticket page about a unit with
+## 200 history entries; helpdesk_bench_units): BENCH_ARGS="--only units". See docs/benchmarks.md.
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 

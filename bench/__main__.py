@@ -1,16 +1,19 @@
-"""``python -m bench [--only queue|sla|api|dashboard|kb|load] [--load-only] [--requests N] …``.
+"""``python -m bench [--only queue|sla|api|dashboard|kb|load|units] [--load-only] …``.
 
 Runs the queue benchmark, the SLA sweep benchmark, the API benchmark (``bench.api_bench``,
-on the queue benchmark's database), the dashboard and knowledge-base benchmarks and the mixed
-load test (``bench.load_test``, on its own database), each in its own process; ``--only`` runs
-one of them.
+on the queue benchmark's database), the dashboard and knowledge-base benchmarks, the mixed
+load test (``bench.load_test``, on its own database) and the installed-base benchmark
+(``bench.units_bench``: unit lookups at 1,000,000 units, the ticket page about a unit), each
+in its own process; ``--only`` runs one of them.
 
 The queue benchmark uses ``DATABASE_URL`` when set, else
 postgres://postgres@127.0.0.1:5432/helpdesk_bench. The SLA benchmark uses its own database,
 ``SLA_BENCH_DATABASE_URL`` when set, else postgres://postgres@127.0.0.1:5432/helpdesk_bench_sla,
 and Redis at ``CELERY_BROKER_URL`` when that is a redis:// URL, else redis://127.0.0.1:6379/11.
 The load test uses ``LOAD_BENCH_DATABASE_URL`` when set, else
-postgres://postgres@127.0.0.1:5432/helpdesk_bench_load, and Redis db 10.
+postgres://postgres@127.0.0.1:5432/helpdesk_bench_load, and Redis db 10. The installed-base
+benchmark uses ``UNITS_BENCH_DATABASE_URL`` when set, else
+postgres://postgres@127.0.0.1:5432/helpdesk_bench_units.
 Each database is created when it is missing.
 """
 
@@ -23,6 +26,8 @@ import time
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench"
 DEFAULT_SLA_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench_sla"
 DEFAULT_SLA_BROKER_URL = "redis://127.0.0.1:6379/11"
+DEFAULT_UNITS_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench_units"
+PARTS = ("queue", "sla", "api", "dashboard", "kb", "load", "units")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         # Both, one process each: each benchmark sets Django up on its own database.
         codes = [
             subprocess.call([sys.executable, "-m", "bench", *argv, "--only", part])  # noqa: S603
-            for part in ("queue", "sla", "api", "dashboard", "kb", "load")
+            for part in PARTS
         ]
         return max(codes)
     if args.only == "kb":  # its own database: 100,000 articles across tenants
@@ -41,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         return kb_search.main([])
     if args.only == "sla":
         return _sla(args)
+    if args.only == "units":
+        return _units(args)
     if args.only == "load":  # its own database, gunicorn + Celery, 50 clients for 60 s
         from bench import load_test
 
@@ -119,11 +126,41 @@ def _sla(args: argparse.Namespace) -> int:
     )
 
 
+def _units(args: argparse.Namespace) -> int:
+    os.environ["DATABASE_URL"] = os.environ.get(
+        "UNITS_BENCH_DATABASE_URL", DEFAULT_UNITS_DATABASE_URL
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("HELPDESK_BASE_DOMAIN", "localhost")
+    os.environ.setdefault("DJANGO_DEBUG", "false")
+    _ensure_database(os.environ["DATABASE_URL"])
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench import units_load
+
+    call_command("migrate", interactive=False, verbosity=0)
+    print("Loading the installed base (skipped when already loaded) …", flush=True)
+    result = units_load.load()
+    if result.loaded:
+        print(f"Loaded {result.units:,} units in {result.seconds:.0f} s", flush=True)
+    else:
+        print(f"Already loaded: {result.units:,} units", flush=True)
+    if args.load_only:
+        return 0
+    from bench import units_bench
+
+    return units_bench.run(lookups=args.lookups, page_requests=args.page_requests)
+
+
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
         "--only",
-        choices=("queue", "sla", "api", "dashboard", "kb", "load"),
+        choices=PARTS,
         help="run one benchmark (default: all)",
     )
     parser.add_argument("--api-requests", type=int, default=1200, help="per API endpoint")
@@ -140,6 +177,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=4,
         help="gunicorn sync workers for the queue benchmark's http level (the API's keeps 4)",
+    )
+    units = parser.add_argument_group("installed-base benchmark")
+    units.add_argument("--lookups", type=int, default=2000, help="lookups by serial and by phone")
+    units.add_argument(
+        "--page-requests", type=int, default=50, help="ticket page requests per history length"
     )
     load = parser.add_argument_group("load test")
     load.add_argument("--load-seconds", type=float, default=60.0, help="length of the load")

@@ -4,6 +4,9 @@ notices and the per-tenant inbound mailbox.
 Writes go through ``customers.services``; nothing else calls ``save()`` on these models.
 """
 
+import re
+import unicodedata
+
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -15,6 +18,17 @@ from helpdesk.platform.encryption import EncryptedTextField
 # Key information is shown on every ticket of the customer: short by design (form, import and
 # API share this limit).
 KEY_INFO_MAX_LENGTH = 5000
+PHONE_MAX_LENGTH = 40
+# A mainland mobile number written with its country code: +86 / 0086, then 1[3-9] + 9 digits.
+CHINESE_MOBILE_WITH_COUNTRY_CODE = re.compile(r"(?:0086|86)(1[3-9]\d{9})")
+
+
+def normalise_phone(raw: str) -> str:
+    """A phone number as lookups compare it: its digits only (full-width ones too), and the
+    country code of a Chinese mobile dropped (``+86 138-0013-8000`` → ``13800138000``)."""
+    digits = "".join(str(unicodedata.decimal(char)) for char in raw if char.isdecimal())
+    mobile = CHINESE_MOBILE_WITH_COUNTRY_CODE.fullmatch(digits)
+    return mobile.group(1) if mobile else digits
 
 
 class Tier(TenantOwned):
@@ -88,7 +102,12 @@ class CustomerTag(TenantOwned):
 class Customer(TenantOwned):
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail"), blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone = models.CharField(_("phone"), max_length=PHONE_MAX_LENGTH, blank=True)
+    # ``normalise_phone(phone)``, kept by ``save`` below: the lookup by phone (intake, a unit's
+    # owner) compares this column through an index instead of normalising every row.
+    phone_normalised = models.CharField(
+        max_length=PHONE_MAX_LENGTH, blank=True, editable=False, db_default=""
+    )
     organization = models.ForeignKey(
         Organization,
         verbose_name=_("organization"),
@@ -135,6 +154,12 @@ class Customer(TenantOwned):
             models.Index(fields=["tenant", "email"], name="customer_tenant_email"),
             # email__iexact (queue search, intake, API) compares UPPER(email) = UPPER(%s).
             models.Index("tenant", Upper("email"), name="customer_tenant_email_upper"),
+            # Most customers of a phone-first desk have a number; the ones without stay out.
+            models.Index(
+                fields=["tenant", "phone_normalised"],
+                name="customer_tenant_phone",
+                condition=~models.Q(phone_normalised=""),
+            ),
         ]
         constraints = [
             # One live customer per address and tenant, whatever its case: intake finds the
@@ -153,6 +178,16 @@ class Customer(TenantOwned):
 
     def __str__(self) -> str:
         return self.name or self.email
+
+    def save(self, *args, **kwargs) -> None:
+        """Every write of ``phone`` (create, profile form, merge, anonymisation, import) goes
+        through here, so the normalised copy cannot drift; a partial save that names
+        ``phone`` writes the copy with it."""
+        self.phone_normalised = normalise_phone(self.phone)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "phone" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "phone_normalised"}
+        super().save(*args, **kwargs)
 
     @property
     def effective_tier(self) -> Tier | None:

@@ -1,30 +1,16 @@
 """Reads of the installed base. Preconditions: the tenant scope is active."""
 
-import re
 
-from django.db.models import F, QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models import QuerySet
 from django.http import Http404
 
-from customers.models import Customer
+from customers.models import Customer, normalise_phone
 from products.models import SERIAL_MAX_LENGTH, Product, Unit, normalise_serial
 
-# Characters people put between the digits of a phone number.
-PHONE_SEPARATORS = (" ", "-", "+", "(", ")", ".")
-# Mainland China's country code, as dialled from abroad (+86) or as an international prefix.
-COUNTRY_PREFIXES = ("0086", "86")
 # Most serials a text may name before we stop looking (a subject line, a pasted list).
 SERIALS_LOOKED_UP = 10
-
-
-def phone_digits(raw: str) -> str:
-    """A phone number as digits only, without China's country code: ``+86 138-0013-8000``,
-    ``0086 13800138000`` and ``13800138000`` all give ``13800138000``."""
-    digits = re.sub(r"\D", "", raw or "")
-    for prefix in COUNTRY_PREFIXES:
-        if digits.startswith(prefix) and len(digits) - len(prefix) >= 11:
-            return digits[len(prefix) :]
-    return digits
+# Fewer digits than this mean nobody in particular (an extension, a typo).
+PHONE_MIN_DIGITS = 5
 
 
 def unit_find_by_serial(*, serial: str) -> Unit | None:
@@ -49,6 +35,20 @@ def units_of_customer(*, customer: Customer) -> QuerySet[Unit]:
     return Unit.objects.filter(customer=customer).select_related("product")
 
 
+def units_find_by_phone(*, phone: str) -> QuerySet[Unit]:
+    """The scope's tenant's units whose owner has this phone number, however it was typed
+    (``customers.models.normalise_phone``), newest first, each with its product and owner
+    (one query). No digits, no units."""
+    number = normalise_phone(phone)
+    if not number:
+        return Unit.objects.none()
+    # The owners through the scoped Customer manager, so the subquery names the customer's
+    # own tenant column: that is what lets it use the (tenant, phone_normalised) index. A join
+    # filtered on the unit's tenant alone reads every customer with a number.
+    owners = Customer.objects.filter(phone_normalised=number).values("pk")
+    return Unit.objects.filter(customer__in=owners).select_related("product", "customer")
+
+
 def unit_of_customer(*, customer: Customer, pk: int) -> Unit:
     """The customer's unit ``pk`` with its product, or 404 (another customer's, or another
     tenant's, is simply unknown)."""
@@ -56,20 +56,6 @@ def unit_of_customer(*, customer: Customer, pk: int) -> Unit:
     if unit is None:
         raise Http404
     return unit
-
-
-def units_of_phone(phone: str) -> list[Unit]:
-    """The units of the customers reachable on ``phone`` however it is written (spaces,
-    dashes, +86), with product and owner, newest first; [] for fewer than 5 digits."""
-    digits = phone_digits(phone)
-    if len(digits) < 5:
-        return []
-    stored = F("customer__phone")
-    for separator in PHONE_SEPARATORS:
-        stored = Replace(stored, Value(separator), Value(""))
-    variants = [digits, *(prefix + digits for prefix in COUNTRY_PREFIXES)]
-    found = Unit.objects.alias(owner_phone=stored).filter(owner_phone__in=variants)
-    return list(found.select_related("product", "customer")[:50])
 
 
 def products_in_catalogue() -> QuerySet[Product]:
@@ -88,7 +74,9 @@ def units_for_intake(*, serial: str = "", phone: str = "", email: str = "") -> l
         others = units_of_customer(customer=unit.customer).exclude(pk=unit.pk)
         return [unit, *others.select_related("customer")[:49]]
     if phone.strip():
-        return units_of_phone(phone)
+        if len(normalise_phone(phone)) < PHONE_MIN_DIGITS:
+            return []
+        return list(units_find_by_phone(phone=phone)[:50])
     if email.strip():
         found = Unit.objects.filter(customer__email__iexact=email.strip())
         return list(found.select_related("product", "customer")[:50])

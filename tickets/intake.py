@@ -12,11 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from customers.models import Customer
+from customers.models import Customer, normalise_phone
 from customers.services import customer_get_or_create
 from helpdesk.models import Membership, Tenant
 from products.models import Unit
-from products.selectors import phone_digits, unit_find_by_serial
+from products.selectors import unit_find_by_serial
 from tickets.models import Category, Ticket
 from tickets.services import ticket_create
 
@@ -125,4 +125,4 @@ def _form_requester(data: dict, unit: Unit | None) -> Requester | Customer:
 
 
 def _same_phone(typed: str, stored: str) -> bool:
-    return bool(phone_digits(stored)) and phone_digits(typed) == phone_digits(stored)
+    return bool(normalise_phone(stored)) and normalise_phone(typed) == normalise_phone(stored)
