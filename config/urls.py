@@ -10,6 +10,7 @@ from helpdesk import api, oidc_views, two_factor_views, views, webhook_views
 from helpdesk.auth import member_required
 from helpdesk.forms import TenantLoginForm
 from knowledge.api import api_routes as knowledge_api_routes
+from products.api import api_routes as product_api_routes
 from reports import api as reports_api
 from sla.api import api_routes as sla_api_routes
 from surveys.api import api_routes as survey_api_routes
@@ -26,6 +27,7 @@ for prefix, viewset, basename in (
     *sla_api_routes,
     *survey_api_routes,
     *knowledge_api_routes,
+    *product_api_routes,
 ):
     router.register(prefix, viewset, basename=basename)
 

@@ -79,6 +79,7 @@ EVENTS = {
     "sla.warning": gettext_lazy("An SLA target is about to be missed"),
     "sla.breach": gettext_lazy("An SLA target was missed"),
     "survey.answered": gettext_lazy("A customer answered a satisfaction survey"),
+    "unit.registered": gettext_lazy("A unit was registered to a customer"),
 }
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=6)
