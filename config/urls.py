@@ -165,3 +165,6 @@ urlpatterns += [
     path("accounts/oidc/callback/", oidc_views.oidc_callback, name="oidc_callback"),
     path("settings/security/sso/", oidc_views.sso_settings, name="sso_settings"),
 ]
+
+# The catalogue and installed base (products/), and the unit page with its history (repairs/).
+urlpatterns += [path("", include("products.urls")), path("", include("repairs.unit_urls"))]

@@ -11,6 +11,7 @@ from tests.api.conftest import token_client
 from tests.conftest import HOST_A, HOST_B, client_for
 from tests.factories import CustomerFactory
 from tests.knowledge.helpers import article
+from tests.products.helpers import catalogue_objects
 from tests.surveys.helpers import answered_survey
 from tests.tickets.helpers import make_category, make_ticket
 from tests.url_catalogue import POST_ONLY_URL_NAMES, SAMPLE_KWARGS
@@ -37,6 +38,10 @@ API_ROUTE_NAMES = (
     "follow-up-complete",
     "article-list",
     "article-detail",
+    "product-list",
+    "product-detail",
+    "unit-list",
+    "unit-detail",
 )
 
 
@@ -49,6 +54,7 @@ def objects(tenant_a, admin_a):
         # A bad answer: it comes with its follow-up call.
         survey_response = answered_survey(surveyed, actor=admin_a, overall=1)
         return {
+            **catalogue_objects(tenant_a, admin_a, ticket.customer),
             "survey_response": survey_response,
             "follow_up": survey_response.follow_ups.first(),
             "kb_article": article(tenant=tenant_a, author=admin_a, title="Leaks"),
