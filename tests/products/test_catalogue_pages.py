@@ -206,3 +206,15 @@ def test_it_hides_the_pages_from_another_tenants_member(tenant_a, admin_a, coole
     for url in (f"/products/{cooler.pk}/", f"/units/{unit.pk}/", f"/units/{unit.pk}/edit/"):
         assert client.get(url).status_code == 404
     assert "ACM-1" not in client.get("/units/", {"q": "ACM"}).content.decode()
+
+
+def test_it_shows_the_customers_units_with_warranty_on_the_profile(
+    agent_client_a, tenant_a, admin_a, cooler, owner
+):
+    today = timezone.localdate()
+    unit = register(tenant_a, admin_a, cooler, owner, "ACM-AC-000123", today - timedelta(days=10))
+    page = agent_client_a.get(f"/customers/{owner.pk}/").content.decode()
+    assert f'href="/units/{unit.pk}/"' in page
+    ends = unit.warranty_ends_on.isoformat()
+    assert f"In warranty until {ends}" in page
+    assert "/units/new/?customer=li%40example.test" in page
