@@ -221,12 +221,13 @@ def unit_update(
         values.get("installed_on", unit.installed_on),
         today or timezone.localdate(),
     )
+    if invoice is not None:
+        _check_invoice(invoice)
     names = list(values) + (["invoice_name"] if invoice is not None else [])
     before = audit_snapshot(unit, names)
     for name, value in values.items():
         setattr(unit, name, value)
     if invoice is not None:
-        _check_invoice(invoice)
         unit.invoice.save(invoice.name, invoice, save=False)
         unit.invoice_name = PurePath(invoice.name).name[:255]
     unit.save(update_fields=[*values, *(["invoice", "invoice_name"] if invoice else [])])
