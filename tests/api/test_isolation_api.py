@@ -11,7 +11,7 @@ from tests.api.conftest import token_client
 from tests.conftest import HOST_A, HOST_B, client_for
 from tests.factories import CustomerFactory
 from tests.knowledge.helpers import article
-from tests.products.helpers import catalogue_objects
+from tests.products.catalogue_helpers import catalogue_objects
 from tests.surveys.helpers import answered_survey
 from tests.tickets.helpers import make_category, make_ticket
 from tests.url_catalogue import POST_ONLY_URL_NAMES, SAMPLE_KWARGS

@@ -17,7 +17,7 @@ from tests.conftest import HOST_A, client_for
 from tests.factories import CustomerFactory
 from tests.incidents.helpers import incident_objects
 from tests.knowledge.helpers import knowledge_objects
-from tests.products.helpers import catalogue_objects
+from tests.products.catalogue_helpers import catalogue_objects
 from tests.surveys.helpers import answered_survey
 from tests.url_catalogue import (
     POST_ONLY_URL_NAMES,

@@ -224,6 +224,6 @@ def test_it_shows_the_installed_base_in_chinese(agent_client_a, tenant_a, admin_
     unit = register(tenant_a, admin_a, cooler, owner, "ACM-AC-000123", date(2020, 1, 1))
     agent_client_a.post("/i18n/setlang/", {"language": "zh-hans", "next": "/units/"})
     page = agent_client_a.get("/units/").content.decode()
-    assert "已登记机器" in page and "已于 2020-12-31 过保" in page
+    assert "已登记设备" in page and "已于 2020-12-31 过保" in page
     unit_page = agent_client_a.get(f"/units/{unit.pk}/").content.decode()
-    assert "调整保修截止日期" in unit_page and "登记了这台机器" in unit_page
+    assert "调整保修截止日期" in unit_page and "登记了这台设备" in unit_page

@@ -14,7 +14,7 @@ from products.models import ServiceContract, ServicePlan
 from products.services import unit_register, unit_update
 from repairs.models import Part, Quote, StockLocation, StockMovement
 from tests.factories import CustomerFactory, TicketFactory
-from tests.products.helpers import catalogue_objects
+from tests.products.catalogue_helpers import catalogue_objects
 
 
 def grow_history(tenant, actor, unit, entries: int) -> None:
