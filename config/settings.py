@@ -393,6 +393,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "FollowUpKindEnum": "surveys.models.FollowUpKind",
     "FollowUpChannelEnum": "surveys.models.FollowUpChannel",
     "ArticleStatusEnum": "knowledge.models.ArticleStatus",
+    "UnitStatusEnum": "products.models.UnitStatus",
 }
 # Stored Idempotency-Key responses are kept 24 h; older rows are purged hourly.
 CELERY_BEAT_SCHEDULE["purge-idempotency-keys"] = {

@@ -10,6 +10,7 @@ from helpdesk import api, oidc_views, two_factor_views, views, webhook_views
 from helpdesk.auth import member_required
 from helpdesk.forms import TenantLoginForm
 from knowledge.api import api_routes as knowledge_api_routes
+from products.api import api_routes as product_api_routes
 from repairs.api import api_routes as repairs_api_routes
 from reports import api as reports_api
 from sla.api import api_routes as sla_api_routes
@@ -28,6 +29,7 @@ for prefix, viewset, basename in (
     *survey_api_routes,
     *knowledge_api_routes,
     *repairs_api_routes,
+    *product_api_routes,
 ):
     router.register(prefix, viewset, basename=basename)
 
@@ -172,3 +174,6 @@ urlpatterns += [
     path("accounts/oidc/callback/", oidc_views.oidc_callback, name="oidc_callback"),
     path("settings/security/sso/", oidc_views.sso_settings, name="sso_settings"),
 ]
+
+# The catalogue and installed base (products/), and the unit page with its history (repairs/).
+urlpatterns += [path("", include("products.urls")), path("", include("repairs.unit_urls"))]

@@ -82,6 +82,7 @@ EVENTS = {
     "quote.approved": gettext_lazy("A customer approved a repair quote"),
     "quote.declined": gettext_lazy("A customer declined a repair quote"),
     "stock.low": gettext_lazy("A spare part's stock fell to its low-stock threshold"),
+    "unit.registered": gettext_lazy("A unit was registered to a customer"),
 }
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=6)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from helpdesk.models import Membership, Team
 from helpdesk.platform.limits import TEXT_MAX_LENGTH
+from products.models import Product
 from tickets.models import Category, Priority, Status
 
 from .models import Article, ArticleStatus, KnowledgeCategory, Language, TemplateScope, Visibility
@@ -29,10 +30,17 @@ class ArticleForm(forms.Form):
     )
     visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices)
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    products = forms.ModelMultipleChoiceField(
+        label=_("Products"),
+        queryset=Product.objects.none(),
+        required=False,
+        help_text=_("The products this article is about; their pages list it."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = KnowledgeCategory.objects.all()
+        self.fields["products"].queryset = Product.objects.order_by("model_code")
 
     @classmethod
     def initial_from(cls, article: Article) -> dict:
@@ -44,10 +52,13 @@ class ArticleForm(forms.Form):
             "category": article.category_id,
             "visibility": article.visibility,
             "language": article.language,
+            "products": [product.pk for product in article.products.all()],
         }
 
     def to_fields(self) -> ArticleFields:
-        return ArticleFields(**self.cleaned_data)
+        values = dict(self.cleaned_data)
+        values["products"] = list(values["products"])
+        return ArticleFields(**values)
 
 
 class ArticleStatusForm(forms.Form):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.models import Membership, Team, TenantOwned
+from products.models import Product
 from tickets.models import Category, Priority, Status, Ticket
 
 
@@ -108,6 +109,10 @@ class Article(TenantOwned):
         _("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # The catalogue entries the article is about; their pages list it.
+    products = models.ManyToManyField(
+        Product, verbose_name=_("products"), blank=True, related_name="articles"
+    )
     view_count = models.PositiveIntegerField(_("views"), default=0)
     helpful_count = models.PositiveIntegerField(_("helpful"), default=0)
     not_helpful_count = models.PositiveIntegerField(_("not helpful"), default=0)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from helpdesk.audit import audit_changes, audit_delete, audit_record, audit_snapshot
 from helpdesk.models import Membership, Team, Tenant
+from products.models import Product
 from tickets import services as ticket_services
 from tickets.models import Category, Message, Ticket
 
@@ -88,11 +89,18 @@ class ArticleFields:
     category: KnowledgeCategory | None = None
     visibility: str = "public"
     language: str = "zh-hans"
+    # The products the article is about; None leaves them as they are.
+    products: list[Product] | None = None
 
 
 def _clean_tags(tags: str) -> str:
     names = [name.strip()[:40] for name in re.split(r"[,，]", tags or "") if name.strip()]
     return ", ".join(dict.fromkeys(names))
+
+
+def _link_products(article: Article, products: list[Product] | None) -> None:
+    if products is not None:
+        article.products.set(products)
 
 
 def _apply_fields(article: Article, fields: ArticleFields) -> None:
@@ -135,6 +143,7 @@ def article_create(*, tenant: Tenant, author: Membership, fields: ArticleFields)
     article = Article(tenant=tenant, author=author, status=ArticleStatus.DRAFT)
     _apply_fields(article, fields)
     article.save()
+    _link_products(article, fields.products)
     _revise(article, author, note=_("Created"))
     return article
 
@@ -146,6 +155,7 @@ def article_update(*, article: Article, editor: Membership, fields: ArticleField
     _apply_fields(article, fields)
     article.updated_at = timezone.now()
     article.save()
+    _link_products(article, fields.products)
     _revise(article, editor)
     return article
 

@@ -6,6 +6,7 @@ Preconditions for all of them: the tenant scope is active and the caller has che
 """
 
 from datetime import date
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, Organization
-from helpdesk.audit import audit_record
+from helpdesk.audit import audit_changes, audit_record, audit_snapshot
 from helpdesk.models import Membership, Tenant
 from helpdesk.platform.uploads import document_refusal
-from products.models import SERIAL_MAX_LENGTH, Product, Unit, normalise_serial
+from products.models import SERIAL_MAX_LENGTH, Product, Unit, UnitStatus, normalise_serial
 from products.warranty import warranty_end
 
 
@@ -57,6 +58,52 @@ def product_create(
     )
     audit_record(tenant=tenant, actor=actor, action="created", target=product, new=product)
     return product
+
+
+PRODUCT_EDITABLE_FIELDS = (
+    "model_code",
+    "name",
+    "name_zh",
+    "product_line",
+    "warranty_months",
+    "covers_parts",
+    "covers_labour",
+    "covers_on_site",
+    "service_notes",
+    "is_active",
+)
+
+
+@transaction.atomic
+def product_update(*, product: Product, actor: Membership | None, **values) -> Product:
+    """Change the named catalogue fields (``PRODUCT_EDITABLE_FIELDS``); one ``changed`` audit
+    row per field whose value differs. ``ValidationError`` on ``model_code`` when it is empty
+    or another product of the tenant has it."""
+    unknown = set(values) - set(PRODUCT_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"product_update() cannot change {sorted(unknown)}")
+    if "model_code" in values:
+        values["model_code"] = _checked_model_code(values["model_code"], product)
+    for name in ("name", "name_zh", "product_line"):
+        if name in values:
+            values[name] = values[name].strip()
+    before = audit_snapshot(product, values)
+    for name, value in values.items():
+        setattr(product, name, value)
+    product.save(update_fields=list(values))
+    after = audit_snapshot(product, values)
+    audit_changes(tenant=product.tenant_id, actor=actor, target=product, before=before, after=after)
+    return product
+
+
+def _checked_model_code(raw: str, product: Product) -> str:
+    model_code = raw.strip()
+    if not model_code:
+        raise ValidationError({"model_code": _("Give the model code.")})
+    taken = Product.objects.filter(model_code__iexact=model_code).exclude(pk=product.pk)
+    if taken.exists():
+        raise ValidationError({"model_code": _("A product with this model code exists.")})
+    return model_code
 
 
 def unit_register(
@@ -127,7 +174,7 @@ def _store_invoice(unit: Unit, invoice: UploadedFile) -> None:
     """The file last, so that nothing after it can fail but its own row update; if that
     fails (or the transaction does), the stored file is removed: no orphan in storage."""
     unit.invoice.save(invoice.name, invoice, save=False)
-    unit.invoice_name = (invoice.name or "")[:255]
+    unit.invoice_name = PurePath(invoice.name or "").name[:255]
     try:
         unit.save(update_fields=["invoice", "invoice_name"])
     except Exception:
@@ -162,6 +209,58 @@ def _check_dates(purchased_on: date, installed_on: date | None, today: date) -> 
         raise ValidationError(
             {"installed_on": _("The installation cannot come before the purchase.")}
         )
+
+
+UNIT_EDITABLE_FIELDS = (
+    "customer",
+    "organization",
+    "purchased_on",
+    "purchase_channel",
+    "installation_address",
+    "installed_on",
+    "status",
+)
+
+
+@transaction.atomic
+def unit_update(
+    *,
+    unit: Unit,
+    actor: Membership | None,
+    invoice: UploadedFile | None = None,
+    today: date | None = None,
+    **values,
+) -> Unit:
+    """Change the named fields of a registered unit (``UNIT_EDITABLE_FIELDS``) and, when given,
+    replace its invoice; one ``changed`` audit row per field whose value differs. The dates are
+    checked as at registration and the status must be one of ``UnitStatus``; ``ValidationError``
+    naming the field otherwise, and nothing is written then. The serial and the product are
+    not editable: a unit with another serial is another unit."""
+    unknown = set(values) - set(UNIT_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unit_update() cannot change {sorted(unknown)}")
+    for name in ("purchase_channel", "installation_address"):
+        if name in values:
+            values[name] = values[name].strip()
+    if "status" in values and values["status"] not in UnitStatus.values:
+        raise ValidationError({"status": _("Choose active, replaced or scrapped.")})
+    _check_dates(
+        values.get("purchased_on", unit.purchased_on),
+        values.get("installed_on", unit.installed_on),
+        today or timezone.localdate(),
+    )
+    if invoice is not None:
+        _check_invoice(invoice)
+    names = list(values) + (["invoice_name"] if invoice is not None else [])
+    before = audit_snapshot(unit, names)
+    for name, value in values.items():
+        setattr(unit, name, value)
+    unit.save(update_fields=list(values))
+    if invoice is not None:
+        _store_invoice(unit, invoice)
+    after = audit_snapshot(unit, names)
+    audit_changes(tenant=unit.tenant_id, actor=actor, target=unit, before=before, after=after)
+    return unit
 
 
 @transaction.atomic

@@ -29,3 +29,25 @@ def warranty_end(purchased_on: date, months: int) -> date | None:
 
 def in_warranty(ends_on: date | None, today: date) -> bool:
     return ends_on is not None and today <= ends_on
+
+
+def earliest_purchase_in_warranty(months: int, today: date) -> date | None:
+    """The earliest purchase date whose warranty of ``months`` still covers ``today`` (None for
+    no warranty). ``anniversary`` never decreases as the purchase moves later, so the purchases
+    in warranty on ``today`` are exactly those on or after this day: a list can be filtered
+    with one date comparison per warranty period instead of computing every unit's end."""
+    if months <= 0:
+        return None
+    low = anniversary_back(today, months) - timedelta(days=3)
+    while anniversary(low, months) > today:  # never more than a step or two
+        low -= timedelta(days=1)
+    while anniversary(low, months) <= today:
+        low += timedelta(days=1)
+    return low
+
+
+def anniversary_back(day: date, months: int) -> date:
+    """``day`` moved back by ``months`` calendar months, clamped to the month's last day."""
+    index = day.month - 1 - months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

@@ -3,8 +3,10 @@ with an outsider who must never see anything of A."""
 
 import pytest
 from celery import _state as celery_state
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 from django_scopes import scope
 
 from config.celery import app as celery_app
@@ -41,6 +43,16 @@ def _celery_join_flag_restored():
     no task is running."""
     yield
     celery_state._set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language. A request through the test client leaves
+    the language it activated (a Chinese page, say) on the thread, and a later test in the
+    same worker would otherwise read its messages in Chinese."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -195,6 +195,14 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
     },
     "playbook_edit": lambda objs: {"pk": objs["playbook"].pk},
     "reports:quality_check": lambda objs: {"number": objs["ticket"].number},
+    **{
+        name: (lambda objs: {"pk": objs["product"].pk})
+        for name in ("product_detail", "product_edit", "product-detail")
+    },
+    **{
+        name: (lambda objs: {"pk": objs["unit"].pk})
+        for name in ("unit_detail", "unit_edit", "unit_warranty", "unit-detail")
+    },
     "reports:export": lambda objs: {"table": "tickets"},
     # Spare parts and stock (repairs/).
     **{

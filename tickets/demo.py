@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from helpdesk.models import Membership, Skill, Team, Tenant
+from products.models import Unit
 from tickets import services
 from tickets.models import Category, Status, Ticket
 
@@ -48,16 +49,27 @@ def seed_categories(tenant: Tenant) -> list[Category]:
     return categories
 
 
-def seed_tickets(tenant: Tenant, customers: list[Customer], agent: Membership) -> None:
-    """Idempotent: does nothing once the tenant has tickets."""
+# Tickets (by position in TICKETS) about their customer's unit: the air conditioner that does
+# not cool and the compressor replaced under warranty.
+ABOUT_A_UNIT = frozenset({2, 4})
+
+
+def seed_tickets(
+    tenant: Tenant, customers: list[Customer], agent: Membership, units: list[Unit] = ()
+) -> None:
+    """Idempotent: does nothing once the tenant has tickets. ``units``: the customers' units,
+    in the same order; a repair or warranty ticket names its customer's."""
     categories = seed_categories(tenant)
     if Ticket.objects.exists():
         return
     now = timezone.now()
     for i, (subject, category, priority, channel, status, hours) in enumerate(TICKETS):
+        owner = i % len(customers)
+        unit = units[owner] if i in ABOUT_A_UNIT and owner < len(units) else None
         ticket = services.ticket_create(
             tenant=tenant,
-            customer=customers[i % len(customers)],
+            customer=customers[owner],
+            unit=unit,
             subject=subject,
             description=f"{subject}\n\nReported by the customer on the {channel} channel.",
             channel=channel,

@@ -11,6 +11,7 @@ from tests.api.conftest import token_client
 from tests.conftest import HOST_A, HOST_B, client_for
 from tests.factories import CustomerFactory
 from tests.knowledge.helpers import article
+from tests.products.catalogue_helpers import catalogue_objects
 from tests.repairs.helpers import repairs_objects
 from tests.surveys.helpers import answered_survey
 from tests.tickets.helpers import make_category, make_ticket
@@ -41,6 +42,10 @@ API_ROUTE_NAMES = (
     "part-list",
     "part-detail",
     "stock-movement-list",
+    "product-list",
+    "product-detail",
+    "unit-list",
+    "unit-detail",
 )
 
 
@@ -54,6 +59,7 @@ def objects(tenant_a, admin_a):
         survey_response = answered_survey(surveyed, actor=admin_a, overall=1)
         return {
             **repairs_objects(tenant_a, admin_a),
+            **catalogue_objects(tenant_a, admin_a, ticket.customer),
             "survey_response": survey_response,
             "follow_up": survey_response.follow_ups.first(),
             "kb_article": article(tenant=tenant_a, author=admin_a, title="Leaks"),

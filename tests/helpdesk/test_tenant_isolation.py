@@ -17,6 +17,7 @@ from tests.conftest import HOST_A, client_for
 from tests.factories import CustomerFactory
 from tests.incidents.helpers import incident_objects
 from tests.knowledge.helpers import knowledge_objects
+from tests.products.catalogue_helpers import catalogue_objects
 from tests.repairs.helpers import repairs_objects
 from tests.surveys.helpers import answered_survey
 from tests.url_catalogue import (
@@ -75,8 +76,10 @@ def objects_a(tenant_a, admin_a, team_a):
         portal_notice = PortalNotice.objects.create(tenant=tenant_a, text="Maintenance tonight")
         incident = incident_objects(tenant_a, admin_a, ticket)
         repairs = repairs_objects(tenant_a, admin_a)
+        catalogue = catalogue_objects(tenant_a, admin_a, ticket.customer)
     return {
         **repairs,
+        **catalogue,
         **incident,
         **knowledge,
         "follow_up": follow_up,

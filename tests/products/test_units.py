@@ -6,9 +6,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_scopes import scope
 
+from helpdesk.models import ConfigurationEvent
 from products.models import Unit, UnitEvent
 from products.selectors import unit_find_by_serial, units_of_customer
-from products.services import product_create, unit_register, unit_warranty_override
+from products.services import (
+    product_create,
+    product_update,
+    unit_register,
+    unit_warranty_override,
+)
 from tests.factories import CustomerFactory
 
 TODAY = date(2026, 12, 7)
@@ -107,3 +113,20 @@ def test_it_refuses_a_second_product_with_the_same_model_code(tenant_a, admin_a,
     with scope(tenant=tenant_a), pytest.raises(ValidationError) as refused:
         product_create(tenant=tenant_a, actor=admin_a, model_code="wm-800", name="Again")
     assert "model_code" in refused.value.message_dict
+
+
+def test_it_audits_each_changed_field_of_a_product_and_refuses_a_taken_model_code(
+    tenant_a, admin_a, washer
+):
+    with scope(tenant=tenant_a):
+        product_create(tenant=tenant_a, actor=admin_a, model_code="WM-900", name="Dryer")
+        with pytest.raises(ValidationError) as refused:
+            product_update(product=washer, actor=admin_a, model_code=" wm-900 ")
+        assert list(refused.value.error_dict) == ["model_code"]
+        product_update(product=washer, actor=admin_a, warranty_months=36, name="Washer")
+        rows = ConfigurationEvent.objects.filter(
+            action="changed", target_type="products.product", target_id=str(washer.pk)
+        )
+        assert [(row.field, row.old_value, row.new_value) for row in rows] == [
+            ("warranty_months", "24", "36")
+        ]

@@ -6,7 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from products.warranty import anniversary, in_warranty, warranty_end
+from products.warranty import (
+    anniversary,
+    earliest_purchase_in_warranty,
+    in_warranty,
+    warranty_end,
+)
 
 
 @pytest.mark.parametrize(
@@ -53,3 +58,15 @@ def test_it_is_never_shorter_than_the_months_sold(purchased, months):
     whole_months = (last.year - purchased.year) * 12 + last.month - purchased.month
     assert whole_months in (months, months + 1)
     assert whole_months == months or last.day == 1
+
+
+@pytest.mark.parametrize("months", [1, 6, 12, 24, 36])
+def test_it_finds_the_earliest_purchase_still_in_warranty_as_the_unit_by_unit_rule(months):
+    """Every day of a leap year and its neighbours, against the rule each unit applies."""
+    today = date(2023, 12, 1)
+    while today < date(2025, 3, 31):
+        first = earliest_purchase_in_warranty(months, today)
+        assert in_warranty(warranty_end(first, months), today)
+        assert not in_warranty(warranty_end(first - timedelta(days=1), months), today)
+        today += timedelta(days=1)
+    assert earliest_purchase_in_warranty(0, today) is None

@@ -6,6 +6,7 @@ from customers.demo import seed_customers
 from helpdesk import demo
 from helpdesk.services import tenant_seed_defaults
 from knowledge.demo import seed_knowledge
+from products.demo import seed_products
 from repairs.demo import seed_parts
 from surveys.demo import seed_surveys
 from tickets.demo import seed_tickets
@@ -20,7 +21,9 @@ class Command(BaseCommand):
         people = demo.seed_people(acme)
         with scope(tenant=acme):
             tenant_seed_defaults(acme)
-            seed_tickets(acme, seed_customers(acme), people["agent1@acme.test"])
+            customers = seed_customers(acme)
+            units = seed_products(acme, customers)
+            seed_tickets(acme, customers, people["agent1@acme.test"], units=units)
             seed_knowledge(acme, people["agent1@acme.test"], people["manager@acme.test"])
             seed_surveys(acme, people["agent1@acme.test"])
             seed_parts(acme, people["agent1@acme.test"])

@@ -1,0 +1,7 @@
+"""URL of the unit page, mounted at the root by ``config.urls``."""
+
+from django.urls import path
+
+from repairs import unit_views
+
+urlpatterns = [path("units/<int:pk>/", unit_views.unit_detail, name="unit_detail")]
