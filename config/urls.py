@@ -10,6 +10,7 @@ from helpdesk import api, oidc_views, two_factor_views, views, webhook_views
 from helpdesk.auth import member_required
 from helpdesk.forms import TenantLoginForm
 from knowledge.api import api_routes as knowledge_api_routes
+from products import contract_urls
 from reports import api as reports_api
 from sla.api import api_routes as sla_api_routes
 from surveys.api import api_routes as survey_api_routes
@@ -162,4 +163,10 @@ urlpatterns += [
     path("accounts/oidc/start/", oidc_views.oidc_start, name="oidc_start"),
     path("accounts/oidc/callback/", oidc_views.oidc_callback, name="oidc_callback"),
     path("settings/security/sso/", oidc_views.sso_settings, name="sso_settings"),
+]
+
+# Service plans and contracts (products/contract_*.py).
+urlpatterns += [
+    path("service-plans/", include(contract_urls.plan_patterns)),
+    path("service-contracts/", include(contract_urls.contract_patterns)),
 ]
