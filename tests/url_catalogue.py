@@ -176,6 +176,8 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
     },
     "playbook_edit": lambda objs: {"pk": objs["playbook"].pk},
     "reports:quality_check": lambda objs: {"number": objs["ticket"].number},
+    "service_plan": lambda objs: {"pk": objs["service_plan"].pk},
+    "service_contract": lambda objs: {"pk": objs["service_contract"].pk},
     "reports:export": lambda objs: {"table": "tickets"},
 }
 

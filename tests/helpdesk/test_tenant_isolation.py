@@ -17,6 +17,7 @@ from tests.conftest import HOST_A, client_for
 from tests.factories import CustomerFactory
 from tests.incidents.helpers import incident_objects
 from tests.knowledge.helpers import knowledge_objects
+from tests.products.helpers import contract_objects
 from tests.surveys.helpers import answered_survey
 from tests.url_catalogue import (
     POST_ONLY_URL_NAMES,
@@ -73,8 +74,10 @@ def objects_a(tenant_a, admin_a, team_a):
         organization = Organization.objects.create(tenant=tenant_a, name="ACME Retail")
         portal_notice = PortalNotice.objects.create(tenant=tenant_a, text="Maintenance tonight")
         incident = incident_objects(tenant_a, admin_a, ticket)
+        contracts = contract_objects(tenant_a, admin_a, organization)
     return {
         **incident,
+        **contracts,
         **knowledge,
         "follow_up": follow_up,
         "survey_response": survey_response,
