@@ -5,10 +5,13 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils.translation import override
 from django_scopes import scope
 
 from customers.models import Organization
 from helpdesk.models import ConfigurationEvent, Role
+from products.demo_contracts import seed_service_contracts
+from products.entitlement import unit_entitlement
 from products.models import ServiceContract, ServicePlan, UnitEvent
 from products.services import (
     service_contract_create,
@@ -19,6 +22,13 @@ from products.services import (
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, UserFactory
 from tests.products.helpers import contract, gold_plan, washer_unit
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Labels are compared in English, whatever language an earlier request left active."""
+    with override("en"):
+        yield
 
 
 @pytest.fixture
@@ -273,3 +283,24 @@ def test_the_pages_speak_chinese(tenant_a, admin_a, setup):
     client = client_for(admin_a)
     assert "服务计划" in client.get("/service-plans/").content.decode()
     assert "服务合同" in client.get("/service-contracts/").content.decode()
+
+
+# --- demo data ------------------------------------------------------------------------------------
+
+
+def test_the_demo_gold_contract_waits_for_a_unit_and_is_seeded_once(tenant_a, admin_a):
+    with scope(tenant=tenant_a):
+        assert seed_service_contracts(tenant_a) is None  # no unit yet: the plan alone
+        gold = ServicePlan.objects.get()
+        assert (gold.on_site_within_hours, gold.first_response_minutes) == (24, 30)
+        assert (gold.covers_parts, gold.covers_labour, gold.preventive_visits_per_year) == (
+            True,
+            True,
+            2,
+        )
+        unit = washer_unit(tenant_a, admin_a)
+        seeded = seed_service_contracts(tenant_a)
+        assert seeded.unit == unit and seeded.plan == gold
+        assert seed_service_contracts(tenant_a) == seeded
+        assert (ServicePlan.objects.count(), ServiceContract.objects.count()) == (1, 1)
+        assert unit_entitlement(unit).badges[1] == "Gold contract: on-site 24 h"

@@ -4,6 +4,7 @@ pure ``entitlement_of``; the loading through ``unit_entitlement`` on the databas
 from datetime import date
 
 import pytest
+from django.utils.translation import override
 from django_scopes import scope
 
 from customers.models import Organization
@@ -12,6 +13,13 @@ from products.models import Product, ServiceContract, ServicePlan, Unit
 from tests.products.helpers import contract, gold_plan, washer_unit
 
 DAY = date(2027, 6, 1)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Labels are compared in English, whatever language an earlier request left active."""
+    with override("en"):
+        yield
 
 
 def _unit(*, warranty_months=24, purchased_on=date(2026, 3, 1), organization_id=None) -> Unit:

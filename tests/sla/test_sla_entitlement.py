@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.translation import override
 from django_scopes import scope
 
 from customers.models import Tier
@@ -19,6 +20,13 @@ from tests.tickets.helpers import make_customer
 from tickets import events as ticket_events
 from tickets.intake import ticket_intake
 from tickets.models import Ticket
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Labels are compared in English, whatever language an earlier request left active."""
+    with override("en"):
+        yield
 
 
 @pytest.fixture
