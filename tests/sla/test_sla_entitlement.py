@@ -18,6 +18,7 @@ from tests.conftest import client_for
 from tests.products.helpers import contract, gold_plan, washer_unit
 from tests.tickets.helpers import make_customer
 from tickets import events as ticket_events
+from tickets import services as ticket_services
 from tickets.intake import ticket_intake
 from tickets.models import Ticket
 
@@ -204,6 +205,33 @@ def test_the_ticket_page_shows_the_entitlement_and_the_contracts_target(tenant_a
     assert '<span class="badge warranty-in">In warranty until 2028-02-29</span>' in page
     assert '<span class="badge contract">Gold contract: on-site 24 h</span>' in page
     assert "Gold contract: first response 30 min" in page
+
+
+def test_the_ticket_pages_queries_do_not_grow_with_its_history(tenant_a, agent_a, desk):
+    with scope(tenant=tenant_a):
+        ticket = ticket_intake(
+            tenant=tenant_a, requester=None, actor=agent_a, unit="SN-GOLD", subject="Drum stuck"
+        )
+    client = client_for(agent_a)
+
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/tickets/{ticket.number}/")
+        assert "Gold contract: first response 30 min" in response.content.decode()
+        return len(captured)
+
+    def notes(count: int) -> None:
+        with scope(tenant=tenant_a):
+            for i in range(count):
+                ticket_services.ticket_reply(
+                    ticket=ticket, actor=agent_a, body=f"{i}", internal=True
+                )
+
+    notes(2)
+    client.get(f"/tickets/{ticket.number}/")  # warm the session and caches
+    short = page_queries()
+    notes(20)
+    assert page_queries() == short
 
 
 def test_a_policy_refuses_an_unknown_entitlement(tenant_a, admin_a, desk):
