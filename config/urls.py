@@ -10,6 +10,7 @@ from helpdesk import api, oidc_views, two_factor_views, views, webhook_views
 from helpdesk.auth import member_required
 from helpdesk.forms import TenantLoginForm
 from knowledge.api import api_routes as knowledge_api_routes
+from products import contract_urls
 from products.api import api_routes as product_api_routes
 from repairs.api import api_routes as repairs_api_routes
 from reports import api as reports_api
@@ -177,3 +178,8 @@ urlpatterns += [
 
 # The catalogue and installed base (products/), and the unit page with its history (repairs/).
 urlpatterns += [path("", include("products.urls")), path("", include("repairs.unit_urls"))]
+# Service plans and contracts (products/contract_*.py).
+urlpatterns += [
+    path("service-plans/", include(contract_urls.plan_patterns)),
+    path("service-contracts/", include(contract_urls.contract_patterns)),
+]

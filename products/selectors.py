@@ -7,14 +7,22 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from customers.models import Customer, normalise_phone
-from products.models import SERIAL_MAX_LENGTH, Product, Unit, normalise_serial
+from customers.models import Customer, Organization, normalise_phone
+from products.models import (
+    SERIAL_MAX_LENGTH,
+    Product,
+    ServiceContract,
+    ServicePlan,
+    Unit,
+    normalise_serial,
+)
 from products.warranty import earliest_purchase_in_warranty
 
 # Most serials a text may name before we stop looking (a subject line, a pasted list).
 SERIALS_LOOKED_UP = 10
 # Fewer digits than this mean nobody in particular (an extension, a typo).
 PHONE_MIN_DIGITS = 5
+CONTRACT_IN_FORCE, CONTRACT_EXPIRED = "in_force", "expired"
 
 
 def unit_find_by_serial(*, serial: str) -> Unit | None:
@@ -172,3 +180,41 @@ def unit_list(
 def unit_get(*, pk: int) -> Unit:
     """The scope's tenant's unit with product, owner and organisation, or 404."""
     return get_object_or_404(Unit.objects.select_related(*UNIT_RELATED), pk=pk)
+
+
+def service_plans() -> QuerySet[ServicePlan]:
+    """The tenant's plans, by name."""
+    return ServicePlan.objects.all()
+
+
+def service_plan_get(*, pk: int) -> ServicePlan:
+    """The scope's tenant's plan, or 404 (another tenant's is unknown here)."""
+    return get_object_or_404(ServicePlan.objects.all(), pk=pk)
+
+
+def service_contract_get(*, pk: int) -> ServiceContract:
+    found = ServiceContract.objects.select_related("plan", "unit__product", "organization")
+    return get_object_or_404(found, pk=pk)
+
+
+def service_contracts(
+    *,
+    serial: str = "",
+    organization: Organization | None = None,
+    state: str = "",
+    day: date | None = None,
+) -> QuerySet[ServiceContract]:
+    """Contracts with their plan, unit and organisation (one query for a page), filtered by
+    the unit's serial (as typed), the organisation and ``state``: ``in_force`` on ``day``
+    (today by default) or ``expired`` before it."""
+    found = ServiceContract.objects.select_related("plan", "unit__product", "organization")
+    if serial.strip():
+        found = found.filter(unit__serial__contains=normalise_serial(serial))
+    if organization is not None:
+        found = found.filter(organization=organization)
+    day = day or timezone.localdate()
+    if state == CONTRACT_IN_FORCE:
+        found = found.filter(starts_on__lte=day, ends_on__gte=day)
+    elif state == CONTRACT_EXPIRED:
+        found = found.filter(ends_on__lt=day)
+    return found

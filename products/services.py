@@ -16,10 +16,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, Organization
-from helpdesk.audit import audit_changes, audit_record, audit_snapshot
+from helpdesk.audit import audit_changes, audit_record, audit_save, audit_saved, audit_snapshot
 from helpdesk.models import Membership, Tenant
 from helpdesk.platform.uploads import document_refusal
-from products.models import SERIAL_MAX_LENGTH, Product, Unit, UnitStatus, normalise_serial
+from products.models import (
+    SERIAL_MAX_LENGTH,
+    Product,
+    ServiceContract,
+    ServicePlan,
+    Unit,
+    UnitStatus,
+    normalise_serial,
+)
 from products.warranty import warranty_end
 
 
@@ -292,3 +300,155 @@ def unit_warranty_override(
 def product_warranty_end(*, product: Product, purchased_on: date) -> date | None:
     """The end a unit of ``product`` bought on ``purchased_on`` gets without an override."""
     return warranty_end(purchased_on, product.warranty_months)
+
+
+# --- service plans and contracts ------------------------------------------------------------------
+
+PLAN_FIELDS = (
+    "name",
+    "name_zh",
+    "covers_parts",
+    "covers_labour",
+    "covers_on_site",
+    "on_site_within_hours",
+    "first_response_minutes",
+    "resolution_minutes",
+    "preventive_visits_per_year",
+    "is_active",
+)
+CONTRACT_FIELDS = ("plan", "reference", "unit", "organization", "starts_on", "ends_on", "notes")
+
+
+def service_plan_create(*, tenant: Tenant, actor: Membership | None, **values) -> ServicePlan:
+    """A new plan (``values``: ``PLAN_FIELDS``); ``ValidationError`` on ``name`` if the tenant
+    has a plan of that name already (also when a concurrent creation wins the race)."""
+    return _plan_save(tenant, actor, ServicePlan(tenant=tenant), values)
+
+
+def service_plan_update(
+    *, tenant: Tenant, actor: Membership | None, plan: ServicePlan, **values
+) -> ServicePlan:
+    """Change a plan. Tickets already open keep the targets they were given (``TicketSla``)."""
+    return _plan_save(tenant, actor, plan, values)
+
+
+def _plan_save(tenant, actor, plan: ServicePlan, values: dict) -> ServicePlan:
+    _check_fields(values, PLAN_FIELDS)
+    values = {**values, "name": str(values.get("name", plan.name)).strip()}
+    if not values["name"]:
+        raise ValidationError({"name": _("Give the plan a name.")})
+    taken = ServicePlan.objects.filter(name__iexact=values["name"]).exclude(pk=plan.pk)
+    if taken.exists():
+        raise _plan_name_taken()
+    try:
+        with transaction.atomic():
+            return audit_save(tenant=tenant, actor=actor, instance=plan, values=values)
+    except IntegrityError:
+        raise _plan_name_taken() from None
+
+
+def _plan_name_taken() -> ValidationError:
+    return ValidationError({"name": _("A service plan with this name exists.")})
+
+
+def service_contract_create(
+    *, tenant: Tenant, actor: Membership | None, **values
+) -> ServiceContract:
+    """A plan sold for one unit or for an organisation (``values``: ``CONTRACT_FIELDS``).
+
+    ``ValidationError`` naming the field, nothing written: a contract covering both a unit and
+    an organisation or neither, an end before the start, a reference the tenant has used
+    (also under a concurrent race), another tenant's plan, unit or organisation."""
+    contract = ServiceContract(tenant=tenant)
+    return _contract_save(tenant, actor, contract, values)
+
+
+def service_contract_update(
+    *, tenant: Tenant, actor: Membership | None, contract: ServiceContract, **values
+) -> ServiceContract:
+    """Change a contract; the same checks as ``service_contract_create``."""
+    return _contract_save(tenant, actor, contract, values)
+
+
+def service_contract_end(
+    *, tenant: Tenant, actor: Membership | None, contract: ServiceContract, ends_on: date
+) -> ServiceContract:
+    """End a contract early (cancelled, the unit scrapped): ``ends_on`` moves earlier only."""
+    if ends_on > contract.ends_on:
+        raise ValidationError({"ends_on": _("Ending early cannot move the end later.")})
+    return _contract_save(tenant, actor, contract, {"ends_on": ends_on})
+
+
+def _contract_save(tenant, actor, contract: ServiceContract, values: dict) -> ServiceContract:
+    _check_fields(values, CONTRACT_FIELDS)
+    merged = {name: values.get(name, getattr(contract, name, None)) for name in CONTRACT_FIELDS}
+    merged["reference"] = str(merged["reference"] or "").strip()
+    merged["notes"] = merged["notes"] or ""
+    _check_contract(tenant, contract, merged)
+    try:
+        with transaction.atomic():
+            before = None if contract.pk is None else audit_snapshot(contract, CONTRACT_FIELDS)
+            for name, value in merged.items():
+                setattr(contract, name, value)
+            contract.save()
+            after = audit_snapshot(contract, CONTRACT_FIELDS)
+            # A unit's contract lands in the unit's history; an organisation's in the
+            # configuration log (organisations keep no event table of their own).
+            target = contract.unit if contract.unit_id else contract
+            _audit_contract(tenant, actor, contract, target, before, after)
+    except IntegrityError:
+        raise _reference_taken() from None
+    return contract
+
+
+def _audit_contract(tenant, actor, contract, target, before, after) -> None:
+    if target is contract:
+        audit_saved(tenant=tenant, actor=actor, target=contract, before=before, after=after)
+        return
+    action = "contract_added" if before is None else "contract_changed"
+    changed = {name: value for name, value in after.items() if (before or {}).get(name) != value}
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action=action,
+        target=target,
+        field="contract",
+        new=contract.reference,
+        data={"contract": contract.pk, "values": changed},
+    )
+
+
+def _check_fields(values: dict, allowed: tuple[str, ...]) -> None:
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise TypeError(f"unexpected fields: {sorted(unknown)}")
+
+
+def _check_contract(tenant, contract: ServiceContract, values: dict) -> None:
+    plan, unit, organization = values["plan"], values["unit"], values["organization"]
+    if plan is None or plan.tenant_id != _tenant_id(tenant):
+        raise ValidationError({"plan": _("Choose one of your service plans.")})
+    if not values["reference"]:
+        raise ValidationError({"reference": _("Give the contract number.")})
+    if unit is not None and organization is not None:
+        raise ValidationError({"unit": _("A contract covers a unit or an organisation, not both.")})
+    if unit is None and organization is None:
+        raise ValidationError({"unit": _("Choose the unit or the organisation it covers.")})
+    for name, row in (("unit", unit), ("organization", organization)):
+        if row is not None and row.tenant_id != _tenant_id(tenant):
+            raise ValidationError({name: _("Choose one of your own.")})
+    if not values["starts_on"]:
+        raise ValidationError({"starts_on": _("Give the start date.")})
+    if not values["ends_on"] or values["ends_on"] < values["starts_on"]:
+        raise ValidationError({"ends_on": _("The contract cannot end before it starts.")})
+    taken = ServiceContract.objects.filter(reference__iexact=values["reference"])
+    if taken.exclude(pk=contract.pk).exists():
+        raise _reference_taken()
+
+
+def _tenant_id(tenant: Tenant | int) -> int:
+    return getattr(tenant, "pk", tenant)
+
+
+def _reference_taken() -> ValidationError:
+    return ValidationError({"reference": _("A contract with this number exists.")})

@@ -15,6 +15,7 @@ from helpdesk.api import (
     datetime_representation,
 )
 from helpdesk.platform.api_errors import IDEMPOTENT_CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS
+from products.entitlement import Kind
 from tickets import api as tickets_api
 
 from .models import Calendar, Colour, Escalation, SlaPolicy, TicketSla
@@ -95,6 +96,10 @@ class CalendarRefSerializer(serializers.ModelSerializer):
 class SlaPolicySerializer(serializers.ModelSerializer):
     calendar = CalendarRefSerializer()
     priorities = serializers.ListField(child=serializers.CharField())
+    entitlements = serializers.ListField(
+        child=serializers.ChoiceField(choices=Kind.CHOICES),
+        help_text=_("Entitlement kinds the policy matches (any of them); empty: any."),
+    )
     tiers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     categories = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     first_response_minutes = serializers.DecimalField(
@@ -115,9 +120,10 @@ class SlaPolicySerializer(serializers.ModelSerializer):
 @extend_schema_view(
     list=extend_schema(
         summary="SLA policies, in the order they are tried",
-        description="The first active policy whose conditions (priorities, tiers, categories) "
-        "all match a ticket applies; an empty condition matches everything. Targets are "
-        "minutes of the policy's calendar.",
+        description="The first active policy whose conditions (priorities, tiers, categories, "
+        "entitlements) all match a ticket applies; an empty condition matches everything. "
+        "Targets are minutes of the policy's calendar; a service contract's first-response "
+        "and resolution targets replace the policy's for tickets about a unit it covers.",
     ),
     retrieve=extend_schema(summary="One SLA policy"),
 )

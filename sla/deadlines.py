@@ -12,7 +12,7 @@ WARNING, BREACH, MANAGER = "warning", "breach", "manager"
 
 @dataclass(frozen=True)
 class Targets:
-    first_response_seconds: int
+    first_response_seconds: int | None  # None: no first-response target (a contract's own)
     next_response_seconds: int | None
     resolution_seconds: int | None
     amber_percent: int = 75
@@ -89,7 +89,7 @@ def compute(targets: Targets, schedule: Schedule, clock: Clock) -> Deadlines:
     due: dict[str, datetime | None] = {FIRST_RESPONSE: None, NEXT_RESPONSE: None, RESOLUTION: None}
     checkpoints: list[Checkpoint] = []
     running = []
-    if clock.first_responded_at is None and not done:
+    if targets.first_response_seconds and clock.first_responded_at is None and not done:
         running.append((FIRST_RESPONSE, clock.created_at, targets.first_response_seconds))
     if targets.next_response_seconds and clock.next_response_started_at and not done:
         running.append(

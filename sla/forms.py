@@ -4,9 +4,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Tier
+from products.entitlement import Kind
 from tickets.models import Category, Priority
 
 from .models import WEEKDAY_NAMES, Calendar, Holiday, SlaPolicy
+
+# What a ticket's unit is entitled to (products.entitlement.Kind), as a policy matches it.
+ENTITLEMENT_CHOICES = [
+    (Kind.NO_UNIT, _("No unit named")),
+    (Kind.IN_WARRANTY, _("In warranty")),
+    (Kind.OUT_OF_WARRANTY, _("Out of warranty")),
+    (Kind.CONTRACT, _("Under a service contract")),
+]
 
 
 class PolicyForm(forms.ModelForm):
@@ -29,6 +38,13 @@ class PolicyForm(forms.ModelForm):
         queryset=Category.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+    )
+    entitlements = forms.MultipleChoiceField(
+        label=_("Entitlements"),
+        choices=ENTITLEMENT_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: any entitlement."),
     )
     calendar = forms.ModelChoiceField(label=_("Calendar"), queryset=Calendar.objects.none())
 

@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Tier
 from helpdesk.models import Tenant, TenantOwned, validate_time_zone
+from products.entitlement import Kind
+from products.models import ServiceContract
 from tickets.models import Category, Priority, Ticket
 
 WEEKDAY_NAMES = (
@@ -95,6 +97,9 @@ class SlaPolicy(TenantOwned):
     priorities = models.JSONField(_("priorities"), default=list, blank=True)
     tiers = models.ManyToManyField(Tier, verbose_name=_("customer tiers"), blank=True)
     categories = models.ManyToManyField(Category, verbose_name=_("categories"), blank=True)
+    # ``products.entitlement.Kind`` values (no_unit, in_warranty, out_of_warranty, contract):
+    # the policy matches a ticket whose entitlement has any of them; empty matches any.
+    entitlements = models.JSONField(_("entitlements"), default=list, blank=True)
     calendar = models.ForeignKey(Calendar, verbose_name=_("calendar"), on_delete=models.PROTECT)
     # Minutes with two decimals: 0.1 is six seconds, which lets drills and tests run a policy
     # through warning, breach and escalation in seconds.
@@ -136,6 +141,7 @@ class SlaPolicy(TenantOwned):
         "priorities",
         "tiers",
         "categories",
+        "entitlements",
         "calendar",
         "first_response_minutes",
         "next_response_minutes",
@@ -157,6 +163,8 @@ class SlaPolicy(TenantOwned):
         unknown = set(self.priorities or []) - set(Priority.values)
         if unknown:
             raise ValidationError({"priorities": _("Unknown priority.")})
+        if not isinstance(self.entitlements, list) or set(self.entitlements) - set(Kind.CHOICES):
+            raise ValidationError({"entitlements": _("Unknown entitlement.")})
         if not 1 <= self.amber_percent <= 99:
             raise ValidationError({"amber_percent": _("Choose a percentage from 1 to 99.")})
 
@@ -206,6 +214,16 @@ class TicketSla(TenantOwned):
     next_check_at = models.DateTimeField(null=True, blank=True)
     is_escalated = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The ticket's entitlement when it was created (or its unit last changed): the kinds a
+    # policy matches on, and the contract whose targets replace the policy's, with those
+    # targets copied so they stay as promised while the ticket is open and the sweeper reads
+    # them off this row. ``entitlement_kinds`` None: not worked out yet (rows older than it).
+    entitlement_kinds = models.JSONField(null=True, blank=True)
+    contract = models.ForeignKey(
+        ServiceContract, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    contract_first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    contract_resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -2,7 +2,8 @@
 
 Every change that can move a deadline refreshes the ticket's SLA row in the change's
 transaction: creation, a priority or category change, a public reply either way, an explicit
-status change, a merge. A customer's tier change refreshes their active tickets.
+status change, a merge; a change of the ticket's unit also reads its entitlement again. A
+customer's tier change refreshes their active tickets.
 """
 
 from customers.models import Customer
@@ -23,6 +24,9 @@ def sla_on_ticket_created(*, ticket: Ticket, **event) -> None:
 def sla_on_ticket_changed(*, ticket: Ticket, field: str, **event) -> None:
     if field in POLICY_FIELDS:
         sla_refresh(ticket=ticket)
+    elif field == "unit":
+        # Another unit, another warranty and contracts: the entitlement is read again.
+        sla_refresh(ticket=ticket, recheck_entitlement=True)
 
 
 def sla_on_ticket_activity(*, ticket: Ticket, **event) -> None:

@@ -12,7 +12,7 @@ audit events and notifications are written in bulk at its end, in the same trans
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 
@@ -26,6 +26,7 @@ from helpdesk.models import Membership, Tenant, WebhookSubscription
 from helpdesk.notifications import notify, notify_many
 from helpdesk.platform.enqueue import enqueue_on_commit
 from helpdesk.selectors import tenant_managers
+from products.entitlement import unit_entitlement
 from tickets.models import ACTIVE_STATUSES, Status, Ticket, TicketEvent
 
 from . import deadlines as dl
@@ -72,11 +73,20 @@ def _active_policies_query():
     )
 
 
-def policy_for(ticket: Ticket, policies: list[SlaPolicy] | None = None) -> SlaPolicy | None:
-    """First active policy, in order, whose priority / tier / category conditions all match.
+def policy_for(
+    ticket: Ticket,
+    policies: list[SlaPolicy] | None = None,
+    kinds: frozenset[str] | None = None,
+) -> SlaPolicy | None:
+    """First active policy, in order, whose priority / tier / category / entitlement
+    conditions all match.
 
-    ``policies`` lets a sweep batch load them once per tenant instead of once per ticket.
+    ``policies`` lets a sweep batch load them once per tenant instead of once per ticket;
+    ``kinds``: the ticket's entitlement kinds when known (stored on its SLA row), else worked
+    out from its unit.
     """
+    if kinds is None:
+        kinds = unit_entitlement(ticket.unit).kinds
     for policy in active_policies() if policies is None else policies:
         if policy.priorities and ticket.priority not in policy.priorities:
             continue
@@ -85,6 +95,8 @@ def policy_for(ticket: Ticket, policies: list[SlaPolicy] | None = None) -> SlaPo
             continue
         category_ids = {c.pk for c in policy.categories.all()}
         if category_ids and ticket.category_id not in category_ids:
+            continue
+        if policy.entitlements and not kinds.intersection(policy.entitlements):
             continue
         return policy
     return None
@@ -102,6 +114,54 @@ def targets_of(policy: SlaPolicy) -> dl.Targets:
         amber_percent=policy.amber_percent,
         manager_after_percent=policy.manager_after_percent,
     )
+
+
+# --- entitlement: a contract's targets win over the tier's policy --------------------------------
+
+
+def _entitle(sla: TicketSla, ticket: Ticket, now: datetime) -> None:
+    """Store on the row what the ticket's unit is entitled to today: the kinds policies match
+    on, and the strictest contract targets with the contract that sets the first response
+    (or, lacking one, the resolution). Read again only when the ticket's unit changes, so the
+    targets promised at creation hold while the ticket is open."""
+    entitlement = unit_entitlement(ticket.unit, timezone.localdate(now))
+    sla.entitlement_kinds = sorted(entitlement.kinds)
+    first, resolution = entitlement.first_response_minutes, entitlement.resolution_minutes
+    setter = next(
+        (c for c in entitlement.contracts if c.plan.first_response_minutes == first and first),
+        next((c for c in entitlement.contracts if c.plan.resolution_minutes), None),
+    )
+    sla.contract = setter
+    sla.contract_first_response_minutes = first
+    sla.contract_resolution_minutes = resolution
+
+
+def _targets(sla: TicketSla, policy: SlaPolicy | None) -> dl.Targets | None:
+    """The policy's targets with the contract's in place of its first response and
+    resolution; with no policy, the contract's alone (no next-response target); None when
+    neither gives any."""
+    first = _seconds(sla.contract_first_response_minutes)
+    resolution = _seconds(sla.contract_resolution_minutes)
+    if policy is None:
+        if not (first or resolution):
+            return None
+        return dl.Targets(first, None, resolution)
+    targets = targets_of(policy)
+    return replace(
+        targets,
+        first_response_seconds=first or targets.first_response_seconds,
+        resolution_seconds=resolution or targets.resolution_seconds,
+    )
+
+
+def _calendar(policy: SlaPolicy | None, policies: list[SlaPolicy]) -> Calendar | None:
+    """The matched policy's calendar. A ticket no policy matches but a contract gives
+    targets runs on the calendar of the tenant's first active policy (in order): the
+    contract promises minutes, the tenant's hours say which minutes count. No active policy
+    at all: no calendar, no SLA."""
+    if policy is not None:
+        return policy.calendar
+    return policies[0].calendar if policies else None
 
 
 # --- deriving the clock from the ticket ---------------------------------------------------------
@@ -269,8 +329,12 @@ def sla_refresh(
     policies: list[SlaPolicy] | None = None,
     sla: TicketSla | None = None,
     batch: SweepBatch | None = None,
+    recheck_entitlement: bool = False,
 ) -> TicketSla:
     """Bring the ticket's SLA row up to date and record passed checkpoints once.
+
+    ``recheck_entitlement``: the ticket's unit changed, so read its warranty and contracts
+    again (otherwise the row keeps what they were when the ticket was created).
 
     Precondition: the ticket's tenant scope is active. Takes the row lock on PostgreSQL. The
     sweeper passes the row it claimed (already locked, in this transaction) as ``sla`` and its
@@ -278,7 +342,9 @@ def sla_refresh(
     and leaves the events and notifications to ``batch.flush()`` before the commit.
     """
     with transaction.atomic(savepoint=batch is None):
-        return _refresh(ticket, now or timezone.now(), policies, sla, batch)
+        return _refresh(
+            ticket, now or timezone.now(), policies, sla, batch, recheck=recheck_entitlement
+        )
 
 
 def sla_start(*, ticket: Ticket, now: datetime | None = None) -> TicketSla:
@@ -305,23 +371,30 @@ def _refresh(
     sla: TicketSla | None,
     batch: SweepBatch | None,
     known: tuple[list[PauseSpan], set[tuple]] | None = None,
+    recheck: bool = False,
 ) -> TicketSla:
     """``known``: the ticket's pause spans and recorded checkpoints when the caller has them
-    (a sweep batch loaded them; a new ticket has none); read here otherwise."""
+    (a sweep batch loaded them; a new ticket has none); read here otherwise. The entitlement
+    comes from the row (the sweep reads nothing more for it), worked out only for a new row,
+    a row from before entitlements were stored, or when ``recheck`` says the unit changed."""
     sla = sla if sla is not None else _locked_sla(ticket)
     if batch is not None:
         policies = batch.policies.get(ticket.tenant_id, [])
         known = (batch.pauses[ticket.pk], batch.recorded[ticket.pk])
+    policies = active_policies() if policies is None else policies
     spans, recorded = known if known is not None else (None, None)
-    policy = policy_for(ticket, policies)
+    if recheck or sla.entitlement_kinds is None:
+        _entitle(sla, ticket, now)
+    policy = policy_for(ticket, policies, frozenset(sla.entitlement_kinds))
     sla.policy = policy
     _sync_pause(sla, ticket, policy, now, spans)
     _sync_cycles(sla, ticket, now)
-    if policy is None:
+    targets, calendar = _targets(sla, policy), _calendar(policy, policies)
+    if targets is None or calendar is None:
         _store(sla, None, now, set(), batch)
         return sla
     clock = _clock(ticket, sla, spans)
-    computed = dl.compute(targets_of(policy), schedule_for(policy.calendar), clock)
+    computed = dl.compute(targets, schedule_for(calendar), clock)
     if recorded is None:
         recorded = set(
             Escalation.objects.filter(ticket=ticket).values_list("target", "cycle", "level")

@@ -203,6 +203,8 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
         name: (lambda objs: {"pk": objs["unit"].pk})
         for name in ("unit_detail", "unit_edit", "unit_warranty", "unit-detail")
     },
+    "service_plan": lambda objs: {"pk": objs["service_plan"].pk},
+    "service_contract": lambda objs: {"pk": objs["service_contract"].pk},
     "reports:export": lambda objs: {"table": "tickets"},
     # Spare parts and stock (repairs/).
     **{

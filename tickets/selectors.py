@@ -47,7 +47,7 @@ def ticket_get_for_member(*, member: Membership, number: int) -> Ticket:
             "category",
             "assignee__user",
             "team__lead__user",
-            "sla",
+            "sla__contract__plan",
             "unit__product",
         )
         .filter(number=number)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0008_mailbox_password_encrypted'),
+        ('customers', '0003_organizations_portal_mail'),  # the earliest with Organization
         ('helpdesk', '0011_oidc_provider'),
         ('products', '0001_initial'),
     ]

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('customers', '0008_mailbox_password_encrypted'),
+        ('customers', '0003_organizations_portal_mail'),  # the earliest with Organization
         ('helpdesk', '0011_oidc_provider'),
         ('products', '0002_service_contracts_and_invoice'),
         ('tickets', '0008_ticket_unit'),

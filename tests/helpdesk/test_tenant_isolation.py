@@ -18,6 +18,7 @@ from tests.factories import CustomerFactory
 from tests.incidents.helpers import incident_objects
 from tests.knowledge.helpers import knowledge_objects
 from tests.products.catalogue_helpers import catalogue_objects
+from tests.products.contract_helpers import contract_objects
 from tests.repairs.helpers import repairs_objects
 from tests.surveys.helpers import answered_survey
 from tests.url_catalogue import (
@@ -77,10 +78,12 @@ def objects_a(tenant_a, admin_a, team_a):
         incident = incident_objects(tenant_a, admin_a, ticket)
         repairs = repairs_objects(tenant_a, admin_a)
         catalogue = catalogue_objects(tenant_a, admin_a, ticket.customer)
+        contracts = contract_objects(tenant_a, admin_a, organization)
     return {
         **repairs,
         **catalogue,
         **incident,
+        **contracts,
         **knowledge,
         "follow_up": follow_up,
         "survey_response": survey_response,

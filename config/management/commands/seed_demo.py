@@ -7,6 +7,7 @@ from helpdesk import demo
 from helpdesk.services import tenant_seed_defaults
 from knowledge.demo import seed_knowledge
 from products.demo import seed_products
+from products.demo_contracts import seed_service_contracts
 from repairs.demo import seed_parts
 from surveys.demo import seed_surveys
 from tickets.demo import seed_tickets
@@ -27,6 +28,8 @@ class Command(BaseCommand):
             seed_knowledge(acme, people["agent1@acme.test"], people["manager@acme.test"])
             seed_surveys(acme, people["agent1@acme.test"])
             seed_parts(acme, people["agent1@acme.test"])
+            # After the other seeds: the contract goes onto a demo unit when there is one.
+            seed_service_contracts(acme)
         demo.demo_tenant("globex", "Globex Corporation", "admin@globex.test", "en")
         self.stdout.write(
             "Demo tenants ready: acme (admin@acme.test, manager@acme.test, agent1@acme.test, …) "
