@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class RepairsConfig(AppConfig):
     name = "repairs"
     verbose_name = "Spare parts, stock and repair cost"
+
+    def ready(self) -> None:
+        from repairs import importing  # noqa: F401  (registers the parts import job)
