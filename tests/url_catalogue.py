@@ -177,6 +177,10 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
     "playbook_edit": lambda objs: {"pk": objs["playbook"].pk},
     "reports:quality_check": lambda objs: {"number": objs["ticket"].number},
     "reports:export": lambda objs: {"table": "tickets"},
+    **{
+        f"imports:{name}": (lambda objs: {"pk": objs["import_job"].pk})
+        for name in ("job", "job_status", "job_errors")
+    },
 }
 
 # Pages that only accept POST: a GET by a member is 405 (an outsider still gets 404).

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django_scopes import ScopeError, scope
 
 from customers.models import Organization, PortalNotice, Tier
-from helpdesk.models import Membership, Skill, Team, WebhookSubscription
+from helpdesk.models import BackgroundJob, Membership, Skill, Team, WebhookSubscription
 from helpdesk.services import api_token_create, tenant_seed_defaults
 from sla.models import Calendar, SlaPolicy
 from surveys.models import FollowUp
@@ -73,7 +73,11 @@ def objects_a(tenant_a, admin_a, team_a):
         organization = Organization.objects.create(tenant=tenant_a, name="ACME Retail")
         portal_notice = PortalNotice.objects.create(tenant=tenant_a, text="Maintenance tonight")
         incident = incident_objects(tenant_a, admin_a, ticket)
+        import_job = BackgroundJob.objects.create(
+            tenant=tenant_a, kind="units_import", created_by=admin_a, file_name="base.csv"
+        )
     return {
+        "import_job": import_job,
         **incident,
         **knowledge,
         "follow_up": follow_up,
