@@ -183,3 +183,17 @@ def test_it_marks_a_crashed_job_failed_and_leaves_no_half_import(
     assert not job.file
     with scope(tenant=tenant_a):
         assert Unit.objects.count() == 0
+
+
+def test_it_reports_in_chinese_to_a_member_who_reads_chinese(
+    tenant_a, objs, admin_client_a, django_capture_on_commit_callbacks, settings
+):
+    admin_client_a.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    rows = [unit_row("z-1", model="无此型号")]
+    response = upload(admin_client_a, django_capture_on_commit_callbacks, csv_upload(rows))
+    job = last_job(tenant_a)
+    assert job.errors[0]["message"] == "未知型号“无此型号”。"
+    page = admin_client_a.get(response["Location"]).content.decode()
+    assert "未导入任何数据。" in page and "下载错误报告（CSV）" in page
+    report = admin_client_a.get(reverse("imports:job_errors", kwargs={"pk": job.pk}))
+    assert report.content.decode("utf-8-sig").splitlines()[0] == "行,列,问题"
