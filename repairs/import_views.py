@@ -24,7 +24,7 @@ from helpdesk.auth import member_required
 from helpdesk.background_jobs import background_job_create
 from helpdesk.models import BackgroundJob, Role
 from helpdesk.platform.csvfiles import spreadsheet_safe
-from helpdesk.platform.spreadsheets import TableFileError, read_table
+from helpdesk.platform.spreadsheets import TableFileError, table_headers
 from products import importing as unit_importing
 from repairs import importing as part_importing
 
@@ -81,7 +81,7 @@ class ImportUploadForm(forms.Form):
     def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
         try:
-            headers = read_table(upload, upload.name or "").headers
+            headers = table_headers(upload, upload.name or "")
         except TableFileError as error:
             raise forms.ValidationError(error.message) from None
         missing = self.kind.missing_columns(headers)
@@ -89,7 +89,6 @@ class ImportUploadForm(forms.Form):
             raise forms.ValidationError(
                 _("The file lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)}
             )
-        upload.seek(0)
         return upload
 
 

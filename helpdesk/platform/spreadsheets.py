@@ -14,7 +14,7 @@ rows, so neither a huge sheet nor a compressed bomb holds a worker for long.
 """
 
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -23,6 +23,7 @@ from django.core.files import File
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 
 from helpdesk.platform.csvfiles import (
     MAX_IMPORT_BYTES,
@@ -48,6 +49,8 @@ class TableFileError(CsvFileError):
 class Table:
     headers: list[str]
     rows: Iterator[tuple[int, dict[str, str]]]
+    # Releases what reading holds open (a workbook's archive) when the rows are not all read.
+    close: Callable[[], None] = lambda: None
 
 
 def table_kind(file: File, name: str) -> str:
@@ -74,6 +77,15 @@ def read_table(file: File, name: str) -> Table:
     if table_kind(file, name) == "xlsx":
         return _xlsx_table(file)
     return _csv_table(file)
+
+
+def table_headers(file: File, name: str) -> list[str]:
+    """The column names of the table in ``file``, without reading its rows (for a form that
+    checks an upload before queueing it). Raises ``TableFileError`` as ``read_table`` does."""
+    table = read_table(file, name)
+    table.close()
+    file.seek(0)
+    return table.headers
 
 
 def _csv_table(file: File) -> Table:
@@ -107,11 +119,11 @@ def _xlsx_table(file: File) -> Table:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         headers = _headers([_cell_text(value) for value in next(rows, ())])
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError):
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, IndexError):
         raise TableFileError(
             _("The file is not an Excel workbook (.xlsx) that can be read.")
         ) from None
-    return Table(headers, _bounded(_xlsx_rows(workbook, rows, headers)))
+    return Table(headers, _bounded(_xlsx_rows(workbook, rows, headers)), workbook.close)
 
 
 def _xlsx_rows(workbook, rows, headers: list[str]) -> Iterator[tuple[int, dict[str, str]]]:

@@ -2,6 +2,7 @@
 job page's progress and polling, and another tenant's job (404)."""
 
 import io
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,6 +20,13 @@ from products.importing import units_check
 from products.models import Unit
 from tests.conftest import client_for
 from tests.imports.helpers import UNIT_HEADER, catalogue, csv_upload, unit_row, xlsx_upload
+
+
+def _zip_of_a_document() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", "<document/>")
+    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -42,6 +50,7 @@ def refused(client, file, what="units") -> str:
     [
         (SimpleUploadedFile("units.xls", b"\xd0\xcf\x11\xe0old excel"), "Upload a CSV file"),
         (SimpleUploadedFile("units.xlsx", b"PK\x03\x04broken zip"), "not an Excel workbook"),
+        (SimpleUploadedFile("units.docx", _zip_of_a_document()), "not an Excel workbook"),
         (SimpleUploadedFile("units.csv", b"\xff\xfe\x00b\x00a\x00d"), "not UTF-8 or GB18030"),
         (csv_upload([], header=("serial", "model_code")), "purchased_on"),
         (csv_upload([], header=("serial", "model_code", "purchased_on")), "customer_email"),
