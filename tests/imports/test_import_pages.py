@@ -14,6 +14,7 @@ from openpyxl import Workbook
 
 from helpdesk.background_jobs import JobProgress
 from helpdesk.models import BackgroundJob, JobStatus
+from helpdesk.platform import spreadsheets
 from helpdesk.platform.csvfiles import MAX_IMPORT_BYTES
 from helpdesk.platform.spreadsheets import read_table
 from products.importing import units_check
@@ -163,3 +164,11 @@ def test_it_answers_404_for_another_tenants_job_and_its_report(
         url = reverse(name, kwargs={"pk": job.pk})
         assert outsider_client.get(url).status_code == 404
         assert own_host.get(url).status_code == 404
+
+
+def test_it_stops_reading_a_sheet_beyond_the_row_limit(monkeypatch):
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 3)
+    upload = xlsx_upload([unit_row(f"r-{n}") for n in range(4)])
+    table = read_table(upload, upload.name)
+    with pytest.raises(spreadsheets.TableFileError, match="At most 3 rows"):
+        list(table.rows)
