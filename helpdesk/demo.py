@@ -57,6 +57,7 @@ def demo_tenant(slug: str, name: str, admin_email: str, language: str) -> Tenant
             admin_email=admin_email,
             admin_password=DEMO_PASSWORD,
             default_language=language,
+            origin="demo",
         )
     return tenant
 

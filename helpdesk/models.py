@@ -5,10 +5,14 @@ Every model here except ``User`` and ``Tenant`` is tenant-owned and uses a djang
 returning every tenant's rows.
 """
 
+import secrets
+import time
 import uuid
 import zoneinfo
+from base64 import b32encode
 from datetime import timedelta
 from typing import ClassVar
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -18,6 +22,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
 from django_scopes import ScopedManager
 
 from helpdesk.platform.encryption import EncryptedTextField
@@ -600,3 +606,75 @@ class BackgroundJob(TenantOwned):
         if not self.total_rows:
             return 100 if self.is_finished else 0
         return min(100, self.processed_rows * 100 // self.total_rows)
+
+
+def _new_totp_secret() -> str:
+    """20 random bytes as hex: the seed size RFC 4226 recommends for HMAC-SHA1."""
+    return secrets.token_hex(20)
+
+
+class Authenticator(TimestampMixin, ThrottlingMixin, Device):
+    """A person's authenticator app: a TOTP device (RFC 6238) for django-otp whose seed is
+    encrypted at rest. django-otp's own ``TOTPDevice`` keeps the seed as plain hex, which
+    anyone reading the database or a backup could use to produce valid codes.
+
+    Like django-otp's devices it belongs to the user, not a tenant. A code is accepted once:
+    only time steps after ``last_t`` verify. Wrong codes back off (``ThrottlingMixin``).
+    """
+
+    secret = EncryptedTextField(_("secret"), default=_new_totp_secret)
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = _("authenticator app")
+
+    @property
+    def bin_key(self) -> bytes:
+        return bytes.fromhex(self.secret)
+
+    def _totp(self) -> TOTP:
+        totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+        totp.time = time.time()
+        return totp
+
+    def verify_token(self, token) -> bool:
+        if not self.verify_is_allowed()[0]:
+            return False
+        try:
+            code = int(token)
+        except (TypeError, ValueError):
+            code = None
+        totp = self._totp()
+        if code is not None and totp.verify(code, self.tolerance, self.last_t + 1):
+            self.last_t = totp.t()
+            self.drift = totp.drift
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+            return True
+        self.throttle_increment(commit=True)
+        return False
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+    @property
+    def config_url(self) -> str:
+        """The ``otpauth://`` provisioning URI an authenticator app scans."""
+        label = self.user.get_username()
+        issuer = str(getattr(settings, "OTP_TOTP_ISSUER", "") or "").replace(":", "")
+        query = {
+            "secret": b32encode(self.bin_key).decode().rstrip("="),
+            "algorithm": "SHA1",
+            "digits": self.digits,
+            "period": self.step,
+        }
+        if issuer:
+            label = f"{issuer}:{label}"
+            query["issuer"] = issuer
+        return f"otpauth://totp/{quote(label)}?{urlencode(query, quote_via=quote)}"

@@ -15,13 +15,13 @@ Why an assertion lands in one tenant only:
 import base64
 import hashlib
 import hmac
+import http.client
 import logging
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote_plus, urlencode, urlsplit
 
 import jwt
-import requests
 from django.conf import settings
 from django.contrib.auth import login
 from django.core.cache import cache
@@ -30,6 +30,7 @@ from django.http import HttpRequest
 
 from helpdesk.audit import audit_record, audit_save
 from helpdesk.models import Membership, OidcProvider, Tenant, User
+from helpdesk.platform.pinned_http import pinned_request
 from helpdesk.platform.public_addresses import HostRefused, connectable_addresses
 from helpdesk.services import membership_create
 from helpdesk.two_factor import SSO_MFA_SESSION_KEY
@@ -68,17 +69,24 @@ def oidc_issuer_url_allowed(url: str) -> bool:
     for a loopback issuer where settings allow it (development, tests). The issuer and the
     endpoints its discovery document names are all fetched by the server, so each is checked:
     an admin's URL must not reach the internal network (server-side request forgery)."""
+    return _checked_address(url) is not None
+
+
+def _checked_address(url: str) -> str | None:
+    """The address to connect to for ``url`` under the rule above, or None where it fails.
+    Requests go to this address (``helpdesk.platform.pinned_http``), not to the name again."""
     parts = urlsplit(url)
     loopback = parts.hostname in {"127.0.0.1", "localhost", "::1"}
-    if loopback and settings.HELPDESK_OIDC_ALLOW_LOOPBACK_HTTP:
-        return parts.scheme in ("http", "https")
-    if parts.scheme != "https" or not parts.hostname:
-        return False
+    allow_loopback = loopback and settings.HELPDESK_OIDC_ALLOW_LOOPBACK_HTTP
+    if not parts.hostname or parts.scheme not in (
+        ("http", "https") if allow_loopback else ("https",)
+    ):
+        return None
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        connectable_addresses(parts.hostname, parts.port or 443, allow_private=False)
+        return connectable_addresses(parts.hostname, port, allow_private=allow_loopback)[0]
     except (HostRefused, ValueError):
-        return False
-    return True
+        return None
 
 
 def _discovery(issuer: str) -> dict:
@@ -94,14 +102,26 @@ def _discovery(issuer: str) -> dict:
 
 
 def _get_json(url: str) -> dict:
-    if not oidc_issuer_url_allowed(url):
+    return _fetch_json("GET", url)
+
+
+def _fetch_json(method: str, url: str, *, body: bytes | None = None, headers=None) -> dict:
+    address = _checked_address(url)
+    if address is None:
         raise OidcError(f"refusing a provider URL that is not HTTPS to a public host: {url}")
+    headers = {"Accept": "application/json", **(headers or {})}
     try:
-        response = requests.get(url, timeout=HTTP_TIMEOUT_SECONDS)
-        response.raise_for_status()
-        return response.json()
-    except (requests.RequestException, ValueError) as error:
+        reply = pinned_request(
+            method, url, address, timeout=HTTP_TIMEOUT_SECONDS, body=body, headers=headers
+        )
+        if reply.status >= 400:
+            raise OidcError(f"{url} answered {reply.status}")
+        document = reply.json()
+    except (OSError, http.client.HTTPException, ValueError) as error:
         raise OidcError(f"cannot read {url}: {error}") from error
+    if not isinstance(document, dict):
+        raise OidcError(f"{url} did not answer a JSON object")
+    return document
 
 
 # --- the flow ------------------------------------------------------------------------------------
@@ -169,21 +189,23 @@ def oidc_identity_from_code(*, provider: OidcProvider, code: str, flow: dict) ->
 
 
 def _token_exchange(endpoint: str, provider: OidcProvider, code: str, flow: dict) -> str:
-    if not oidc_issuer_url_allowed(endpoint):
-        raise OidcError("refusing a token endpoint that is not HTTPS to a public host")
     data = {
         "grant_type": "authorization_code",
         "code": code,
         "redirect_uri": flow["redirect_uri"],
         "code_verifier": flow["verifier"],
     }
-    auth = (provider.client_id, provider.client_secret)  # client_secret_basic
-    try:
-        response = requests.post(endpoint, data=data, auth=auth, timeout=HTTP_TIMEOUT_SECONDS)
-        response.raise_for_status()
-        return response.json()["id_token"]
-    except (requests.RequestException, ValueError, KeyError) as error:
-        raise OidcError(f"token exchange failed: {error}") from error
+    # client_secret_basic: the id and secret form-encoded, then Base64 (RFC 6749, 2.3.1).
+    credentials = f"{quote_plus(provider.client_id)}:{quote_plus(provider.client_secret)}"
+    headers = {
+        "Authorization": "Basic " + base64.b64encode(credentials.encode()).decode(),
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    reply = _fetch_json("POST", endpoint, body=urlencode(data).encode(), headers=headers)
+    id_token = reply.get("id_token")
+    if not isinstance(id_token, str):
+        raise OidcError("token exchange failed: no id_token in the answer")
+    return id_token
 
 
 def _verified_claims(id_token: str, provider: OidcProvider, jwks_uri: str) -> dict:

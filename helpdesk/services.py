@@ -37,14 +37,31 @@ def tenant_create(
     admin_password: str | None,
     time_zone: str = "Asia/Shanghai",
     default_language: str = "zh-hans",
+    origin: str = "platform",
 ) -> tuple[Tenant, Membership]:
-    """Create a tenant and its first admin. An existing user (same e-mail) joins as admin."""
+    """Create a tenant and its first admin. An existing user (same e-mail) joins as admin.
+    ``origin`` says how it came to be (``signup``, ``command``, ``demo``) for the tenant's
+    audit trail, whose first rows are the tenant's creation and its first admin."""
     tenant = Tenant(slug=slug, name=name, time_zone=time_zone, default_language=default_language)
     tenant.full_clean()
     tenant.save()
     user = user_get_or_create(email=admin_email, password=admin_password)
     with scope(tenant=tenant):
         membership = Membership.objects.create(tenant=tenant, user=user, role=Role.ADMIN)
+        audit_record(
+            tenant=tenant,
+            actor=membership if origin == "signup" else None,
+            action="created",
+            target=tenant,
+            data={"slug": slug, "origin": origin},
+        )
+        audit_record(
+            tenant=tenant,
+            actor=None,
+            action="created",
+            target=membership,
+            data={"email": user.email, "role": Role.ADMIN},
+        )
         tenant_seed_defaults(tenant)
     return tenant, membership
 

@@ -1,11 +1,15 @@
 """Second factor: who needs one, enrolment, verification and recovery codes (django-otp).
 
-A member's authenticator (``TOTPDevice``) and recovery codes (``StaticDevice``) belong to the
+A member's authenticator (``Authenticator``) and recovery codes (``StaticDevice``) belong to the
 user, not to a tenant: one phone serves every service desk the person works in. Whether a
 tenant *demands* it is the tenant's choice (``Tenant.two_factor_required_for``); a user who
 has enrolled is asked for a code everywhere, so enrolling never makes an account weaker.
 
-Replays: ``TOTPDevice.verify_token`` refuses a code whose time step is not after the last one
+Secrets at rest: the authenticator's seed is encrypted (``Authenticator.secret``), and a
+recovery code is stored only as a keyed hash (``recovery_code_stored``), so a copy of the
+database yields neither codes nor the means to make them.
+
+Replays: ``Authenticator.verify_token`` refuses a code whose time step is not after the last one
 accepted (``last_t``), so a code seen over a shoulder is useless once used. Recovery codes are
 deleted as they are used. Guessing is bounded twice: django-otp's own exponential back-off on
 the device (not reset by signing in again), and django-axes, which counts a wrong code as a
@@ -23,13 +27,14 @@ from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
+from django_otp import user_has_device
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from helpdesk.audit import audit_record
-from helpdesk.models import Membership, Role, Tenant, TwoFactorPolicy, User
+from helpdesk.models import Authenticator, Membership, Role, Tenant, TwoFactorPolicy, User
 
 ROLES_REQUIRED = {
     TwoFactorPolicy.NOBODY: frozenset(),
@@ -83,15 +88,15 @@ def _enrolled_in_session(request: HttpRequest) -> bool:
     return enrolled
 
 
-def totp_device_pending(*, user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+def totp_device_pending(*, user: User) -> Authenticator | None:
+    return Authenticator.objects.filter(user=user, confirmed=False).order_by("-pk").first()
 
 
 def recovery_codes_left(*, user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
-def totp_qr_svg(device: TOTPDevice) -> str:
+def totp_qr_svg(device: Authenticator) -> str:
     """The provisioning URI as an inline SVG, drawn here: the secret never leaves the server
     for a third-party QR service."""
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
@@ -101,7 +106,7 @@ def totp_qr_svg(device: TOTPDevice) -> str:
     return svg[svg.index("<svg") :]  # drop the XML declaration: it is embedded in HTML
 
 
-def totp_secret_text(device: TOTPDevice) -> str:
+def totp_secret_text(device: Authenticator) -> str:
     """The base32 secret in groups of four, for typing into an app that cannot scan."""
     secret = b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
@@ -111,10 +116,10 @@ def totp_secret_text(device: TOTPDevice) -> str:
 
 
 @transaction.atomic
-def two_factor_enrol_start(*, user: User) -> TOTPDevice:
+def two_factor_enrol_start(*, user: User) -> Authenticator:
     """A fresh, unconfirmed authenticator; it counts for nothing until a first code confirms it."""
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    Authenticator.objects.filter(user=user, confirmed=False).delete()
+    return Authenticator.objects.create(user=user, name="authenticator", confirmed=False)
 
 
 @transaction.atomic
@@ -127,7 +132,7 @@ def two_factor_enrol_confirm(
     device = totp_device_pending(user=user)
     if device is None or not device.verify_token(_digits(token)):
         return None
-    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    Authenticator.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = _recovery_codes_replace(user)
@@ -175,8 +180,45 @@ def _recovery_codes_replace(user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
     codes = [_recovery_code() for _ in range(settings.HELPDESK_RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=recovery_code_stored(code)) for code in codes
+    )
     return codes
+
+
+RECOVERY_HASH_SALT = "helpdesk.two_factor.recovery_code"
+
+
+def recovery_code_stored(code: str, secret: str | None = None) -> str:
+    """What is kept of a recovery code: 16 hex digits (64 bits) of an HMAC keyed with the
+    site's secret key. A code has about 50 bits of entropy, so without the key a stolen table
+    cannot be searched; django-otp's token column holds 16 characters."""
+    digest = salted_hmac(RECOVERY_HASH_SALT, code, secret=secret, algorithm="sha256")
+    return digest.hexdigest()[:16]
+
+
+def _stored_forms(code: str) -> list[str]:
+    """The stored form under the current key and under each retired one, so rotating
+    ``SECRET_KEY`` (with ``SECRET_KEY_FALLBACKS``) leaves recovery codes working."""
+    secrets_ = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [recovery_code_stored(code, secret) for secret in secrets_]
+
+
+def _match(user: User, token: str) -> Device | None:
+    """The user's confirmed device that accepts ``token``: six or eight digits go to the
+    authenticator, anything else is taken for a recovery code. Only the device the code is
+    meant for is tried, so a wrong code costs one throttle step, not one per device."""
+    if token.isdigit() and len(token) in (6, 8):
+        for device in Authenticator.objects.filter(user=user, confirmed=True):
+            if device.verify_token(token):
+                return device
+        return None
+    forms = _stored_forms(token)
+    for device in StaticDevice.objects.filter(user=user, confirmed=True):
+        stored = device.token_set.filter(token__in=forms).values_list("token", flat=True)
+        if device.verify_token(stored.first() or forms[0]):
+            return device
+    return None
 
 
 def _recovery_code() -> str:
@@ -187,7 +229,7 @@ def two_factor_verify(*, request: HttpRequest, membership: Membership, token: st
     """Check a code (authenticator or recovery code) for the signed-in member and mark the
     session verified. A wrong code is a failed sign-in for django-axes and an audit row."""
     user = membership.user
-    device = match_token(user, _normalise(token))
+    device = _match(user, _normalise(token))
     if device is None:
         _failure(request, membership)
         return False
@@ -224,10 +266,10 @@ def two_factor_disable(
 ) -> bool:
     """Remove the authenticator and recovery codes; needs the password and a current code."""
     user = membership.user
-    if not user.check_password(password) or match_token(user, _normalise(token)) is None:
+    if not user.check_password(password) or _match(user, _normalise(token)) is None:
         _failure(request, membership)
         return False
-    TOTPDevice.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     request.session[ENROLLED_SESSION_KEY] = False
     audit_record(

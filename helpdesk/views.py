@@ -159,6 +159,7 @@ def _tenant_create_from_signup(signup: dict, *, password: str | None):
         admin_password=password,
         time_zone=signup["time_zone"],
         default_language=signup["default_language"],
+        origin="signup",
     )
     return tenant
 

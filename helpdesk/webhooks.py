@@ -46,7 +46,6 @@ import http.client
 import json
 import logging
 import secrets
-import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -67,6 +66,7 @@ from django_scopes import scope
 
 from helpdesk.models import DeliveryStatus, Tenant, WebhookDelivery, WebhookSubscription
 from helpdesk.platform.enqueue import enqueue_on_commit
+from helpdesk.platform.pinned_http import pinned_connection
 from helpdesk.platform.public_addresses import all_public, resolve
 from helpdesk.tenancy import across_tenants
 
@@ -373,7 +373,8 @@ def _send(delivery: WebhookDelivery) -> tuple[int | None, str]:
     except ValidationError as error:
         return None, " ".join(error.messages)
     try:
-        conn = _pinned_connection(parts, addresses[0])
+        timeout = settings.HELPDESK_WEBHOOK_TIMEOUT_SECONDS
+        conn = pinned_connection(parts, addresses[0], timeout=timeout)
         try:
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             conn.request("POST", path, body=body, headers=headers)
@@ -384,36 +385,6 @@ def _send(delivery: WebhookDelivery) -> tuple[int | None, str]:
             conn.close()
     except (OSError, http.client.HTTPException) as error:
         return None, f"{type(error).__name__}: {error}"
-
-
-def _pinned_connection(parts: SplitResult, address: str) -> http.client.HTTPConnection:
-    timeout = settings.HELPDESK_WEBHOOK_TIMEOUT_SECONDS
-    host = parts.netloc.rsplit("@", 1)[-1]
-    if parts.scheme == "https":
-        conn = _PinnedHTTPSConnection(host, timeout=timeout)
-    else:
-        conn = _PinnedHTTPConnection(host, timeout=timeout)
-    conn.pinned_address = address
-    return conn
-
-
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the address that was checked, not to a second DNS answer."""
-
-    pinned_address = ""
-
-    def connect(self):
-        self.sock = socket.create_connection((self.pinned_address, self.port), self.timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """As above; the certificate is still verified against the URL's host name (SNI)."""
-
-    pinned_address = ""
-
-    def connect(self):
-        sock = socket.create_connection((self.pinned_address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
 # --- builders: what each audited change sends ---------------------------------------------------

@@ -8,7 +8,7 @@ import uuid
 from datetime import date
 
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -56,6 +56,12 @@ class Product(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.model_code} {self.name}"
+
+    @property
+    def localised_name(self) -> str:
+        """The name in the active language: the Chinese one where there is one."""
+        chinese = (translation.get_language() or "").startswith("zh")
+        return self.name_zh if chinese and self.name_zh else self.name
 
 
 class UnitStatus(models.TextChoices):

@@ -7,7 +7,9 @@ Preconditions for all of them: the tenant scope is active and the caller has che
 
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +17,7 @@ from django.utils.translation import gettext as _
 from customers.models import Customer, Organization
 from helpdesk.audit import audit_record
 from helpdesk.models import Membership, Tenant
+from helpdesk.platform.uploads import document_refusal
 from products.models import SERIAL_MAX_LENGTH, Product, Unit, normalise_serial
 from products.warranty import warranty_end
 
@@ -59,7 +62,7 @@ def product_create(
 def unit_register(
     *,
     tenant: Tenant,
-    actor: Membership | None,
+    actor: Membership | str | None,
     serial: str,
     product: Product,
     customer: Customer,
@@ -68,15 +71,19 @@ def unit_register(
     installation_address: str = "",
     installed_on: date | None = None,
     organization: Organization | None = None,
+    invoice: UploadedFile | None = None,
     today: date | None = None,
 ) -> Unit:
     """Register a unit of ``product`` owned by ``customer``. ``ValidationError`` naming the
     field for an empty or over-long serial, a serial the tenant has registered already (also
     when a concurrent registration wins the race), a purchase date after ``today`` (the
-    tenant's date) or an installation before the purchase; nothing is written then."""
+    tenant's date), an installation before the purchase, or an ``invoice`` that is not a
+    PDF, JPEG or PNG within the attachment size limit; nothing is written then, no file
+    either. ``actor``: the member, or a label when the customer registers it themselves."""
     serial = _checked_serial(serial)
     today = today or timezone.localdate()
     _check_dates(purchased_on, installed_on, today)
+    _check_invoice(invoice)
     try:
         with transaction.atomic():
             unit = Unit.objects.create(
@@ -95,11 +102,37 @@ def unit_register(
                 actor=actor,
                 action="registered",
                 target=unit,
-                data={"product": product.model_code, "customer": customer.pk},
+                data={
+                    "product": product.model_code,
+                    "customer": customer.pk,
+                    "invoice": invoice.name if invoice is not None else "",
+                },
             )
+            if invoice is not None:
+                _store_invoice(unit, invoice)
     except IntegrityError:
         raise _serial_taken() from None
     return unit
+
+
+def _check_invoice(invoice: UploadedFile | None) -> None:
+    if invoice is None:
+        return
+    refusal = document_refusal(invoice, max_bytes=settings.HELPDESK_ATTACHMENT_MAX_BYTES)
+    if refusal:
+        raise ValidationError({"invoice": refusal})
+
+
+def _store_invoice(unit: Unit, invoice: UploadedFile) -> None:
+    """The file last, so that nothing after it can fail but its own row update; if that
+    fails (or the transaction does), the stored file is removed: no orphan in storage."""
+    unit.invoice.save(invoice.name, invoice, save=False)
+    unit.invoice_name = (invoice.name or "")[:255]
+    try:
+        unit.save(update_fields=["invoice", "invoice_name"])
+    except Exception:
+        unit.invoice.delete(save=False)
+        raise
 
 
 def _checked_serial(raw: str) -> str:

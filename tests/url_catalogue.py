@@ -36,6 +36,11 @@ PUBLIC_URL_NAMES = frozenset(
         "portal_sign_in_accept",
         "portal_my_tickets",
         "portal_sign_out",
+        # The signed-in customer's products: their own units only (tests/customers/
+        # test_portal_products.py proves another customer's and another tenant's are a 404).
+        "portal_products",
+        "portal_product",
+        "portal_product_register",
         # The public knowledge base: published, public articles only (tests/knowledge).
         "knowledge:public_home",
         "knowledge:public_search",
@@ -153,6 +158,7 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
         for name in ("portal_received", "portal_ticket", "portal_reply", "portal_sign_in_accept")
     },
     "portal_attachment": lambda objs: {"token": "not-a-signed-token", "pk": 1},
+    "portal_product": lambda objs: {"pk": 1},
     **{
         name: (lambda objs: {"pk": objs["incident"].pk})
         for name in (

@@ -13,6 +13,7 @@ from helpdesk.models import Membership, Team
 from helpdesk.platform.form_fields import MultipleFileField
 from helpdesk.platform.limits import TEXT_MAX_LENGTH
 from helpdesk.platform.widgets import FastSelect
+from products.models import Unit, normalise_serial
 from tickets.directory import Directory, Pairs
 from tickets.models import Category, Channel, MessageKind, Priority, Status, Ticket
 from tickets.selectors import QUEUES, SORTS, QueueFilters
@@ -319,6 +320,11 @@ class TicketIntakeForm(forms.Form):
         required=False,
         help_text=_("The unit the request is about; with no customer given, its owner."),
     )
+    # Picked from the lookup's list (``tickets/_unit_choices.html``); the serial typed above
+    # does the same without a lookup.
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, widget=forms.RadioSelect
+    )
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(
         label=_("Description"),
@@ -362,6 +368,7 @@ class TicketIntakeForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.all()
+        self.fields["unit"].queryset = Unit.objects.select_related("product", "customer")
 
     def clean_call_duration(self) -> int | None:
         value = self.cleaned_data["call_duration"].strip()
@@ -378,6 +385,13 @@ class TicketIntakeForm(forms.Form):
         data = super().clean()
         email, phone = data.get("customer_email"), data.get("customer_phone", "").strip()
         name = data.get("customer_name", "").strip()
-        if not (email or phone or name or data.get("serial", "").strip()):
+        serial, unit = data.get("serial", "").strip(), data.get("unit")
+        if not (email or phone or name or serial or unit):
             raise ValidationError(_("Give the customer's e-mail, phone number or name."))
+        if unit is not None and serial and normalise_serial(serial) != unit.serial:
+            self.add_error(
+                "serial",
+                _("The serial number typed is not the one of the unit picked (%(serial)s).")
+                % {"serial": unit.serial},
+            )
         return data

@@ -35,6 +35,8 @@ from helpdesk.platform.public_addresses import (
     connectable_addresses,
     has_line_break_or_nul,
 )
+from products.models import Unit
+from products.selectors import units_with_serials
 from tickets.attachments import validate_upload
 from tickets.intake import Requester, ticket_intake
 from tickets.models import Channel, Status, Ticket
@@ -61,6 +63,10 @@ QUOTE_STARTS = (
 WROTE_LINE = re.compile(r"^\s*On\b.{0,300}?\bwrote:\s*$", re.I | re.S | re.M)
 HEADER_BLOCK = re.compile(r"^(From|发件人)\s*[:：]", re.I)
 HEADER_FOLLOWERS = re.compile(r"^(Sent|Date|To|Subject|发送时间|日期|收件人|主题)\s*[:：]", re.I)
+# A word of a subject that could be a serial number: letters, digits and dashes with at least
+# one digit ("ACM-AC-000123", "SN123456"); the first few only, so a long subject costs nothing.
+SERIAL_WORD = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z0-9][A-Za-z0-9-]{3,63}(?![A-Za-z0-9-])")
+SERIAL_CANDIDATES_MAX = 10
 
 
 @dataclass(frozen=True)
@@ -329,12 +335,30 @@ def _inbound_apply(tenant: Tenant, mail: InboundMail):
     ticket = ticket_intake(
         tenant=tenant,
         requester=Requester(name=mail.sender_name, email=mail.sender_email),
+        unit=unit_in_subject(mail.subject, sender_email=mail.sender_email),
         subject=mail.subject or _("(no subject)"),
         description=body,
         channel=Channel.EMAIL,
         attachments=uploads,
     )
     return ticket, "created"
+
+
+def serial_candidates(subject: str) -> list[str]:
+    """Words of ``subject`` that could be serial numbers, in order, at most
+    ``SERIAL_CANDIDATES_MAX`` (pure)."""
+    words = (match.group().strip("-") for match in SERIAL_WORD.finditer(subject))
+    found = [word for word in words if any(char.isdigit() for char in word)]
+    return found[:SERIAL_CANDIDATES_MAX]
+
+
+def unit_in_subject(subject: str, *, sender_email: str) -> Unit | None:
+    """The registered unit a subject names by serial ("Noise from my AC, SN ACM-AC-000123",
+    "[ACM-AC-000123] …"), looked up in one query; when several match, the sender's own.
+    Precondition: the tenant's scope is active."""
+    units = units_with_serials(serial_candidates(subject))
+    own = [unit for unit in units if (unit.customer.email or "").lower() == sender_email]
+    return (own or units or [None])[0]
 
 
 def _is_our_address(address: str) -> bool:

@@ -16,7 +16,7 @@ from customers.models import Customer
 from customers.services import customer_get_or_create
 from helpdesk.models import Membership, Tenant
 from products.models import Unit
-from products.selectors import unit_find_by_serial
+from products.selectors import phone_digits, unit_find_by_serial
 from tickets.models import Category, Ticket
 from tickets.services import ticket_create
 
@@ -92,13 +92,12 @@ def ticket_intake_from_form(
 ) -> Ticket:
     """``ticket_intake`` from an agent's intake form (``tickets.forms.TicketIntakeForm`` and the
     incident page's, which share its fields); ``category``: used when the form names none."""
+    unit = data.get("unit") or _unit_named(data.get("serial", ""))
     return ticket_intake(
         tenant=tenant,
         actor=actor,
-        requester=Requester(
-            name=data["customer_name"], email=data["customer_email"], phone=data["customer_phone"]
-        ),
-        unit=data.get("serial", ""),
+        requester=_form_requester(data, unit),
+        unit=unit,
         subject=data["subject"],
         description=data["description"],
         category=data["category"] or category,
@@ -111,3 +110,19 @@ def ticket_intake_from_form(
         call_duration_seconds=data["call_duration"],
         attachments=data["attachments"],
     )
+
+
+def _form_requester(data: dict, unit: Unit | None) -> Requester | Customer:
+    """Who an agent's form names. A phone number that is the unit's owner's however it is
+    written (``+86 138-0013-8000`` for ``13800138000``), with no e-mail address, is the owner:
+    the phone lookup found them, and an exact-match search would make a duplicate customer.
+    A unit owned by someone else than the customer named is accepted (a relative or a new
+    owner calls about it); the agent's page says so (``tickets.views.new``)."""
+    email, phone = data["customer_email"], data["customer_phone"]
+    if unit is not None and not email and phone and _same_phone(phone, unit.customer.phone):
+        return unit.customer
+    return Requester(name=data["customer_name"], email=email, phone=phone)
+
+
+def _same_phone(typed: str, stored: str) -> bool:
+    return bool(phone_digits(stored)) and phone_digits(typed) == phone_digits(stored)

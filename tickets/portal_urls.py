@@ -3,6 +3,7 @@ every ticket page is reached only through a signed link."""
 
 from django.urls import path
 
+from tickets import portal_unit_views
 from tickets import portal_views as views
 
 urlpatterns = [
@@ -15,4 +16,11 @@ urlpatterns = [
     path("sign-in/<str:token>/", views.portal_sign_in_accept, name="portal_sign_in_accept"),
     path("mine/", views.portal_my_tickets, name="portal_my_tickets"),
     path("sign-out/", views.portal_sign_out, name="portal_sign_out"),
+    path("products/", portal_unit_views.portal_products, name="portal_products"),
+    path("products/<int:pk>/", portal_unit_views.portal_product, name="portal_product"),
+    path(
+        "products/register/",
+        portal_unit_views.portal_product_register,
+        name="portal_product_register",
+    ),
 ]

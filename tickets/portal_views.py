@@ -66,11 +66,14 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @portal_page
 def portal_home(request: HttpRequest) -> HttpResponse:
+    customer = request.portal_customer
     if request.method != "POST":
-        return _render(request, "home.html", {"form": PortalTicketForm()})
+        initial = {**_known_details(customer), "unit": request.GET.get("unit", "")}
+        form = PortalTicketForm(customer=customer, initial=initial)
+        return _render(request, "home.html", {"form": form})
     if ratelimit.hit(request, "submit"):
         return _too_many(request)
-    form = PortalTicketForm(request.POST, request.FILES)
+    form = PortalTicketForm(request.POST, request.FILES, customer=customer)
     if form.is_robot:
         # Say nothing useful to a robot and create nothing.
         return _render(request, "received.html", {"ticket": None})
@@ -90,6 +93,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
                 category=data["category"],
                 channel=Channel.WEB,
                 attachments=data["attachments"],
+                unit=data.get("unit"),
             )
         except ValidationError as error:
             service_error_into_form(form, error)
@@ -97,6 +101,13 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             token = tokens.follow_token(tenant_id=ticket.tenant_id, ticket_id=ticket.pk)
             return redirect("portal_received", token=token)
     return _render(request, "home.html", {"form": form}, status=400)
+
+
+def _known_details(customer: Customer | None) -> dict:
+    """The signed-in customer's details, so that they need not type them again."""
+    if customer is None:
+        return {}
+    return {"name": customer.name, "email": customer.email, "phone": customer.phone}
 
 
 def _ticket_or_404(request: HttpRequest, token: str):

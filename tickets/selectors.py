@@ -8,6 +8,8 @@ from django.http import Http404
 from customers import tokens
 from customers.models import Customer
 from helpdesk.models import Membership, Role, Tenant
+from products.models import Unit
+from products.selectors import unit_of_customer, units_of_customer
 from tickets.directory import Directory
 from tickets.models import (
     ACTIVE_STATUSES,
@@ -369,3 +371,27 @@ def portal_attachment_get(*, ticket, pk: int):
 def portal_customer_tickets(*, customer: Customer, limit: int = 200) -> list:
     tickets = Ticket.objects.filter(customer=customer).order_by("-created_at", "-pk")
     return list(tickets[:limit])
+
+
+def _customer_tickets_on_units(customer: Customer) -> Prefetch:
+    """Each unit's tickets as the portal may show them: the signed-in customer's own only (a
+    unit they bought second-hand keeps the earlier owner's requests private)."""
+    own = Ticket.objects.filter(customer=customer).select_related("tenant")
+    own = own.order_by("-created_at", "-pk")
+    return Prefetch("tickets", queryset=own, to_attr="portal_tickets")
+
+
+def portal_customer_units(*, customer: Customer, limit: int = 200) -> list[Unit]:
+    """The customer's units, newest first, with product and their own tickets (two
+    queries, whatever the number of units)."""
+    units = units_of_customer(customer=customer).prefetch_related(
+        _customer_tickets_on_units(customer)
+    )
+    return list(units[:limit])
+
+
+def portal_customer_unit(*, customer: Customer, pk: int) -> Unit:
+    """The customer's unit ``pk`` with product and their own tickets on it, else 404."""
+    unit = unit_of_customer(customer=customer, pk=pk)
+    prefetch_related_objects([unit], _customer_tickets_on_units(customer))
+    return unit

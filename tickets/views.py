@@ -26,6 +26,7 @@ from helpdesk.auth import member_required
 from helpdesk.platform.view_helpers import in_tenant_time_zone, safe_next, service_error_into_form
 from helpdesk.selectors import notifications_for
 from helpdesk.services import notifications_mark_read
+from products.selectors import units_for_intake
 from tickets import services
 from tickets.attachments import attachment_response
 from tickets.directory import assignee_names, directory_for
@@ -458,6 +459,8 @@ def _event_detail(event: TicketEvent) -> str:
 def new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "tickets/new.html", {"form": TicketIntakeForm()})
+    if "lookup" in request.POST:
+        return _intake_with_units(request)
     form = TicketIntakeForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -466,12 +469,51 @@ def new(request: HttpRequest) -> HttpResponse:
             messages.error(request, service_error_into_form(form, error))
         else:
             messages.success(request, _("Ticket #%(number)s created.") % {"number": ticket.number})
+            _say_whose_unit(request, ticket)
             return redirect("ticket_detail", number=ticket.number)
-    return render(request, "tickets/new.html", {"form": form}, status=400)
+    context = {"form": form, "units": _units_typed(request.POST)}
+    return render(request, "tickets/new.html", context, status=400)
 
 
 def _create_from_intake(request: HttpRequest, data: dict) -> Ticket:
     return ticket_intake_from_form(tenant=request.tenant, actor=request.membership, data=data)
+
+
+def _intake_with_units(request: HttpRequest) -> HttpResponse:
+    """The form again, as typed, with the units the serial or phone number finds: the lookup
+    for a browser without JavaScript (with it, ``unit_lookup`` fills the list in place)."""
+    form = TicketIntakeForm(initial=request.POST.dict())
+    context = {"form": form, "units": _units_typed(request.POST), "looked_up": True}
+    return render(request, "tickets/new.html", context)
+
+
+def _units_typed(data) -> list:
+    return units_for_intake(
+        serial=data.get("serial", "")[:80],
+        phone=data.get("customer_phone", "")[:40],
+        email=data.get("customer_email", "")[:254],
+    )
+
+
+def _say_whose_unit(request: HttpRequest, ticket: Ticket) -> None:
+    """A unit owned by someone else than the ticket's customer is kept (a relative, a new
+    owner calls about it); the agent is told, so that a wrong pick is noticed at once."""
+    unit = ticket.unit
+    if unit is not None and unit.customer_id != ticket.customer_id:
+        messages.warning(
+            request,
+            _("Unit %(serial)s is registered to %(owner)s, not to this ticket's customer.")
+            % {"serial": unit.serial, "owner": unit.customer.name},
+        )
+
+
+@member_required()
+@require_GET
+def unit_lookup(request: HttpRequest) -> HttpResponse:
+    """The units a serial number, phone number or e-mail address typed on the intake form
+    finds, as the list of choices the form shows (an htmx fragment)."""
+    context = {"units": _units_typed(request.GET), "looked_up": True}
+    return render(request, "tickets/_unit_choices.html", context)
 
 
 # --- notifications ---------------------------------------------------------------------------

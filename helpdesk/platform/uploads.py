@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 
 
 def upload_cap() -> int:
@@ -71,3 +73,36 @@ class CleanFileSystemStorage(FileSystemStorage):
             with suppress(OSError):
                 os.remove(self.path(name))
             raise
+
+
+# Documents a customer proves something with (a purchase invoice): a scan or a photo of it.
+DOCUMENT_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "pdf": (b"%PDF-",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+}
+
+
+def document_refusal(upload: UploadedFile, *, max_bytes: int) -> str:
+    """Why ``upload`` is not an acceptable PDF, JPEG or PNG document ("" if it is): too large,
+    another type by its name, or content that is not what its name says (the uploader's
+    Content-Type is never trusted). Leaves the file positioned at its start."""
+    name = upload.name or ""
+    if upload.size > max_bytes:
+        return _("%(name)s is larger than %(limit)s.") % {
+            "name": name,
+            "limit": filesizeformat(max_bytes),
+        }
+    extension = os.path.splitext(name)[1].lower().lstrip(".")
+    if extension not in DOCUMENT_SIGNATURES:
+        return _("%(name)s: only PDF, JPEG or PNG files are accepted.") % {"name": name}
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not head.startswith(DOCUMENT_SIGNATURES[extension]):
+        return _("%(name)s: the content is not a .%(extension)s file; it was not accepted.") % {
+            "name": name,
+            "extension": extension,
+        }
+    return ""

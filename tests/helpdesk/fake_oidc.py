@@ -10,7 +10,7 @@ import secrets
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlencode, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -69,7 +69,9 @@ class FakeIssuer:
         return f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query['state']})}"
 
     def token(self, form: dict, authorization: str) -> tuple[int, dict]:
-        client_id, _, secret = base64.b64decode(authorization.split()[1]).decode().partition(":")
+        # client_secret_basic: Base64 of the form-encoded id and secret (RFC 6749, 2.3.1).
+        pair = base64.b64decode(authorization.split()[1]).decode()
+        client_id, _, secret = (unquote_plus(part) for part in pair.partition(":"))
         grant = self.codes.pop(form.get("code", ""), None)
         if self.clients.get(client_id) != secret or grant is None:
             return 400, {"error": "invalid_grant"}

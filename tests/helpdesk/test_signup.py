@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django_scopes import scope
 
-from helpdesk.models import Membership, Tenant
+from helpdesk.models import ConfigurationEvent, Membership, Tenant
 from tests.conftest import client_for
 from tests.factories import PASSWORD
 
@@ -64,7 +64,17 @@ def test_it_creates_the_desk_from_the_mailed_link_with_a_new_admin(db):
     done = client.post(link, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert "http://initech.localhost/accounts/login/" in done.content.decode()
     with scope(tenant=Tenant.objects.get(slug="initech")):
-        assert Membership.objects.get().user.email == "boss@initech.test"
+        admin = Membership.objects.get()
+        assert admin.user.email == "boss@initech.test"
+        # The new desk's audit trail starts with its creation and its first admin.
+        creation = ConfigurationEvent.objects.get(target_type="helpdesk.tenant", action="created")
+        assert (creation.actor_id, creation.data) == (
+            admin.pk,
+            {"slug": "initech", "origin": "signup"},
+        )
+        first_admin = ConfigurationEvent.objects.get(target_type="helpdesk.membership")
+        assert first_admin.target_id == str(admin.pk)
+        assert first_admin.data == {"email": "boss@initech.test", "role": "admin"}
     login = client_for(None, "initech.localhost").post(
         "/accounts/login/", {"username": "boss@initech.test", "password": NEW_PASSWORD}
     )

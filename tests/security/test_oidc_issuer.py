@@ -4,6 +4,7 @@ reach a private, loopback or link-local address (server-side request forgery).""
 import pytest
 
 from helpdesk.oidc import OidcError, _get_json, oidc_issuer_url_allowed
+from helpdesk.platform import pinned_http, public_addresses
 from tests.conftest import client_for
 
 
@@ -49,3 +50,26 @@ def test_it_refuses_to_save_an_internal_issuer(tenant_a, admin_a):
     )
     assert response.status_code in (200, 400)
     assert "whose host is public" in response.content.decode()
+
+
+def test_it_connects_to_the_address_it_checked_not_to_a_second_dns_answer(monkeypatch):
+    """DNS rebinding: the first answer is public, any later one private. The request must go
+    to the checked address, and the name must be looked up once."""
+    lookups, connections = [], []
+
+    def rebinding_dns(host, port):
+        lookups.append(host)
+        return ["93.184.215.14"] if len(lookups) == 1 else ["10.0.0.5"]
+
+    def refused(address, timeout=None, *args):
+        connections.append(address)
+        raise ConnectionRefusedError("no network in tests")
+
+    monkeypatch.setattr(public_addresses, "resolve", rebinding_dns)
+    monkeypatch.setattr(pinned_http.socket, "create_connection", refused)
+
+    with pytest.raises(OidcError):
+        _get_json("https://idp.example.com/.well-known/openid-configuration")
+
+    assert lookups == ["idp.example.com"]
+    assert connections == [("93.184.215.14", 443)]

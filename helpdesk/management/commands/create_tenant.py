@@ -24,6 +24,7 @@ class Command(BaseCommand):
                 admin_password=options["admin_password"],
                 time_zone=options["time_zone"],
                 default_language=options["language"],
+                origin="command",
             )
         except ValidationError as error:
             raise CommandError(

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('helpdesk', '0011_oidc_provider'),
+        ('helpdesk', '0013_second_factor_secrets_at_rest'),
     ]
 
     operations = [
