@@ -82,7 +82,7 @@ def units_check(*, tenant: Tenant, records: list[tuple[int, dict]], progress) ->
     if not records:
         raise JobRowErrors([{"row": 1, "field": "", "message": _("The file has no rows.")}])
     lookups = _Lookups.load(records)
-    today = timezone.now().astimezone(zoneinfo.ZoneInfo(tenant.time_zone)).date()
+    today = _tenant_today(tenant)
     checker, rows, seen = RowChecker(), [], {}
     for done, (number, record) in enumerate(records, start=1):
         rows.append(_check_row(checker, lookups, seen, today, number, record))
@@ -90,6 +90,11 @@ def units_check(*, tenant: Tenant, records: list[tuple[int, dict]], progress) ->
     if checker.errors:
         raise JobRowErrors(checker.errors)
     return rows
+
+
+def _tenant_today(tenant: Tenant) -> date:
+    # The worker's active time zone is the server's; "in the future" is the tenant's date.
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(tenant.time_zone)).date()
 
 
 @dataclass
@@ -223,6 +228,7 @@ def _check_dates(checker, number, record, row: UnitRow, today: date) -> None:
 def units_import(*, tenant: Tenant, actor: Membership | None, rows: list[UnitRow]) -> int:
     """Register every checked row, all or none. A serial registered since the check (another
     registration at the same moment) rolls everything back and is reported by row."""
+    today = _tenant_today(tenant)
     for row in rows:
         try:
             unit_register(
@@ -235,6 +241,7 @@ def units_import(*, tenant: Tenant, actor: Membership | None, rows: list[UnitRow
                 purchase_channel=row.purchase_channel,
                 installation_address=row.installation_address,
                 installed_on=row.installed_on,
+                today=today,
             )
         except ValidationError as error:
             raise JobRowErrors(_row_errors(row.row, error)) from None

@@ -3,9 +3,11 @@ per-row report, through the upload page and the job's task."""
 
 import csv
 import io
+import zoneinfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scope
 
 from helpdesk.models import BackgroundJob, JobStatus
@@ -197,3 +199,18 @@ def test_it_reports_in_chinese_to_a_member_who_reads_chinese(
     assert "未导入任何数据。" in page and "下载错误报告（CSV）" in page
     report = admin_client_a.get(reverse("imports:job_errors", kwargs={"pk": job.pk}))
     assert report.content.decode("utf-8-sig").splitlines()[0] == "行,列,问题"
+
+
+def test_it_accepts_a_purchase_on_the_tenants_today_whatever_the_servers_date(
+    tenant_a, objs, admin_client_a, django_capture_on_commit_callbacks
+):
+    # UTC+14: for most of the day the tenant's date is ahead of the server's.
+    tenant_a.time_zone = "Pacific/Kiritimati"
+    tenant_a.save(update_fields=["time_zone"])
+    today = timezone.now().astimezone(zoneinfo.ZoneInfo("Pacific/Kiritimati")).date()
+    rows = [unit_row("today-1", bought=today.isoformat())]
+    upload(admin_client_a, django_capture_on_commit_callbacks, csv_upload(rows))
+    job = last_job(tenant_a)
+    assert job.status == JobStatus.SUCCEEDED, job.errors
+    with scope(tenant=tenant_a):
+        assert Unit.objects.get(serial="TODAY-1").purchased_on == today
