@@ -401,6 +401,12 @@ CELERY_BEAT_SCHEDULE["purge-idempotency-keys"] = {
     "schedule": 3600.0,
     "options": {"expires": 1800},
 }
+# Background jobs (imports) whose task was lost are queued again; dead ones are failed.
+CELERY_BEAT_SCHEDULE["background-jobs-sweep"] = {
+    "task": "helpdesk.tasks.sweep_background_jobs",
+    "schedule": 120.0,
+    "options": {"expires": 110},
+}
 
 # --- Security ----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

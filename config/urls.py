@@ -82,6 +82,7 @@ urlpatterns = [
     path("settings/privacy/", views.privacy_settings, name="privacy_settings"),
     path("settings/audit/", views.audit_log, name="audit_log"),
     path("settings/sla/", include("sla.urls")),
+    path("imports/", include("repairs.import_urls")),
     path(
         "settings/api-tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"
     ),

@@ -7,6 +7,7 @@ returning every tenant's rows.
 
 import secrets
 import time
+import uuid
 import zoneinfo
 from base64 import b32encode
 from datetime import timedelta
@@ -538,6 +539,73 @@ class OidcProvider(TenantOwned):
     def email_domains(self) -> frozenset[str]:
         text = self.allowed_email_domains.replace(",", " ").lower()
         return frozenset(domain.strip().lstrip("@") for domain in text.split() if domain.strip())
+
+
+def background_job_path(instance: "BackgroundJob", filename: str) -> str:
+    # A random name: the uploaded name is the user's text and stays in ``file_name`` only.
+    return f"jobs/{instance.tenant_id}/{uuid.uuid4().hex}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class BackgroundJob(TenantOwned):
+    """A long operation a member started (an import today) that a Celery task runs, with its
+    progress and outcome for the page that follows it. The handler of ``kind`` is registered by
+    the app that knows the data (``helpdesk.background_jobs.job_handler``)."""
+
+    kind = models.CharField(_("kind"), max_length=40)
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    # [{"row": 3, "field": "serial", "message": "…"}, …] in the starter's language.
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    # A failure that is no row's fault (unreadable file, a crash), for the page.
+    failure = models.CharField(_("failure"), max_length=500, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    # The uploaded input, private and removed once the job ends.
+    file = models.FileField(_("file"), upload_to=background_job_path, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    created_by = models.ForeignKey(
+        Membership,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["tenant", "kind", "-created_at"], name="job_by_kind"),
+            models.Index(fields=["status", "created_at"], name="job_by_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.is_finished else 0
+        return min(100, self.processed_rows * 100 // self.total_rows)
 
 
 def _new_totp_secret() -> str:

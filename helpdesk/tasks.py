@@ -3,6 +3,7 @@
 from celery import Task, shared_task
 from django_scopes import scope
 
+from helpdesk.background_jobs import background_job_run, background_jobs_sweep
 from helpdesk.models import Tenant
 
 
@@ -84,3 +85,15 @@ def send_signup_email(*, request: dict, domain: str, protocol: str, language: st
     from helpdesk.signup import signup_email_send
 
     signup_email_send(request=request, domain=domain, protocol=protocol, language=language)
+
+
+@shared_task(base=TenantTask)
+def run_background_job(*, tenant: Tenant, job_id: int) -> str | None:
+    """Run one queued job (an import). Idempotent: the job is claimed before it runs."""
+    return background_job_run(tenant=tenant, job_id=job_id)
+
+
+@shared_task
+def sweep_background_jobs() -> dict[str, int]:
+    """Beat, every few minutes: jobs whose task was lost, jobs whose worker died."""
+    return background_jobs_sweep()

@@ -6,4 +6,7 @@ class ProductsConfig(AppConfig):
     verbose_name = "Products and installed base"
 
     def ready(self) -> None:
-        from products import webhooks  # noqa: F401  (registers the webhook payload builders)
+        from products import (
+            importing,  # noqa: F401  (registers the units import job)
+            webhooks,  # noqa: F401  (registers the webhook payload builders)
+        )

@@ -6,4 +6,7 @@ class RepairsConfig(AppConfig):
     verbose_name = "Spare parts, stock and repair cost"
 
     def ready(self) -> None:
-        from repairs import webhooks  # noqa: F401  (registers the webhook payload builders)
+        from repairs import (
+            importing,  # noqa: F401  (registers the parts import job)
+            webhooks,  # noqa: F401  (registers the webhook payload builders)
+        )

@@ -214,6 +214,10 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
     "repairs:location_edit": lambda objs: {"pk": objs["stock_location"].pk},
     "repairs:ticket_parts": lambda objs: {"number": objs["ticket"].number},
     "part-detail": lambda objs: {"pk": objs["part"].pk},
+    **{
+        f"imports:{name}": (lambda objs: {"pk": objs["import_job"].pk})
+        for name in ("job", "job_status", "job_errors")
+    },
 }
 
 # Pages that only accept POST: a GET by a member is 405 (an outsider still gets 404).

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django_scopes import ScopeError, scope
 
 from customers.models import Organization, PortalNotice, Tier
-from helpdesk.models import Membership, Skill, Team, WebhookSubscription
+from helpdesk.models import BackgroundJob, Membership, Skill, Team, WebhookSubscription
 from helpdesk.services import api_token_create, tenant_seed_defaults
 from sla.models import Calendar, SlaPolicy
 from surveys.models import FollowUp
@@ -79,9 +79,13 @@ def objects_a(tenant_a, admin_a, team_a):
         repairs = repairs_objects(tenant_a, admin_a)
         catalogue = catalogue_objects(tenant_a, admin_a, ticket.customer)
         contracts = contract_objects(tenant_a, admin_a, organization)
+        import_job = BackgroundJob.objects.create(
+            tenant=tenant_a, kind="units_import", created_by=admin_a, file_name="base.csv"
+        )
     return {
         **repairs,
         **catalogue,
+        "import_job": import_job,
         **incident,
         **contracts,
         **knowledge,
