@@ -485,23 +485,15 @@ class ConfigurationEvent(AuditEvent):
         return f"{self.target_type} {self.action} {self.field}".strip()
 
 
-class OidcProvider(TenantOwned):
-    """A tenant's OpenID Connect identity provider for single sign-on (helpdesk.oidc).
-
-    ``client_secret`` is encrypted at rest (``helpdesk.platform.encryption``).
-    """
+class SingleSignOnProvider(TenantOwned):
+    """What every kind of a tenant's identity provider has: one per tenant, a name for the
+    button, the role of members it creates, the e-mail domains it may sign in, and whether the
+    tenant trusts it to have asked for a second factor (helpdesk.single_sign_on)."""
 
     tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="+")
     display_name = models.CharField(
         _("provider name"), max_length=80, help_text=_('Shown as "Sign in with …".')
     )
-    issuer = models.URLField(
-        _("issuer URL"),
-        max_length=300,
-        help_text=_("The provider's issuer, as in its /.well-known/openid-configuration."),
-    )
-    client_id = models.CharField(_("client ID"), max_length=200)
-    client_secret = EncryptedTextField(_("client secret"))
     default_role = models.CharField(
         _("role of new members"), max_length=32, choices=Role.choices, default=Role.AGENT
     )
@@ -522,8 +514,7 @@ class OidcProvider(TenantOwned):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("single sign-on provider")
-        verbose_name_plural = _("single sign-on providers")
+        abstract = True
 
     def __str__(self) -> str:
         return self.display_name
@@ -532,3 +523,23 @@ class OidcProvider(TenantOwned):
     def email_domains(self) -> frozenset[str]:
         text = self.allowed_email_domains.replace(",", " ").lower()
         return frozenset(domain.strip().lstrip("@") for domain in text.split() if domain.strip())
+
+
+class OidcProvider(SingleSignOnProvider):
+    """A tenant's OpenID Connect identity provider for single sign-on (helpdesk.oidc).
+
+    ``client_secret`` is encrypted at rest (``helpdesk.platform.encryption``).
+    """
+
+    issuer = models.URLField(
+        _("issuer URL"),
+        max_length=300,
+        help_text=_("The provider's issuer, as in its /.well-known/openid-configuration."),
+    )
+    client_id = models.CharField(_("client ID"), max_length=200)
+    client_secret = EncryptedTextField(_("client secret"))
+
+    class Meta:
+        verbose_name = _("single sign-on provider")
+        verbose_name_plural = _("single sign-on providers")
+
