@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from customers.api import api_routes as customer_api_routes
-from helpdesk import api, oidc_views, two_factor_views, views, webhook_views
+from helpdesk import api, oidc_views, saml_views, two_factor_views, views, webhook_views
 from helpdesk.auth import member_required
 from helpdesk.forms import TenantLoginForm
 from knowledge.api import api_routes as knowledge_api_routes
@@ -162,4 +162,12 @@ urlpatterns += [
     path("accounts/oidc/start/", oidc_views.oidc_start, name="oidc_start"),
     path("accounts/oidc/callback/", oidc_views.oidc_callback, name="oidc_callback"),
     path("settings/security/sso/", oidc_views.sso_settings, name="sso_settings"),
+]
+
+# Single sign-on through the tenant's SAML 2.0 identity provider (helpdesk/saml*.py).
+urlpatterns += [
+    path("sso/saml/metadata/", saml_views.saml_metadata, name="saml_metadata"),
+    path("sso/saml/start/", saml_views.saml_start, name="saml_start"),
+    path("sso/saml/acs/", saml_views.saml_acs, name="saml_acs"),
+    path("settings/security/saml/", saml_views.saml_settings, name="saml_settings"),
 ]

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from helpdesk.platform.certificates import validate_signing_certificate
 from helpdesk.platform.encryption import EncryptedTextField
 
 # Labels that must never name a tenant: hosts of the platform itself or of services usually run
@@ -543,3 +544,46 @@ class OidcProvider(SingleSignOnProvider):
         verbose_name = _("single sign-on provider")
         verbose_name_plural = _("single sign-on providers")
 
+
+class SamlProvider(SingleSignOnProvider):
+    """A tenant's SAML 2.0 identity provider for single sign-on (helpdesk.saml).
+
+    Nothing here is secret: the IdP's certificate is public, and this service desk signs
+    nothing (its AuthnRequests go unsigned, as most IdPs accept).
+    """
+
+    entity_id = models.CharField(
+        _("IdP entity ID"),
+        max_length=300,
+        help_text=_("The identity provider's entityID, as in its metadata."),
+    )
+    sso_url = models.URLField(
+        _("IdP single sign-on URL"),
+        max_length=500,
+        help_text=_("Where the browser is sent with the sign-in request (HTTP-Redirect binding)."),
+    )
+    certificate = models.TextField(
+        _("IdP signing certificate"),
+        validators=[validate_signing_certificate],
+        help_text=_("PEM, beginning with -----BEGIN CERTIFICATE-----."),
+    )
+    email_attribute = models.CharField(
+        _("e-mail attribute"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            'Leave empty to read the attribute "email" or "mail", or else the NameID when it '
+            "is an e-mail address."
+        ),
+    )
+    name_attribute = models.CharField(
+        _("name attribute"),
+        max_length=200,
+        blank=True,
+        default="displayName",
+        help_text=_("The attribute that holds the person's full name (optional)."),
+    )
+
+    class Meta:
+        verbose_name = _("SAML identity provider")
+        verbose_name_plural = _("SAML identity providers")

@@ -1,8 +1,9 @@
-"""The "Sign in with …" button of a tenant's sign-in page, when it has a provider."""
+"""The "Sign in with …" buttons of a tenant's sign-in page, one per active provider."""
 
 from django import template
 
 from helpdesk.oidc import oidc_provider_for
+from helpdesk.saml import saml_provider_for
 
 register = template.Library()
 
@@ -11,5 +12,10 @@ register = template.Library()
 def sso_sign_in_button(context) -> dict:
     request = context["request"]
     tenant = getattr(request, "tenant", None)
-    provider = oidc_provider_for(tenant=tenant) if tenant is not None else None
-    return {"provider": provider, "next": context.get("next", "")}
+    if tenant is None:
+        return {"provider": None, "saml_provider": None}
+    return {
+        "provider": oidc_provider_for(tenant=tenant),
+        "saml_provider": saml_provider_for(tenant=tenant),
+        "next": context.get("next", ""),
+    }
