@@ -71,9 +71,20 @@ def oidc_issuer_url_allowed(url: str) -> bool:
     return True
 
 
+def oidc_browser_url(provider: OidcProvider) -> str:
+    """Where the sign-in button's redirect takes the browser, as far as is known without a
+    request to the provider: the cached discovery's authorization endpoint, else the issuer."""
+    document = cache.get(_discovery_key(provider.issuer.rstrip("/"))) or {}
+    return document.get("authorization_endpoint") or provider.issuer
+
+
+def _discovery_key(issuer: str) -> str:
+    return "oidc-discovery:" + hashlib.sha256(issuer.encode()).hexdigest()
+
+
 def _discovery(issuer: str) -> dict:
     issuer = issuer.rstrip("/")
-    key = "oidc-discovery:" + hashlib.sha256(issuer.encode()).hexdigest()
+    key = _discovery_key(issuer)
     document = cache.get(key)
     if document is None:
         document = _get_json(f"{issuer}/.well-known/openid-configuration")

@@ -358,6 +358,16 @@ def test_it_has_no_metadata_or_button_on_a_tenant_without_a_provider(idp, tenant
     )
 
 
+def test_it_lets_the_sign_in_page_lead_to_the_idp_and_nowhere_else(idp, tenant_a, tenant_b):
+    """The button POSTs here and is redirected to the IdP; browsers hold that redirect to the
+    page's form-action, so the IdP's origin is listed there, on its tenant's page only."""
+    provider_for(tenant_a, idp)
+    policy_a = Client(HTTP_HOST=HOST_A).get("/accounts/login/")["Content-Security-Policy"]
+    policy_b = Client(HTTP_HOST=HOST_B).get("/accounts/login/")["Content-Security-Policy"]
+    assert "form-action 'self' https://idp.acme.test;" in policy_a
+    assert "form-action 'self';" in policy_b
+
+
 def test_it_offers_no_saml_where_xmlsec1_is_missing(
     tenant_a, admin_client_a, monkeypatch, tmp_path
 ):

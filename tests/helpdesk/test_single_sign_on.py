@@ -174,6 +174,12 @@ def test_it_offers_the_provider_on_its_tenants_sign_in_page_only(issuer, tenant_
     assert "Sign in with" not in Client(HTTP_HOST=HOST_B).get("/accounts/login/").content.decode()
 
 
+def test_it_lets_the_sign_in_page_lead_to_the_provider(issuer, tenant_a):
+    provider_for(tenant_a, issuer, "acme-desk")
+    policy = Client(HTTP_HOST=HOST_A).get("/accounts/login/")["Content-Security-Policy"]
+    assert f"form-action 'self' {issuer.url};" in policy
+
+
 def test_it_lets_the_admin_configure_the_provider_without_auditing_the_secret(
     issuer, admin_client_a, tenant_a
 ):
