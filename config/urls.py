@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from customers.api import api_routes as customer_api_routes
-from helpdesk import api, oidc_views, two_factor_views, views, webhook_views
+from helpdesk import api, oidc_views, saml_views, two_factor_views, views, webhook_views
 from helpdesk.auth import member_required
 from helpdesk.forms import TenantLoginForm
 from knowledge.api import api_routes as knowledge_api_routes
@@ -183,4 +183,11 @@ urlpatterns += [path("", include("products.urls")), path("", include("repairs.un
 urlpatterns += [
     path("service-plans/", include(contract_urls.plan_patterns)),
     path("service-contracts/", include(contract_urls.contract_patterns)),
+]
+# Single sign-on through the tenant's SAML 2.0 identity provider (helpdesk/saml*.py).
+urlpatterns += [
+    path("sso/saml/metadata/", saml_views.saml_metadata, name="saml_metadata"),
+    path("sso/saml/start/", saml_views.saml_start, name="saml_start"),
+    path("sso/saml/acs/", saml_views.saml_acs, name="saml_acs"),
+    path("settings/security/saml/", saml_views.saml_settings, name="saml_settings"),
 ]

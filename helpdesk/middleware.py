@@ -1,5 +1,8 @@
 """The one place where a request's tenant scope is opened."""
 
+import re
+from urllib.parse import urlsplit
+
 from django.http import Http404
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
@@ -111,5 +114,31 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.POLICY)
+        response.headers.setdefault("Content-Security-Policy", self.policy_for(request))
         return response
+
+    def policy_for(self, request) -> str:
+        """The policy, with the origins a page's forms lead to (``csp_form_action_allow``).
+        Browsers apply ``form-action`` to the redirects that follow a form's POST too, so the
+        single sign-on buttons, which POST here and are redirected to the identity provider,
+        need its origin listed on the sign-in page."""
+        extra = sorted(getattr(request, CSP_FORM_ORIGINS_ATTRIBUTE, ()))
+        if not extra:
+            return self.POLICY
+        return self.POLICY.replace("form-action 'self'", " ".join(["form-action 'self'", *extra]))
+
+
+CSP_FORM_ORIGINS_ATTRIBUTE = "csp_form_origins"
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def csp_form_action_allow(request, url: str) -> None:
+    """Let this response's forms lead to ``url``'s origin (scheme, host and port only; a URL
+    that is not a plain http(s) origin is ignored, so nothing can be injected into the
+    header)."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if _ORIGIN.fullmatch(origin):
+        origins = getattr(request, CSP_FORM_ORIGINS_ATTRIBUTE, set())
+        origins.add(origin.lower())
+        setattr(request, CSP_FORM_ORIGINS_ATTRIBUTE, origins)

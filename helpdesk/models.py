@@ -26,6 +26,7 @@ from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 from django_scopes import ScopedManager
 
+from helpdesk.platform.certificates import validate_signing_certificate
 from helpdesk.platform.encryption import EncryptedTextField
 
 # Labels that must never name a tenant: hosts of the platform itself or of services usually run
@@ -492,23 +493,15 @@ class ConfigurationEvent(AuditEvent):
         return f"{self.target_type} {self.action} {self.field}".strip()
 
 
-class OidcProvider(TenantOwned):
-    """A tenant's OpenID Connect identity provider for single sign-on (helpdesk.oidc).
-
-    ``client_secret`` is encrypted at rest (``helpdesk.platform.encryption``).
-    """
+class SingleSignOnProvider(TenantOwned):
+    """What every kind of a tenant's identity provider has: one per tenant, a name for the
+    button, the role of members it creates, the e-mail domains it may sign in, and whether the
+    tenant trusts it to have asked for a second factor (helpdesk.single_sign_on)."""
 
     tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="+")
     display_name = models.CharField(
         _("provider name"), max_length=80, help_text=_('Shown as "Sign in with …".')
     )
-    issuer = models.URLField(
-        _("issuer URL"),
-        max_length=300,
-        help_text=_("The provider's issuer, as in its /.well-known/openid-configuration."),
-    )
-    client_id = models.CharField(_("client ID"), max_length=200)
-    client_secret = EncryptedTextField(_("client secret"))
     default_role = models.CharField(
         _("role of new members"), max_length=32, choices=Role.choices, default=Role.AGENT
     )
@@ -529,8 +522,7 @@ class OidcProvider(TenantOwned):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("single sign-on provider")
-        verbose_name_plural = _("single sign-on providers")
+        abstract = True
 
     def __str__(self) -> str:
         return self.display_name
@@ -678,3 +670,66 @@ class Authenticator(TimestampMixin, ThrottlingMixin, Device):
             label = f"{issuer}:{label}"
             query["issuer"] = issuer
         return f"otpauth://totp/{quote(label)}?{urlencode(query, quote_via=quote)}"
+
+
+class OidcProvider(SingleSignOnProvider):
+    """A tenant's OpenID Connect identity provider for single sign-on (helpdesk.oidc).
+
+    ``client_secret`` is encrypted at rest (``helpdesk.platform.encryption``).
+    """
+
+    issuer = models.URLField(
+        _("issuer URL"),
+        max_length=300,
+        help_text=_("The provider's issuer, as in its /.well-known/openid-configuration."),
+    )
+    client_id = models.CharField(_("client ID"), max_length=200)
+    client_secret = EncryptedTextField(_("client secret"))
+
+    class Meta:
+        verbose_name = _("single sign-on provider")
+        verbose_name_plural = _("single sign-on providers")
+
+
+class SamlProvider(SingleSignOnProvider):
+    """A tenant's SAML 2.0 identity provider for single sign-on (helpdesk.saml).
+
+    Nothing here is secret: the IdP's certificate is public, and this service desk signs
+    nothing (its AuthnRequests go unsigned, as most IdPs accept).
+    """
+
+    entity_id = models.CharField(
+        _("IdP entity ID"),
+        max_length=300,
+        help_text=_("The identity provider's entityID, as in its metadata."),
+    )
+    sso_url = models.URLField(
+        _("IdP single sign-on URL"),
+        max_length=500,
+        help_text=_("Where the browser is sent with the sign-in request (HTTP-Redirect binding)."),
+    )
+    certificate = models.TextField(
+        _("IdP signing certificate"),
+        validators=[validate_signing_certificate],
+        help_text=_("PEM, beginning with -----BEGIN CERTIFICATE-----."),
+    )
+    email_attribute = models.CharField(
+        _("e-mail attribute"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            'Leave empty to read the attribute "email" or "mail", or else the NameID when it '
+            "is an e-mail address."
+        ),
+    )
+    name_attribute = models.CharField(
+        _("name attribute"),
+        max_length=200,
+        blank=True,
+        default="displayName",
+        help_text=_("The attribute that holds the person's full name (optional)."),
+    )
+
+    class Meta:
+        verbose_name = _("SAML identity provider")
+        verbose_name_plural = _("SAML identity providers")

@@ -9,7 +9,7 @@ Why an assertion lands in one tenant only:
 * the ID token's signature is checked against the JWKS of *this tenant's* issuer, and its
   ``iss`` and ``aud`` must be this tenant's issuer and client id, so a token minted for another
   tenant's client (even at the same provider) is refused;
-* the e-mail's domain must be one the tenant allows.
+* the e-mail's domain must be one the tenant allows (helpdesk.sso, shared with SAML).
 """
 
 import base64
@@ -18,22 +18,19 @@ import hmac
 import http.client
 import logging
 import secrets
-from dataclasses import dataclass
 from urllib.parse import quote_plus, urlencode, urlsplit
 
 import jwt
 from django.conf import settings
-from django.contrib.auth import login
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 
 from helpdesk.audit import audit_record, audit_save
-from helpdesk.models import Membership, OidcProvider, Tenant, User
+from helpdesk.models import Membership, OidcProvider, Tenant
 from helpdesk.platform.pinned_http import pinned_request
 from helpdesk.platform.public_addresses import HostRefused, connectable_addresses
-from helpdesk.services import membership_create
-from helpdesk.two_factor import SSO_MFA_SESSION_KEY
+from helpdesk.sso import SsoError, SsoIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -45,15 +42,8 @@ SIGNING_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
 CLOCK_LEEWAY_SECONDS = 60
 
 
-class OidcError(Exception):
+class OidcError(SsoError):
     """The sign-in cannot go on; the message is for the log, never for the page."""
-
-
-@dataclass(frozen=True)
-class OidcIdentity:
-    email: str
-    subject: str
-    full_name: str
 
 
 # --- reads ---------------------------------------------------------------------------------------
@@ -89,9 +79,20 @@ def _checked_address(url: str) -> str | None:
         return None
 
 
+def oidc_browser_url(provider: OidcProvider) -> str:
+    """Where the sign-in button's redirect takes the browser, as far as is known without a
+    request to the provider: the cached discovery's authorization endpoint, else the issuer."""
+    document = cache.get(_discovery_key(provider.issuer.rstrip("/"))) or {}
+    return document.get("authorization_endpoint") or provider.issuer
+
+
+def _discovery_key(issuer: str) -> str:
+    return "oidc-discovery:" + hashlib.sha256(issuer.encode()).hexdigest()
+
+
 def _discovery(issuer: str) -> dict:
     issuer = issuer.rstrip("/")
-    key = "oidc-discovery:" + hashlib.sha256(issuer.encode()).hexdigest()
+    key = _discovery_key(issuer)
     document = cache.get(key)
     if document is None:
         document = _get_json(f"{issuer}/.well-known/openid-configuration")
@@ -175,7 +176,7 @@ def oidc_flow_take(*, request: HttpRequest, state: str, provider: OidcProvider) 
     return flow
 
 
-def oidc_identity_from_code(*, provider: OidcProvider, code: str, flow: dict) -> OidcIdentity:
+def oidc_identity_from_code(*, provider: OidcProvider, code: str, flow: dict) -> SsoIdentity:
     """Exchange the code (with the PKCE verifier) and verify the ID token it returns."""
     document = _discovery(provider.issuer)
     id_token = _token_exchange(document["token_endpoint"], provider, code, flow)
@@ -185,7 +186,7 @@ def oidc_identity_from_code(*, provider: OidcProvider, code: str, flow: dict) ->
     email = str(claims.get("email", "")).strip().lower()
     if not email or claims.get("email_verified") is False:
         raise OidcError("no verified e-mail address in the ID token")
-    return OidcIdentity(email=email, subject=str(claims["sub"]), full_name=claims.get("name", ""))
+    return SsoIdentity(email=email, subject=str(claims["sub"]), full_name=claims.get("name", ""))
 
 
 def _token_exchange(endpoint: str, provider: OidcProvider, code: str, flow: dict) -> str:
@@ -229,49 +230,6 @@ def _verified_claims(id_token: str, provider: OidcProvider, jwks_uri: str) -> di
 
 
 # --- writes --------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def oidc_member_sign_in(
-    *, request: HttpRequest, provider: OidcProvider, identity: OidcIdentity
-) -> Membership:
-    """Sign the person in to the provider's tenant, creating their membership with the default
-    role on first sign-in (an existing user with that e-mail joins). A deactivated membership
-    stays deactivated: the provider cannot undo an admin's decision."""
-    tenant = provider.tenant
-    domain = identity.email.rpartition("@")[2]
-    if domain not in provider.email_domains:
-        raise OidcError(f"e-mail domain {domain} is not allowed")
-    user = User.objects.filter(email=identity.email).first()
-    if user is not None and not user.is_active:
-        raise OidcError("the account is deactivated")
-    membership = _membership_of(tenant, user)
-    if membership is None:
-        membership = membership_create(
-            tenant=tenant,
-            email=identity.email,
-            role=provider.default_role,
-            full_name=identity.full_name,
-        )
-    elif not membership.is_active:
-        raise OidcError("the membership is deactivated")
-    login(request, membership.user, backend="helpdesk.auth.EmailBackend")
-    if provider.idp_enforces_mfa:
-        request.session[SSO_MFA_SESSION_KEY] = tenant.pk
-    audit_record(
-        tenant=tenant,
-        actor=membership,
-        action="signed_in_sso",
-        target=membership,
-        data={"provider": provider.pk, "subject": identity.subject},
-    )
-    return membership
-
-
-def _membership_of(tenant: Tenant, user: User | None) -> Membership | None:
-    if user is None:
-        return None
-    return Membership.objects.filter(tenant=tenant, user=user).first()
 
 
 @transaction.atomic

@@ -16,12 +16,12 @@ from helpdesk.oidc import (
     oidc_authorization_url,
     oidc_flow_take,
     oidc_identity_from_code,
-    oidc_member_sign_in,
     oidc_provider_for,
     oidc_provider_update,
 )
 from helpdesk.platform.view_helpers import safe_next
 from helpdesk.security_forms import OidcProviderForm
+from helpdesk.sso import SsoError, sso_member_sign_in
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +67,8 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         identity = oidc_identity_from_code(
             provider=provider, code=request.GET.get("code", ""), flow=flow
         )
-        oidc_member_sign_in(request=request, provider=provider, identity=identity)
-    except OidcError as error:
+        sso_member_sign_in(request=request, provider=provider, identity=identity, protocol="oidc")
+    except SsoError as error:
         logger.warning("single sign-on refused on tenant %s: %s", request.tenant.pk, error)
         messages.error(request, _("Single sign-on failed. Ask your administrator for access."))
         return redirect("login")

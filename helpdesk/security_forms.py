@@ -3,8 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.models import OidcProvider, TwoFactorPolicy
+from helpdesk.models import OidcProvider, SamlProvider, TwoFactorPolicy
 from helpdesk.oidc import oidc_issuer_url_allowed
+from helpdesk.saml import saml_sso_url_allowed
 
 
 class CodeField(forms.CharField):
@@ -88,3 +89,43 @@ class OidcProviderForm(forms.ModelForm):
         if not self.instance.pk and not cleaned.get("client_secret"):
             self.add_error("client_secret", _("Enter the client secret."))
         return cleaned
+
+
+class SamlProviderForm(forms.ModelForm):
+    """The tenant's SAML 2.0 identity provider; the certificate is checked by the model field's
+    validator (one PEM certificate, not expired)."""
+
+    sso_url = forms.URLField(
+        label=_("IdP single sign-on URL"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("Where the browser is sent with the sign-in request (HTTP-Redirect binding)."),
+    )
+
+    class Meta:
+        model = SamlProvider
+        fields = [
+            "display_name",
+            "entity_id",
+            "sso_url",
+            "certificate",
+            "email_attribute",
+            "name_attribute",
+            "default_role",
+            "allowed_email_domains",
+            "idp_enforces_mfa",
+            "is_active",
+        ]
+        widgets = {"certificate": forms.Textarea(attrs={"rows": 8, "spellcheck": "false"})}
+
+    def clean_entity_id(self) -> str:
+        return self.cleaned_data["entity_id"].strip()
+
+    def clean_sso_url(self) -> str:
+        url = self.cleaned_data["sso_url"]
+        if not saml_sso_url_allowed(url):
+            raise forms.ValidationError(_("Use an https:// single sign-on URL."))
+        return url
+
+    def clean_certificate(self) -> str:
+        return self.cleaned_data["certificate"].replace("\r\n", "\n").strip() + "\n"

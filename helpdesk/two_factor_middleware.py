@@ -20,6 +20,9 @@ OPEN_URL_NAMES = frozenset(
         "healthz",
         "oidc_start",
         "oidc_callback",
+        "saml_metadata",
+        "saml_start",
+        "saml_acs",
     }
 )
 

@@ -10,3 +10,12 @@ document.addEventListener("htmx:beforeRequest", function (event) {
     event.preventDefault();
   }
 });
+
+// A form that only carries data on to this host's next page (the SAML response, re-posted so
+// the browser sends the session cookie) goes on by itself; its button is there without script.
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.querySelector("form[data-auto-submit]");
+  if (form) {
+    form.submit();
+  }
+});

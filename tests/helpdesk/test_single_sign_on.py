@@ -174,6 +174,12 @@ def test_it_offers_the_provider_on_its_tenants_sign_in_page_only(issuer, tenant_
     assert "Sign in with" not in Client(HTTP_HOST=HOST_B).get("/accounts/login/").content.decode()
 
 
+def test_it_lets_the_sign_in_page_lead_to_the_provider(issuer, tenant_a):
+    provider_for(tenant_a, issuer, "acme-desk")
+    policy = Client(HTTP_HOST=HOST_A).get("/accounts/login/")["Content-Security-Policy"]
+    assert f"form-action 'self' {issuer.url};" in policy
+
+
 def test_it_lets_the_admin_configure_the_provider_without_auditing_the_secret(
     issuer, admin_client_a, tenant_a
 ):
@@ -203,3 +209,18 @@ def test_it_lets_the_admin_configure_the_provider_without_auditing_the_secret(
 def test_it_hides_the_sso_settings_from_non_admins(who, agent_client_a, outsider_client):
     client = agent_client_a if who == "agent" else outsider_client
     assert client.get("/settings/security/sso/").status_code == 404
+
+
+def test_it_refuses_an_account_locked_out_by_failed_passwords(issuer, tenant_a, agent_a, settings):
+    provider_for(tenant_a, issuer, "acme-desk")
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        Client(HTTP_HOST=HOST_A).post(
+            "/accounts/login/",
+            {"username": "agent@acme.test", "password": "wrong"},
+            REMOTE_ADDR=f"10.0.6.{attempt}",
+        )
+    issuer.email = "agent@acme.test"
+    client = Client(HTTP_HOST=HOST_A)
+    response = sign_in_through(issuer, client, HOST_A)
+    assert response["Location"].startswith("/accounts/login/")
+    assert client.get("/").status_code == 302
