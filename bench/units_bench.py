@@ -7,7 +7,7 @@
    (normalising, the scope's ``set_config`` when the tenant changes, the query, building the
    model instances). Median, p95 and p99, then ``EXPLAIN (ANALYZE, BUFFERS)`` of the exact SQL
    one lookup of each sent. Beside them, ``SELECT 1`` timed the same way: the floor a busy
-   machine puts under every query. Target (issue #21): under 2 ms.
+   machine puts under every query. Target: under 2 ms.
 2. The agent's ticket page about a unit, with 200 history entries and with 10 (messages with
    their authors and attachments, and as many audit events), requested in-process through
    ``django.test.Client`` by a signed-in agent on the tenant's host: the query count of each

@@ -1,4 +1,4 @@
-"""After-sales KPIs (issue 21): repairs in and out of warranty, cost per repair, parts usage,
+"""After-sales KPIs: repairs in and out of warranty, cost per repair, parts usage,
 repair success rate (维修成功率), repeat repairs on the same unit, top failing products and
 parts. Same conventions as ``reports.kpis``: a ``KpiSource`` (period of whole days in the
 tenant's time zone + filters on the ticket), the formula in each docstring, ``None`` when there
@@ -38,7 +38,7 @@ from tickets.models import Ticket
 
 from .kpis import TWO_PLACES, KpiSource, percent, ticket_filter_q
 
-# The repeat windows of the issue; the success rate uses the shorter one.
+# Repeat repairs are counted within 30 and 90 days; the success rate uses the shorter window.
 REPEAT_WINDOWS_DAYS = (30, 90)
 SUCCESS_REPEAT_DAYS = 30
 TOP = 10
