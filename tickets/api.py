@@ -346,6 +346,11 @@ class TicketUpdateSerializer(ShallowFieldsSerializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     category = TenantPrimaryKeyField(Category, required=False, allow_null=True)
+    unit = UnitField(
+        required=False,
+        allow_null=True,
+        help_text=_("The unit the ticket is about, by id or serial number; null: none."),
+    )
     team = TenantPrimaryKeyField(Team, required=False, allow_null=True)
     assignee = TenantPrimaryKeyField(
         Membership,
@@ -431,6 +436,10 @@ def _change_category(ticket, member, value):
     services.ticket_change_category(ticket=ticket, actor=member, category=value)
 
 
+def _change_unit(ticket, member, value):
+    services.ticket_change_unit(ticket=ticket, actor=member, unit=value)
+
+
 def _change_team(ticket, member, value):
     services.ticket_change_team(ticket=ticket, actor=member, team=value)
 
@@ -448,6 +457,7 @@ def _change_tags(ticket, member, value):
 FIELD_SERVICES: dict[str, Callable[[Ticket, Membership, object], None]] = {
     "priority": _change_priority,
     "category": _change_category,
+    "unit": _change_unit,
     "team": _change_team,
     "assignee": _change_assignee,
     "tags": _change_tags,
@@ -531,7 +541,7 @@ CREATE_EXAMPLES = [
         examples=CREATE_EXAMPLES,
     ),
     partial_update=extend_schema(
-        summary="Change status, priority, category, team, assignee or tags",
+        summary="Change status, priority, category, unit, team, assignee or tags",
         description="Each sent field goes through its own audited change; a status change "
         "the lifecycle does not allow is a 400 naming `status`, and then nothing is changed.",
         request=TicketUpdateSerializer,

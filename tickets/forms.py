@@ -233,6 +233,30 @@ class CategoryForm(forms.Form):
         self.fields["category"].queryset = Category.objects.all()
 
 
+class UnitForm(forms.Form):
+    """The unit a ticket is about, by serial number as printed on its label; blank: none."""
+
+    serial = forms.CharField(
+        label=_("Serial number"),
+        required=False,
+        max_length=120,
+        help_text=_("Leave blank if the ticket is about no registered unit."),
+    )
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        serial = ticket.unit.serial if ticket.unit_id else ""
+        super().__init__(*args, initial={"serial": serial}, **kwargs)
+
+    def clean_serial(self) -> Unit | None:
+        serial = normalise_serial(self.cleaned_data["serial"])
+        if not serial:
+            return None
+        unit = Unit.objects.filter(serial=serial).select_related("product").first()
+        if unit is None:
+            raise ValidationError(_("No unit with this serial number is registered."))
+        return unit
+
+
 class AssigneeForm(forms.Form):
     assignee = MemberChoiceField(
         label=_("Assignee"),

@@ -445,6 +445,30 @@ def ticket_change_category(
     return ticket
 
 
+@transaction.atomic
+def ticket_change_unit(*, ticket: Ticket, actor: Membership, unit: Unit | None) -> Ticket:
+    """Name the unit the ticket is about (or none), once it is known after intake. Audited
+    with both serials; the ``ticket_changed`` event lets the SLA read the new unit's warranty
+    and contracts. A closed ticket keeps its unit: its history is settled."""
+    if unit == ticket.unit:
+        return ticket
+    if ticket.status == Status.CLOSED:
+        raise ValidationError({"unit": _("A closed ticket keeps the unit it was about.")})
+    old = ticket.unit
+    _event(
+        ticket,
+        actor,
+        "changed",
+        field="unit",
+        old=old.serial if old else "",
+        new=unit.serial if unit else "",
+    )
+    ticket.unit = unit
+    _touch(ticket, "unit")
+    _changed(ticket, actor, "unit", old, unit)
+    return ticket
+
+
 def _assign(
     ticket: Ticket, actor: Membership | None, assignee: Membership | None, *, reason: str
 ) -> None:

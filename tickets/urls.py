@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:number>/status/", views.change_status, name="ticket_status"),
     path("<int:number>/priority/", views.change_priority, name="ticket_priority"),
     path("<int:number>/category/", views.change_category, name="ticket_category"),
+    path("<int:number>/unit/", views.change_unit, name="ticket_unit"),
     path("<int:number>/assignee/", views.change_assignee, name="ticket_assignee"),
     path("<int:number>/take/", views.take, name="ticket_take"),
     path("<int:number>/team/", views.change_team, name="ticket_team"),

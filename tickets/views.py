@@ -44,6 +44,7 @@ from tickets.forms import (
     TeamForm,
     TicketIntakeForm,
     TransferForm,
+    UnitForm,
 )
 from tickets.intake import ticket_intake_from_form
 from tickets.models import Priority, Status, Ticket, TicketEvent
@@ -172,6 +173,7 @@ PANEL_FORMS: dict[str, type[Form]] = {
     "status": StatusForm,
     "priority": PriorityForm,
     "category": CategoryForm,
+    "unit": UnitForm,
     "assignee": AssigneeForm,
     "team": TeamForm,
     "tags": TagsForm,
@@ -296,6 +298,12 @@ def change_category(request, ticket, data):
     return _page_of(ticket), _("Category saved.")
 
 
+@ticket_action("unit")
+def change_unit(request, ticket, data):
+    services.ticket_change_unit(ticket=ticket, actor=request.membership, unit=data["serial"])
+    return _page_of(ticket), _("Unit saved.")
+
+
 @ticket_action("assignee")
 def change_assignee(request, ticket, data):
     services.ticket_assign(ticket=ticket, actor=request.membership, assignee=data["assignee"])
@@ -410,6 +418,7 @@ FIELD_LABELS = {
     "status": gettext_lazy("Status"),
     "priority": gettext_lazy("Priority"),
     "category": gettext_lazy("Category"),
+    "unit": gettext_lazy("Serial number"),
     "team": gettext_lazy("Team"),
     "assignee": gettext_lazy("Assignee"),
     "tags": gettext_lazy("Tags"),

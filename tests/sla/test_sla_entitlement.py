@@ -4,6 +4,7 @@ contract's targets win over the tier's policy, end to end on real tickets."""
 from datetime import date, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -256,3 +257,83 @@ def test_a_policy_refuses_an_unknown_entitlement(tenant_a, admin_a, desk):
     listed = token_client(admin_a).get("/api/v1/sla-policies/").json()
     listed = listed["results"] if isinstance(listed, dict) else listed
     assert {p["name"]: p["entitlements"] for p in listed}["Odd"] == ["contract", "no_unit"]
+
+
+# --- the unit named after intake ------------------------------------------------------------
+
+
+def test_naming_the_unit_on_the_ticket_page_brings_its_contract_into_the_sla(
+    tenant_a, agent_a, desk
+):
+    with scope(tenant=tenant_a):
+        ticket = ticket_intake(
+            tenant=tenant_a, requester=desk["customer"], actor=agent_a, subject="Noise"
+        )
+        assert _minutes_to_first_response(ticket) == 60
+
+    page = client_for(agent_a).post(f"/tickets/{ticket.number}/unit/", {"serial": " sn-gold "})
+
+    assert page.status_code == 302
+    with scope(tenant=tenant_a):
+        ticket.refresh_from_db()
+        assert ticket.unit == desk["covered"]
+        assert _minutes_to_first_response(ticket) == 30
+        event = ticket.events.get(field="unit")
+        assert (event.actor_id, event.old_value, event.new_value) == (agent_a.pk, "", "SN-GOLD")
+
+
+def test_an_unknown_serial_names_the_field_and_changes_nothing(tenant_a, tenant_b, agent_a, desk):
+    with scope(tenant=tenant_b):
+        washer_unit(tenant_b, None, serial="SN-ELSEWHERE")
+    with scope(tenant=tenant_a):
+        ticket = ticket_intake(
+            tenant=tenant_a, requester=desk["customer"], actor=agent_a, subject="Noise"
+        )
+    client = client_for(agent_a)
+
+    for serial in ("SN-NOPE", "sn-elsewhere"):  # another tenant's serial is unknown here
+        page = client.post(f"/tickets/{ticket.number}/unit/", {"serial": serial})
+        assert page.status_code == 400
+        assert "No unit with this serial number is registered." in page.content.decode()
+
+    with scope(tenant=tenant_a):
+        ticket.refresh_from_db()
+        assert ticket.unit is None
+        assert not ticket.events.filter(field="unit").exists()
+
+
+def test_the_api_changes_and_clears_the_unit(tenant_a, admin_a, agent_a, desk):
+    with scope(tenant=tenant_a):
+        ticket = ticket_intake(
+            tenant=tenant_a, requester=None, actor=agent_a, unit="SN-GOLD", subject="Drum"
+        )
+        assert _minutes_to_first_response(ticket) == 30
+    client = token_client(admin_a)
+    url = f"/api/v1/tickets/{ticket.number}/"
+
+    moved = client.patch(url, {"unit": "sn-old"}, content_type="application/json")
+    assert moved.status_code == 200
+    assert moved.json()["unit"]["serial"] == "SN-OLD"
+    with scope(tenant=tenant_a):
+        assert _minutes_to_first_response(Ticket.objects.get(pk=ticket.pk)) == 60
+
+    unknown = client.patch(url, {"unit": "SN-NOPE"}, content_type="application/json")
+    assert unknown.status_code == 400
+    assert unknown.json()["unit"] == ["No unit with this id or serial number."]
+
+    cleared = client.patch(url, {"unit": None}, content_type="application/json")
+    assert cleared.status_code == 200 and cleared.json()["unit"] is None
+
+
+def test_a_closed_ticket_keeps_its_unit(tenant_a, agent_a, desk):
+    with scope(tenant=tenant_a):
+        ticket = ticket_intake(
+            tenant=tenant_a, requester=None, actor=agent_a, unit="SN-GOLD", subject="Drum"
+        )
+        Ticket.objects.filter(pk=ticket.pk).update(status="closed")
+        ticket.refresh_from_db()
+        with pytest.raises(ValidationError) as refused:
+            ticket_services.ticket_change_unit(ticket=ticket, actor=agent_a, unit=desk["old"])
+        assert "unit" in refused.value.message_dict
+        ticket.refresh_from_db()
+        assert ticket.unit == desk["covered"]
