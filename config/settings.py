@@ -338,6 +338,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 120},
     },
+    "quote-emails-catch-up": {
+        "task": "repairs.tasks.catch_up_quote_emails",
+        "schedule": 60.0,
+        "options": {"expires": 120},
+    },
     "sla-sweep": {
         "task": "sla.tasks.sweep",
         "schedule": float(os.environ.get("HELPDESK_SLA_SWEEP_SECONDS", "15")),

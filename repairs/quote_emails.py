@@ -3,6 +3,7 @@ portal, in the customer's language. Queued after the commit of ``quote_send`` an
 (``helpdesk.platform.outbox``: the ``emailed_at`` claim)."""
 
 import zoneinfo
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -14,7 +15,7 @@ from customers import tokens
 from helpdesk.models import Tenant
 from helpdesk.platform.outbox import email_send_once, stable_message_id
 from helpdesk.tenancy import tenant_url
-from repairs.models import Quote
+from repairs.models import Quote, QuoteStatus
 
 
 def portal_quote_url(quote: Quote, tenant: Tenant) -> str:
@@ -29,6 +30,20 @@ def quote_email_send(*, tenant: Tenant, quote_id: int) -> bool:
     owed = Quote.objects.select_related("ticket", "customer")
     return email_send_once(
         owed, pk=quote_id, field="emailed_at", build=lambda quote: _message(tenant, quote)
+    )
+
+
+def quote_emails_catch_up(*, tenant: Tenant, older_than_seconds: int = 60) -> int:
+    """Send the e-mails of quotes still waiting whose task never ran (broker down, worker
+    lost); each is claimed by ``quote_email_send``, so racing the regular task sends nothing
+    twice. Precondition: ``tenant``'s scope is active and no transaction is open."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    owed = Quote.objects.filter(
+        status=QuoteStatus.SENT, emailed_at__isnull=True, created_at__lte=cutoff
+    ).exclude(customer__email="")
+    return sum(
+        quote_email_send(tenant=tenant, quote_id=pk)
+        for pk in owed.order_by("pk").values_list("pk", flat=True)[:500]
     )
 
 

@@ -3,6 +3,7 @@ the customer (a second decision is a clear error that changes nothing), withdraw
 agent, audited on the ticket and announced by webhooks."""
 
 import zoneinfo
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from helpdesk.models import Notification, WebhookDelivery
 from helpdesk.webhook_subscriptions import webhook_subscription_create
 from repairs import quotes
 from repairs.models import Quote, QuoteStatus
+from repairs.tasks import catch_up_quote_emails
 from tests.helpdesk.test_webhooks import allow_private, receiver, sent_events  # noqa: F401 - fixtures
 from tests.tickets.helpers import make_ticket
 from tickets.models import Status, TicketEvent
@@ -199,3 +201,25 @@ def test_a_quote_with_nothing_priced_is_refused_naming_the_hours(tenant_a, agent
         send(tenant_a, agent_a, bare, hours="0")
     assert "Nothing to quote yet" in refused.value.error_dict["labour_hours"][0].messages[0]
     assert not Quote.objects.exists()
+
+
+def test_the_catch_up_mails_a_quote_whose_task_never_ran_and_only_once(tenant_a, agent_a, repair):
+    quote = send(tenant_a, agent_a, repair["ticket"])  # on-commit task never runs: no callbacks
+    assert mail.outbox == []
+    Quote.objects.filter(pk=quote.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+
+    assert catch_up_quote_emails() == 1
+    assert catch_up_quote_emails() == 0
+
+    [email] = mail.outbox
+    assert email.to == ["li.lei@example.test"] and f"/quote/{quote.pk}/" in email.body
+
+
+def test_the_catch_up_leaves_fresh_and_decided_quotes_alone(tenant_a, agent_a, repair):
+    quote = send(tenant_a, agent_a, repair["ticket"])
+    assert catch_up_quote_emails() == 0  # younger than a minute: its own task may still run
+    Quote.objects.filter(pk=quote.pk).update(
+        created_at=timezone.now() - timedelta(minutes=5), status=QuoteStatus.WITHDRAWN
+    )
+    assert catch_up_quote_emails() == 0
+    assert mail.outbox == []
