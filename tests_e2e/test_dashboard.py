@@ -51,7 +51,7 @@ def test_manager_dashboard_charts_render_with_data(new_page):
     assert volume["Created"] > 0 and volume["Resolved"] > 0, volume
 
     # Key figures: every tile has a value, and the volume tiles are numbers above zero.
-    tiles = page.locator(".kpi-tiles .kpi-tile")
+    tiles = page.locator("#key-figures .kpi-tile")
     assert tiles.count() >= 10, tiles.count()
     for text in tiles.locator(".kpi-value").all_inner_texts():
         assert text.strip(), "a key-figure tile without a value"
@@ -91,7 +91,7 @@ def test_manager_dashboard_charts_render_with_data(new_page):
         expect(headings.filter(has_text=heading)).to_have_count(1)
     summary = page.locator("#live-board .live-summary")
     expect(summary).to_contain_text(re.compile(r"[1-9]\d* 张未完结工单"))
-    expect(page.locator(".kpi-tiles")).to_contain_text("新建工单量")
+    expect(page.locator("#key-figures")).to_contain_text("新建工单量")
     zh_labels = [s["label"] for chart in charts_drawn(page) for s in chart["datasets"]]
     assert zh_labels and all(re.search(r"[\u4e00-\u9fff]", x) for x in zh_labels), zh_labels
     check_accessibility(page)
