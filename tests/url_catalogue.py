@@ -41,6 +41,7 @@ PUBLIC_URL_NAMES = frozenset(
         "portal_products",
         "portal_product",
         "portal_product_register",
+        "portal_product_invoice",
         # The customer's quote page: the ticket's signed link is the key (tests/repairs prove
         # that another tenant's, customer's or ticket's quote is a 404).
         "portal_quote",
@@ -177,6 +178,7 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
     },
     "portal_attachment": lambda objs: {"token": "not-a-signed-token", "pk": 1},
     "portal_product": lambda objs: {"pk": 1},
+    "portal_product_invoice": lambda objs: {"pk": 1},
     **{
         name: (lambda objs: {"token": "not-a-signed-token", "pk": 1})
         for name in ("portal_quote", "portal_quote_approve", "portal_quote_decline")
@@ -214,7 +216,7 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
     },
     **{
         name: (lambda objs: {"pk": objs["unit"].pk})
-        for name in ("unit_detail", "unit_edit", "unit_warranty", "unit-detail")
+        for name in ("unit_detail", "unit_edit", "unit_warranty", "unit_invoice", "unit-detail")
     },
     "service_plan": lambda objs: {"pk": objs["service_plan"].pk},
     "service_contract": lambda objs: {"pk": objs["service_contract"].pk},

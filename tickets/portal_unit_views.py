@@ -7,7 +7,7 @@ the pages send them to sign in. Another customer's unit, or another tenant's, is
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -15,6 +15,7 @@ from helpdesk.platform import ratelimit
 from helpdesk.platform.view_helpers import service_error_into_form
 from products.services import unit_register
 from tickets import selectors
+from tickets.attachments import attachment_response
 from tickets.customer_emails import follow_url
 from tickets.portal_forms import PortalUnitRegisterForm
 from tickets.portal_views import _render, _too_many, portal_page
@@ -46,6 +47,19 @@ def portal_product(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("portal_sign_in")
     unit = selectors.portal_customer_unit(customer=customer, pk=pk)
     return _render(request, "product.html", {"unit": unit, "tickets": _with_links(unit)})
+
+
+@require_GET
+@portal_page
+def portal_product_invoice(request: HttpRequest, pk: int) -> HttpResponse:
+    """The invoice the customer uploaded for their own unit; 404 for anyone else's."""
+    customer = request.portal_customer
+    if customer is None:
+        return redirect("portal_sign_in")
+    unit = selectors.portal_customer_unit(customer=customer, pk=pk)
+    if not unit.invoice:
+        raise Http404
+    return attachment_response(unit.invoice, name=unit.invoice_name or "invoice")
 
 
 @require_http_methods(["GET", "POST"])

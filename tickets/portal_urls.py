@@ -19,6 +19,11 @@ urlpatterns = [
     path("products/", portal_unit_views.portal_products, name="portal_products"),
     path("products/<int:pk>/", portal_unit_views.portal_product, name="portal_product"),
     path(
+        "products/<int:pk>/invoice/",
+        portal_unit_views.portal_product_invoice,
+        name="portal_product_invoice",
+    ),
+    path(
         "products/register/",
         portal_unit_views.portal_product_register,
         name="portal_product_register",

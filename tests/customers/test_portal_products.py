@@ -156,6 +156,31 @@ def _assert_nothing_written(tenant, files_before):
     assert stored_files() == files_before
 
 
+def test_the_owner_downloads_their_invoice_and_nobody_else_does(
+    tenant_a, owner, neighbour, product
+):
+    client = portal_client_for(owner)
+    data = {
+        "serial": "ACM-AC-000777",
+        "product": product.pk,
+        "purchased_on": "2026-05-01",
+        "invoice": SimpleUploadedFile("fapiao.pdf", PDF, content_type="application/pdf"),
+    }
+    assert client.post("/support/products/register/", data).status_code == 302
+    with scope(tenant=tenant_a):
+        unit = Unit.objects.get(serial="ACM-AC-000777")
+
+    page = client.get(f"/support/products/{unit.pk}/").content.decode()
+    assert f'href="/support/products/{unit.pk}/invoice/"' in page
+    download = client.get(f"/support/products/{unit.pk}/invoice/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert (
+        portal_client_for(neighbour).get(f"/support/products/{unit.pk}/invoice/").status_code == 404
+    )
+
+
 def test_it_refuses_a_serial_registered_already_keeping_what_was_typed(
     tenant_a, owner, neighbour, product
 ):

@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from products.services import product_create, unit_register
 
 
@@ -18,5 +20,6 @@ def catalogue_objects(tenant, actor, customer) -> dict:
         product=product,
         customer=customer,
         purchased_on=date(2026, 1, 15),
+        invoice=SimpleUploadedFile("invoice.pdf", b"%PDF-1.4 an invoice"),
     )
     return {"product": product, "unit": unit}

@@ -179,6 +179,21 @@ def test_it_edits_a_unit_with_an_invoice_and_refuses_a_fake_one(
         )
     assert fields == {"status", "installation_address", "invoice_name"}
 
+    page = agent_client_a.get(f"/units/{unit.pk}/")
+    assert f'href="/units/{unit.pk}/invoice/"' in page.content.decode()
+    download = agent_client_a.get(f"/units/{unit.pk}/invoice/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 the invoice"
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in download["Content-Security-Policy"]
+
+
+def test_a_unit_without_an_invoice_has_none_to_download(
+    agent_client_a, tenant_a, admin_a, cooler, owner
+):
+    unit = register(tenant_a, admin_a, cooler, owner, "ACM-2", date(2026, 1, 10))
+    assert agent_client_a.get(f"/units/{unit.pk}/invoice/").status_code == 404
+
 
 def test_it_overrides_the_warranty_with_a_reason_shown_on_the_unit_page(
     agent_client_a, tenant_a, admin_a, cooler, owner
