@@ -12,6 +12,7 @@ from django.dispatch import Signal
 
 from customers import events as customer_events
 from customers import receivers as customers
+from fieldservice import events as work_order_events
 from helpdesk import events as tenancy_events
 from knowledge import receivers as knowledge
 from sla import receivers as sla
@@ -58,6 +59,9 @@ RECEIVERS: dict[Signal, list[Callable]] = {
     ticket_events.ticket_reopened: [],
     ticket_events.ticket_merged: [sla.sla_on_ticket_activity],
     ticket_events.ticket_transferred: [tickets.email_on_transferred],
+    # Nobody listens yet: the 48-hour target and the customer's notices will.
+    work_order_events.work_order_created: [],
+    work_order_events.work_order_changed: [],
 }
 
 

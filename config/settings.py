@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "surveys",
     "knowledge",
     "reports",
+    "fieldservice",
     # Wiring above every app: demo seeding commands.
     "config",
 ]

@@ -2,6 +2,7 @@
 
 from config.events import RECEIVERS, receiver_uid
 from customers import events as customer_events
+from fieldservice import events as work_order_events
 from helpdesk import events as tenancy_events
 from tickets import events as ticket_events
 
@@ -48,6 +49,8 @@ EXPECTED = {
     ticket_events.ticket_reopened: [],
     ticket_events.ticket_merged: ["sla.receivers.sla_on_ticket_activity"],
     ticket_events.ticket_transferred: ["tickets.receivers.email_on_transferred"],
+    work_order_events.work_order_created: [],
+    work_order_events.work_order_changed: [],
 }
 
 
@@ -71,7 +74,7 @@ def test_it_connects_exactly_the_listed_receivers():
 def test_it_lists_every_signal_the_apps_define():
     defined = {
         value
-        for module in (tenancy_events, customer_events, ticket_events)
+        for module in (tenancy_events, customer_events, ticket_events, work_order_events)
         for value in vars(module).values()
         if type(value).__name__ == "Signal"
     }
