@@ -8,6 +8,7 @@ in which order, is the kind's table in ``fieldservice.transitions``. Writes go t
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from helpdesk.models import AuditEvent, Membership, Skill, Tenant, TenantOwned
 from products.models import Unit
@@ -29,7 +30,7 @@ class WorkOrderStatus(models.TextChoices):
     COULD_NOT_COMPLETE = "could_not_complete", _("Could not complete")
     RESCHEDULED = "rescheduled", _("Rescheduled")
     # Depot repairs.
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", pgettext_lazy("repair stage", "Received")
     DIAGNOSED = "diagnosed", _("Diagnosed")
     WAITING_FOR_PARTS = "waiting_for_parts", _("Waiting for parts")
     WAITING_FOR_APPROVAL = "waiting_for_approval", _("Waiting for the customer's approval")

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django_scopes import scope
 
 from fieldservice import services
@@ -195,3 +196,11 @@ def test_it_refuses_another_tenants_technician(tenant_a, admin_a, outsider):
         with pytest.raises(ValidationError) as refused:
             schedule(visit, outsider, 9)
     assert "technician" in refused.value.message_dict
+
+
+def test_it_refuses_a_move_in_simplified_chinese(tenant_a, admin_a):
+    with scope(tenant=tenant_a), translation.override("zh-hans"):
+        repair = make_work_order(tenant_a, admin_a, kind=DEPOT)
+        with pytest.raises(ValidationError) as refused:
+            services.work_order_move(work_order=repair, actor=admin_a, status=S.DELIVERED)
+    assert refused.value.message_dict["status"] == ["无法从“已收件”变更为“已签收”。"]
