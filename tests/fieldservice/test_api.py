@@ -2,8 +2,11 @@
 and 404 for what the caller may not see."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_scopes import scope
 
+from fieldservice import services
 from fieldservice.models import WorkOrder, WorkOrderEvent
 from fieldservice.models import WorkOrderStatus as S
 from helpdesk.models import WebhookDelivery
@@ -138,3 +141,24 @@ def test_it_sends_the_work_order_and_repair_webhooks(api_a, tenant_a, admin_a, a
     assert sent[0][1]["work_order"]["technician_id"] == agent_a.pk
     assert sent[2][1]["work_order"]["rma_number"] == "RMA-000001"
     assert sent[2][1]["old_status"] == "received"
+
+
+def test_the_list_runs_the_same_queries_whatever_the_number_of_rows(
+    api_a, tenant_a, admin_a, agent_a, ticket, django_assert_max_num_queries
+):
+    def add(count, first_hour):
+        with scope(tenant=tenant_a):
+            for hour in range(first_hour, first_hour + count):
+                visit = make_work_order(tenant_a, admin_a, ticket=ticket, unit=ticket.unit)
+                start, end = window(hour, hours=1)
+                services.work_order_schedule(
+                    work_order=visit, actor=admin_a, technician=agent_a, start=start, end=end
+                )
+
+    add(2, first_hour=8)
+    with CaptureQueriesContext(connection) as few:
+        assert len(api_a.get(URL).json()["results"]) == 2
+    add(4, first_hour=12)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        rows = api_a.get(URL).json()["results"]
+    assert len(rows) == 6 and all(row["unit"]["serial"] == "SN-FS-1" for row in rows)
