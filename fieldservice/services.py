@@ -216,7 +216,6 @@ def work_order_move(
             field="status",
             old=old,
             new=status,
-            data={"reason": values.get("outcome_reason", "")},
         )
         _send_changed(work_order, actor, old)
     return work_order
@@ -258,4 +257,17 @@ def _label(status: str) -> str:
 def _send_changed(work_order: WorkOrder, actor, old: str) -> None:
     events.work_order_changed.send(
         sender=WorkOrder, work_order=work_order, actor=actor, old=old, new=work_order.status
+    )
+
+
+# --- personal data --------------------------------------------------------------------------------
+
+
+def work_orders_personal_data_blank(*, ticket_ids: list[int], now: datetime) -> int:
+    """Blank what the tickets' work orders say about the customer: the visit's address, the
+    work done and why it could not be completed. Kept: kind, status, RMA and tracking numbers,
+    technician and every timestamp, for the reports. Called when the tickets' personal data is
+    erased (``tickets.erasure``), inside that transaction; answers how many were blanked."""
+    return WorkOrder.objects.filter(ticket_id__in=ticket_ids).update(
+        address="", work_done="", outcome_reason="", updated_at=now
     )

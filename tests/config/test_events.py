@@ -28,7 +28,10 @@ EXPECTED = {
         "surveys.receivers.blank_person_rows",
     ],
     customer_events.customer_data_held: ["tickets.receivers.tickets_held"],
-    ticket_events.ticket_data_erase: ["surveys.receivers.blank_ticket_rows"],
+    ticket_events.ticket_data_erase: [
+        "surveys.receivers.blank_ticket_rows",
+        "fieldservice.receivers.blank_ticket_rows",
+    ],
     ticket_events.ticket_created: [
         "sla.receivers.sla_on_ticket_created",
         "tickets.receivers.email_on_created",

@@ -5,12 +5,14 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django_scopes import scope
 
+from customers.services import ErasureCause
 from fieldservice import services
 from fieldservice.models import WorkOrder, WorkOrderEvent, WorkOrderKind
 from fieldservice.models import WorkOrderStatus as S
 from tests.factories import MembershipFactory, UserFactory
 from tests.fieldservice.helpers import ADDRESS, installed_unit, make_work_order, window
 from tests.tickets.helpers import make_customer, make_ticket
+from tickets.erasure import tickets_personal_data_erase
 
 pytestmark = pytest.mark.django_db
 DEPOT = WorkOrderKind.DEPOT_REPAIR
@@ -204,3 +206,21 @@ def test_it_refuses_a_move_in_simplified_chinese(tenant_a, admin_a):
         with pytest.raises(ValidationError) as refused:
             services.work_order_move(work_order=repair, actor=admin_a, status=S.DELIVERED)
     assert refused.value.message_dict["status"] == ["无法从“已收件”变更为“已签收”。"]
+
+
+# --- personal data --------------------------------------------------------------------------------
+
+
+def test_erasing_a_tickets_personal_data_blanks_its_work_orders(tenant_a, admin_a):
+    with scope(tenant=tenant_a):
+        visit = make_work_order(tenant_a, admin_a)
+        WorkOrder.objects.filter(pk=visit.pk).update(
+            status=S.COULD_NOT_COMPLETE, outcome_reason="Mrs Li was away", work_done="Looked"
+        )
+        kept = make_work_order(tenant_a, admin_a)
+        tickets_personal_data_erase(tickets=[visit.ticket], cause=ErasureCause.REQUEST)
+        visit.refresh_from_db()
+        kept.refresh_from_db()
+    assert (visit.address, visit.outcome_reason, visit.work_done) == ("", "", "")
+    assert visit.status == S.COULD_NOT_COMPLETE
+    assert kept.address == ADDRESS
