@@ -12,6 +12,8 @@ from django.dispatch import Signal
 
 from customers import events as customer_events
 from customers import receivers as customers
+from fieldservice import events as work_order_events
+from fieldservice import receivers as fieldservice
 from helpdesk import events as tenancy_events
 from knowledge import receivers as knowledge
 from sla import receivers as sla
@@ -42,7 +44,7 @@ RECEIVERS: dict[Signal, list[Callable]] = {
     customer_events.customer_data_erase: [tickets.erase_tickets],
     customer_events.customer_anonymising: [tickets.blank_person_rows, surveys.blank_person_rows],
     customer_events.customer_data_held: [tickets.tickets_held],
-    ticket_events.ticket_data_erase: [surveys.blank_ticket_rows],
+    ticket_events.ticket_data_erase: [surveys.blank_ticket_rows, fieldservice.blank_ticket_rows],
     # The SLA row first: routing runs after this event and may escalate.
     ticket_events.ticket_created: [sla.sla_on_ticket_created, tickets.email_on_created],
     ticket_events.ticket_escalation_reasons: [sla.sla_escalation_reasons],
@@ -58,6 +60,9 @@ RECEIVERS: dict[Signal, list[Callable]] = {
     ticket_events.ticket_reopened: [],
     ticket_events.ticket_merged: [sla.sla_on_ticket_activity],
     ticket_events.ticket_transferred: [tickets.email_on_transferred],
+    # Nobody listens yet: the 48-hour target and the customer's notices will.
+    work_order_events.work_order_created: [],
+    work_order_events.work_order_changed: [],
 }
 
 

@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "surveys",
     "knowledge",
     "reports",
+    "fieldservice",
     # Wiring above every app: demo seeding commands.
     "config",
 ]
@@ -399,6 +400,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "FollowUpChannelEnum": "surveys.models.FollowUpChannel",
     "ArticleStatusEnum": "knowledge.models.ArticleStatus",
     "UnitStatusEnum": "products.models.UnitStatus",
+    "WorkOrderKindEnum": "fieldservice.models.WorkOrderKind",
+    "WorkOrderStatusEnum": "fieldservice.models.WorkOrderStatus",
 }
 # Stored Idempotency-Key responses are kept 24 h; older rows are purged hourly.
 CELERY_BEAT_SCHEDULE["purge-idempotency-keys"] = {

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from customers.api import api_routes as customer_api_routes
+from fieldservice.api import api_routes as fieldservice_api_routes
 from helpdesk import api, oidc_views, saml_views, two_factor_views, views, webhook_views
 from helpdesk.auth import member_required
 from helpdesk.forms import TenantLoginForm
@@ -31,6 +32,7 @@ for prefix, viewset, basename in (
     *knowledge_api_routes,
     *repairs_api_routes,
     *product_api_routes,
+    *fieldservice_api_routes,
 ):
     router.register(prefix, viewset, basename=basename)
 

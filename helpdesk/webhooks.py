@@ -83,6 +83,9 @@ EVENTS = {
     "quote.declined": gettext_lazy("A customer declined a repair quote"),
     "stock.low": gettext_lazy("A spare part's stock fell to its low-stock threshold"),
     "unit.registered": gettext_lazy("A unit was registered to a customer"),
+    "work_order.scheduled": gettext_lazy("An on-site visit was given a technician and a window"),
+    "work_order.completed": gettext_lazy("An on-site visit was completed"),
+    "repair.stage_changed": gettext_lazy("A depot repair moved to another stage"),
 }
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=6)

@@ -230,6 +230,10 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
     "repairs:ticket_parts": lambda objs: {"number": objs["ticket"].number},
     "part-detail": lambda objs: {"pk": objs["part"].pk},
     **{
+        name: (lambda objs: {"pk": objs["work_order"].pk})
+        for name in ("work-order-detail", "work-order-schedule", "work-order-move")
+    },
+    **{
         f"imports:{name}": (lambda objs: {"pk": objs["import_job"].pk})
         for name in ("job", "job_status", "job_errors")
     },
@@ -280,6 +284,8 @@ POST_ONLY_URL_NAMES = frozenset(
         "sla:holiday_delete",
         "surveys:follow_up_log",
         "follow-up-complete",
+        "work-order-schedule",
+        "work-order-move",
         "quote_withdraw",
         "repairs:part_receive",
         "repairs:part_transfer",

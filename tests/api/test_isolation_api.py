@@ -10,6 +10,7 @@ from sla.models import SlaPolicy
 from tests.api.conftest import token_client
 from tests.conftest import HOST_A, HOST_B, client_for
 from tests.factories import CustomerFactory
+from tests.fieldservice.helpers import fieldservice_objects
 from tests.knowledge.helpers import article
 from tests.products.catalogue_helpers import catalogue_objects
 from tests.repairs.helpers import repairs_objects
@@ -46,6 +47,10 @@ API_ROUTE_NAMES = (
     "product-detail",
     "unit-list",
     "unit-detail",
+    "work-order-list",
+    "work-order-detail",
+    "work-order-schedule",
+    "work-order-move",
 )
 
 
@@ -59,6 +64,7 @@ def objects(tenant_a, admin_a):
         survey_response = answered_survey(surveyed, actor=admin_a, overall=1)
         return {
             **repairs_objects(tenant_a, admin_a),
+            **fieldservice_objects(tenant_a, admin_a),
             **catalogue_objects(tenant_a, admin_a, ticket.customer),
             "survey_response": survey_response,
             "follow_up": survey_response.follow_ups.first(),

@@ -2,6 +2,7 @@
 
 from config.events import RECEIVERS, receiver_uid
 from customers import events as customer_events
+from fieldservice import events as work_order_events
 from helpdesk import events as tenancy_events
 from tickets import events as ticket_events
 
@@ -27,7 +28,10 @@ EXPECTED = {
         "surveys.receivers.blank_person_rows",
     ],
     customer_events.customer_data_held: ["tickets.receivers.tickets_held"],
-    ticket_events.ticket_data_erase: ["surveys.receivers.blank_ticket_rows"],
+    ticket_events.ticket_data_erase: [
+        "surveys.receivers.blank_ticket_rows",
+        "fieldservice.receivers.blank_ticket_rows",
+    ],
     ticket_events.ticket_created: [
         "sla.receivers.sla_on_ticket_created",
         "tickets.receivers.email_on_created",
@@ -48,6 +52,8 @@ EXPECTED = {
     ticket_events.ticket_reopened: [],
     ticket_events.ticket_merged: ["sla.receivers.sla_on_ticket_activity"],
     ticket_events.ticket_transferred: ["tickets.receivers.email_on_transferred"],
+    work_order_events.work_order_created: [],
+    work_order_events.work_order_changed: [],
 }
 
 
@@ -71,7 +77,7 @@ def test_it_connects_exactly_the_listed_receivers():
 def test_it_lists_every_signal_the_apps_define():
     defined = {
         value
-        for module in (tenancy_events, customer_events, ticket_events)
+        for module in (tenancy_events, customer_events, ticket_events, work_order_events)
         for value in vars(module).values()
         if type(value).__name__ == "Signal"
     }

@@ -15,6 +15,7 @@ from sla.models import Calendar, SlaPolicy
 from surveys.models import FollowUp
 from tests.conftest import HOST_A, client_for
 from tests.factories import CustomerFactory
+from tests.fieldservice.helpers import fieldservice_objects
 from tests.incidents.helpers import incident_objects
 from tests.knowledge.helpers import knowledge_objects
 from tests.products.catalogue_helpers import catalogue_objects
@@ -77,6 +78,7 @@ def objects_a(tenant_a, admin_a, team_a):
         portal_notice = PortalNotice.objects.create(tenant=tenant_a, text="Maintenance tonight")
         incident = incident_objects(tenant_a, admin_a, ticket)
         repairs = repairs_objects(tenant_a, admin_a)
+        work_orders = fieldservice_objects(tenant_a, admin_a)
         catalogue = catalogue_objects(tenant_a, admin_a, ticket.customer)
         contracts = contract_objects(tenant_a, admin_a, organization)
         import_job = BackgroundJob.objects.create(
@@ -84,6 +86,7 @@ def objects_a(tenant_a, admin_a, team_a):
         )
     return {
         **repairs,
+        **work_orders,
         **catalogue,
         "import_job": import_job,
         **incident,

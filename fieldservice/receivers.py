@@ -1,0 +1,7 @@
+"""Field service's receivers of other apps' domain events (connected in ``config/events.py``)."""
+
+from fieldservice import services
+
+
+def blank_ticket_rows(*, ticket_ids: list[int], now, **_kwargs) -> None:
+    services.work_orders_personal_data_blank(ticket_ids=ticket_ids, now=now)
