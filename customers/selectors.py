@@ -8,11 +8,19 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .models import Customer, CustomerEvent, MailboxSettings, Organization, PortalNotice
+from .models import (
+    Customer,
+    CustomerEvent,
+    MailboxSettings,
+    Organization,
+    PortalNotice,
+    normalise_phone,
+)
 
 
 def customer_find_for_intake(*, email: str = "", phone: str = "") -> Customer | None:
-    """The existing customer a caller most likely is: same e-mail, else same phone number.
+    """The existing customer a caller most likely is: same e-mail, else same phone number
+    however it is written (``normalise_phone``: ``+86 138-0013-8000`` is ``13800138000``).
 
     A merged duplicate's address leads to the customer it was merged into.
     """
@@ -20,8 +28,8 @@ def customer_find_for_intake(*, email: str = "", phone: str = "") -> Customer | 
     customer = None
     if email.strip():
         customer = customers.filter(email__iexact=email.strip()).first()
-    elif phone.strip():
-        customer = customers.filter(phone=phone.strip()).first()
+    elif number := normalise_phone(phone):
+        customer = customers.filter(phone_normalised=number).first()
     if customer is not None and customer.merged_into_id:
         return customer.merged_into
     return customer

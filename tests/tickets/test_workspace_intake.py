@@ -69,6 +69,17 @@ def test_it_reuses_the_customer_with_the_same_email(tenant_a, agent_a):
     assert ticket.customer_id == known.pk and ticket.call_duration_seconds == 95
 
 
+def test_it_reuses_the_customer_with_the_same_phone_however_it_is_typed(tenant_a, agent_a):
+    known = CustomerFactory(tenant=tenant_a, email="", phone="13800138000")
+    client_for(agent_a).post(
+        NEW, intake(customer_email="", customer_phone="+86 138-0013-8000", customer_name="")
+    )
+    with scope(tenant=tenant_a):
+        ticket = Ticket.objects.get()
+        assert Customer.objects.count() == 1
+    assert ticket.customer_id == known.pk
+
+
 def test_it_never_matches_a_customer_of_another_tenant(tenant_a, tenant_b, agent_a):
     CustomerFactory(tenant=tenant_b, email="li.lei@example.test")
     client_for(agent_a).post(NEW, intake(customer_email="li.lei@example.test"))
