@@ -369,8 +369,9 @@ def portal_attachment_get(*, ticket, pk: int):
 
 
 def portal_customer_tickets(*, customer: Customer, limit: int = 200) -> list:
-    tickets = Ticket.objects.filter(customer=customer).order_by("-created_at", "-pk")
-    return list(tickets[:limit])
+    """The customer's newest tickets, each with its tenant (the follow link names its host)."""
+    tickets = Ticket.objects.filter(customer=customer).select_related("tenant")
+    return list(tickets.order_by("-created_at", "-pk")[:limit])
 
 
 def _customer_tickets_on_units(customer: Customer) -> Prefetch:

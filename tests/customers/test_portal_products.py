@@ -291,3 +291,17 @@ def test_it_speaks_chinese_on_the_product_pages(tenant_a, owner, unit):
     assert "我的产品" in listing and "空调" in listing and "保修期至 2027-02-28" in listing
     register = client.get("/support/products/register/").content.decode()
     assert "登记产品" in register and "购买日期" in register and "发票" in register
+
+
+def test_my_requests_run_as_many_queries_for_six_tickets_as_for_one(tenant_a, owner):
+    client = portal_client_for(owner)
+    client.get("/support/mine/")  # the first request of a session reads more (caches warm)
+    counts = []
+    for batch in (range(1), range(5)):
+        with scope(tenant=tenant_a):
+            for _ in batch:
+                make_ticket(tenant_a, customer=owner)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/support/mine/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
