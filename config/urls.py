@@ -193,3 +193,12 @@ urlpatterns += [
     path("sso/saml/acs/", saml_views.saml_acs, name="saml_acs"),
     path("settings/security/saml/", saml_views.saml_settings, name="saml_settings"),
 ]
+
+# Field service (fieldservice/): technicians' phone pages, dispatch, work orders, the portal.
+urlpatterns += [
+    path("field/", include("fieldservice.technician_urls")),
+    path("dispatch/", include("fieldservice.dispatch_urls")),
+    path("work-orders/", include("fieldservice.work_order_urls")),
+    path("settings/field-service/", include("fieldservice.settings_urls")),
+    path("support/", include("fieldservice.portal_urls")),
+]

@@ -5,6 +5,8 @@ in which order, is the kind's table in ``fieldservice.transitions``. Writes go t
 ``fieldservice.services``; nothing else calls ``save()`` on these.
 """
 
+import uuid
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +14,14 @@ from django.utils.translation import pgettext_lazy
 
 from helpdesk.models import AuditEvent, Membership, Skill, Tenant, TenantOwned
 from products.models import Unit
+from repairs.models import Part, StockMovement
+from sla.models import Calendar
 from tickets.models import Ticket
+
+
+def work_order_file_path(instance, filename: str) -> str:
+    """Photos and signatures under the tenant, by a random name (never the uploader's)."""
+    return f"work-orders/{instance.tenant_id}/{uuid.uuid4().hex}"
 
 
 class WorkOrderKind(models.TextChoices):
@@ -71,6 +80,32 @@ class WorkOrder(TenantOwned):
     inbound_carrier = models.CharField(_("inbound carrier"), max_length=100, blank=True)
     inbound_tracking = models.CharField(_("inbound tracking number"), max_length=100, blank=True)
     return_tracking = models.CharField(_("return tracking number"), max_length=100, blank=True)
+    # Where the visit is, for dispatch by region (from the unit's or customer's, editable).
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    # When the current status was entered: the aging of open repairs by stage.
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+    # The promise (``fieldservice.targets``): on site by (a visit) or repair turnaround (a
+    # depot repair), in minutes of ``target_calendar``, fixed when the work order is created
+    # so it stays as promised. ``due_at`` is when it falls due, ``due_met_at`` when it was kept
+    # (checked in; shipped back), ``breached_at`` when it was missed. The sweeper reads
+    # ``next_check_at`` (the next rung of the ladder) through its partial index.
+    target_minutes = models.DecimalField(
+        _("target (minutes)"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    target_calendar = models.ForeignKey(
+        Calendar, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    due_met_at = models.DateTimeField(_("target met at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("target missed at"), null=True, blank=True)
+    colour = models.CharField(max_length=8, default="none")
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    # The customer's signature on completion (a PNG drawn on the technician's phone).
+    signature = models.FileField(_("signature"), upload_to=work_order_file_path, blank=True)
+    signed_by = models.CharField(_("signed by"), max_length=100, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    # The appointment start the day-before reminder was sent for: a new window sends anew.
+    reminder_sent_for = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -91,11 +126,21 @@ class WorkOrder(TenantOwned):
         indexes = [
             models.Index(
                 fields=["technician", "appointment_start"], name="work_order_technician_day"
-            )
+            ),
+            models.Index(
+                fields=["next_check_at"],
+                name="work_order_due_check",
+                condition=models.Q(next_check_at__isnull=False),
+            ),
+            models.Index(fields=["tenant", "kind", "status"], name="work_order_tenant_status"),
         ]
 
     def __str__(self) -> str:
         return self.rma_number or f"WO-{self.pk}"
+
+    @property
+    def is_visit(self) -> bool:
+        return self.kind == WorkOrderKind.ON_SITE
 
 
 class RmaCounter(TenantOwned):
@@ -121,3 +166,138 @@ class WorkOrderEvent(AuditEvent):
         indexes = [
             models.Index(fields=["work_order", "created_at"], name="work_order_event_history")
         ]
+
+
+class WorkOrderEscalation(TenantOwned):
+    """One rung of a work order's ladder (amber warning, red breach, manager), recorded once:
+    unique, so that no sweeper records it twice."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="escalations")
+    level = models.CharField(max_length=10)  # sla.deadlines WARNING, BREACH, MANAGER
+    due_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_order", "level"], name="work_order_escalation_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_order_id} {self.level}"
+
+
+class WorkOrderPhoto(TenantOwned):
+    """A photo the technician took on site (content-checked JPEG or PNG)."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("photo"), upload_to=work_order_file_path)
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Photo {self.pk} of {self.work_order_id}"
+
+
+class WorkOrderPart(TenantOwned):
+    """A part fitted on a visit: the stock consumption (``repairs.services.stock_consume``,
+    from the technician's van) it wrote, so reports count parts per visit."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="parts_used")
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    movement = models.OneToOneField(StockMovement, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.part_id} on {self.work_order_id}"
+
+
+class TechnicianProfile(TenantOwned):
+    """A member who goes out on visits: the regions they cover, their working calendar and
+    base. Dispatch proposes only members with an active profile; ``is_coordinator`` lets a
+    technician also see and assign everyone's jobs."""
+
+    membership = models.OneToOneField(
+        Membership, on_delete=models.CASCADE, related_name="technician_profile"
+    )
+    regions = models.TextField(_("regions (one per line)"), blank=True)
+    calendar = models.ForeignKey(
+        Calendar,
+        verbose_name=_("working calendar"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    home_base = models.CharField(_("home base"), max_length=200, blank=True)
+    is_coordinator = models.BooleanField(_("also a dispatch coordinator"), default=False)
+    is_active = models.BooleanField(_("goes out on visits"), default=True)
+
+    class Meta:
+        verbose_name = _("technician")
+        verbose_name_plural = _("technicians")
+
+    def __str__(self) -> str:
+        return str(self.membership)
+
+    @property
+    def region_list(self) -> list[str]:
+        return [line.strip() for line in self.regions.splitlines() if line.strip()]
+
+
+def default_stage_days() -> dict:
+    """Days a depot repair is expected to spend in each stage before the next."""
+    return {
+        "received": 1,
+        "diagnosed": 1,
+        "waiting_for_parts": 3,
+        "waiting_for_approval": 2,
+        "repaired": 1,
+        "quality_check": 1,
+        "shipped_back": 2,
+    }
+
+
+class FieldServiceSettings(TenantOwned):
+    """A tenant's field-service promises: on site by (default 48 h) and repair turnaround
+    (default 7 days), on ``calendar`` (none: round the clock in the tenant's time zone). An
+    SLA policy, or a service plan's ``on_site_within_hours``, can only shorten them."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="+")
+    on_site_minutes = models.PositiveIntegerField(_("on site within (minutes)"), default=48 * 60)
+    turnaround_minutes = models.PositiveIntegerField(
+        _("repair turnaround (minutes)"), default=7 * 24 * 60
+    )
+    calendar = models.ForeignKey(
+        Calendar,
+        verbose_name=_("calendar"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    amber_percent = models.PositiveSmallIntegerField(
+        _("amber warning at (percent of the target)"), default=75
+    )
+    manager_after_percent = models.PositiveSmallIntegerField(
+        _("escalate to the manager after a further (percent of the target)"), default=50
+    )
+    stage_days = models.JSONField(_("expected days per repair stage"), default=default_stage_days)
+    send_reminders = models.BooleanField(
+        _("remind the customer the day before a visit"), default=True
+    )
+
+    def __str__(self) -> str:
+        return f"Field service settings of {self.tenant_id}"

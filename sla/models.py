@@ -125,6 +125,24 @@ class SlaPolicy(TenantOwned):
         blank=True,
         validators=[MinValueValidator(Decimal("0.05"))],
     )
+    # Field service (``fieldservice.targets``): shorten the tenant's on-site promise (48 h)
+    # and depot-repair turnaround (7 days) for the tickets this policy matches; empty keeps it.
+    on_site_minutes = models.DecimalField(
+        _("on site within (minutes)"),
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.05"))],
+    )
+    repair_turnaround_minutes = models.DecimalField(
+        _("repair turnaround (minutes)"),
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.05"))],
+    )
     amber_percent = models.PositiveSmallIntegerField(
         _("amber warning at (percent of the target)"), default=75
     )
@@ -146,6 +164,8 @@ class SlaPolicy(TenantOwned):
         "first_response_minutes",
         "next_response_minutes",
         "resolution_minutes",
+        "on_site_minutes",
+        "repair_turnaround_minutes",
         "amber_percent",
         "manager_after_percent",
         "pause_on_hold",

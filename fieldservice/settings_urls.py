@@ -1,0 +1,3 @@
+"""Field-service settings and technicians (mounted at ``settings/field-service/``)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Work orders on the agent side: list, detail, creation from a ticket (at ``work-orders/``)."""
+
+urlpatterns: list = []
