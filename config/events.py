@@ -14,9 +14,11 @@ from customers import events as customer_events
 from customers import receivers as customers
 from fieldservice import events as work_order_events
 from fieldservice import receivers as fieldservice
+from fieldservice.sweeper import sweep_batch as work_order_sweep
 from helpdesk import events as tenancy_events
 from knowledge import receivers as knowledge
 from sla import receivers as sla
+from sla import sweeper
 from sla.templatetags.sla import sla_badge
 from surveys import receivers as surveys
 from tickets import events as ticket_events
@@ -60,11 +62,14 @@ RECEIVERS: dict[Signal, list[Callable]] = {
     ticket_events.ticket_reopened: [],
     ticket_events.ticket_merged: [sla.sla_on_ticket_activity],
     ticket_events.ticket_transferred: [tickets.email_on_transferred],
-    # Nobody listens yet: the 48-hour target and the customer's notices will.
-    work_order_events.work_order_created: [],
-    work_order_events.work_order_changed: [],
+    # The promise first (on site by, turnaround): the customer's notices show its due time.
+    work_order_events.work_order_created: [fieldservice.target_on_created],
+    work_order_events.work_order_changed: [fieldservice.target_on_changed],
 }
 
+
+# Other clocks the SLA sweep task claims after the tickets' (sla.sweeper.extra_sweeps).
+EXTRA_SWEEPS: list[Callable] = [work_order_sweep]
 
 # Badges beside the status of each row of the ticket queue (tickets.templatetags.queue).
 QUEUE_STATUS_BADGES: list[Callable] = [sla_badge]
@@ -75,8 +80,10 @@ def receiver_uid(receiver: Callable) -> str:
 
 
 def connect_receivers() -> None:
-    """Connect the table and the queue badges (idempotent: each receiver has a dispatch uid)."""
+    """Connect the table, the queue badges and the extra sweeps (idempotent: each receiver
+    has a dispatch uid)."""
     for signal, receivers in RECEIVERS.items():
         for receiver in receivers:
             signal.connect(receiver, dispatch_uid=receiver_uid(receiver))
     queue.status_badges[:] = QUEUE_STATUS_BADGES
+    sweeper.extra_sweeps[:] = EXTRA_SWEEPS

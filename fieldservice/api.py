@@ -7,7 +7,12 @@ service's ``ValidationError`` becomes a 400 naming the field.
 
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -33,7 +38,7 @@ from helpdesk.api import (
 )
 from helpdesk.models import Membership, Skill
 from helpdesk.platform.api_errors import IDEMPOTENT_CREATE_ERRORS, WRITE_ERRORS
-from helpdesk.platform.api_filters import IntegerFilter
+from helpdesk.platform.api_filters import IntegerFilter, UtcIsoDateTimeFilter
 from products.api import UnitField, UnitRefSerializer
 from tickets.selectors import tickets_visible_to
 
@@ -52,6 +57,31 @@ class WorkOrderSerializer(FieldsOnceModelSerializer):
     ticket = serializers.IntegerField(source="ticket.number", help_text=_("Ticket number."))
     unit = UnitRefSerializer(allow_null=True)
     technician = TechnicianRefSerializer(allow_null=True)
+    on_site_due_at = serializers.SerializerMethodField(
+        help_text=_("A visit's promise: on site by (null for a depot repair).")
+    )
+    turnaround_due_at = serializers.SerializerMethodField(
+        help_text=_("A depot repair's promise: shipped back by (null for a visit).")
+    )
+    target_colour = serializers.CharField(
+        source="colour",
+        help_text=_("green, amber, red (missed), met, or none (no promise)."),
+    )
+    target_met_at = serializers.DateTimeField(source="due_met_at", allow_null=True)
+    target_missed_at = serializers.DateTimeField(source="breached_at", allow_null=True)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_on_site_due_at(self, work_order: WorkOrder):
+        return self._due(work_order, WorkOrderKind.ON_SITE)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_turnaround_due_at(self, work_order: WorkOrder):
+        return self._due(work_order, WorkOrderKind.DEPOT_REPAIR)
+
+    def _due(self, work_order: WorkOrder, kind: str):
+        if work_order.kind != kind or work_order.due_at is None:
+            return None
+        return serializers.DateTimeField().to_representation(work_order.due_at)
 
     class Meta:
         model = WorkOrder
@@ -63,6 +93,12 @@ class WorkOrderSerializer(FieldsOnceModelSerializer):
             "status",
             "rma_number",
             "address",
+            "region",
+            "on_site_due_at",
+            "turnaround_due_at",
+            "target_colour",
+            "target_met_at",
+            "target_missed_at",
             "appointment_start",
             "appointment_end",
             "technician",
@@ -72,6 +108,7 @@ class WorkOrderSerializer(FieldsOnceModelSerializer):
             "inbound_carrier",
             "inbound_tracking",
             "return_tracking",
+            "status_changed_at",
             "created_at",
         ]
 
@@ -131,6 +168,12 @@ class WorkOrderFilter(StrictFilterSet):
     kind = filters.ChoiceFilter(choices=WorkOrderKind.choices)
     status = filters.ChoiceFilter(choices=WorkOrderStatus.choices)
     technician = IntegerFilter(field_name="technician_id", min_value=1, max_value=MAX_ID)
+    due_after = UtcIsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    due_before = UtcIsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    target_colour = filters.ChoiceFilter(
+        field_name="colour",
+        choices=[(c, c) for c in ("green", "amber", "red", "met", "none")],
+    )
 
     class Meta:
         model = WorkOrder

@@ -1,7 +1,17 @@
-"""Field service's receivers of other apps' domain events (connected in ``config/events.py``)."""
+"""Field service's receivers of domain events (connected in ``config/events.py``)."""
 
-from fieldservice import services
+from fieldservice import services, targets
 
 
 def blank_ticket_rows(*, ticket_ids: list[int], now, **_kwargs) -> None:
     services.work_orders_personal_data_blank(ticket_ids=ticket_ids, now=now)
+
+
+def target_on_created(*, work_order, **_kwargs) -> None:
+    """Fix the new work order's promise (on site by, repair turnaround) and its first rungs."""
+    targets.target_start(work_order=work_order)
+
+
+def target_on_changed(*, work_order, **_kwargs) -> None:
+    """A check-in or a shipment back keeps the promise; any change refreshes its colour."""
+    targets.target_refresh(work_order=work_order)

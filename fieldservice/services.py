@@ -157,6 +157,7 @@ def work_order_schedule(
             appointment_start=start,
             appointment_end=end,
             updated_at=timezone.now(),
+            **({} if old == S.SCHEDULED else {"status_changed_at": timezone.now()}),
         )
         work_order.refresh_from_db()
         audit_record(
@@ -223,7 +224,7 @@ def work_order_move(
 
 def _move_values(status: str, reason: str, tracking: str) -> dict:
     now = timezone.now()
-    values: dict = {"status": status, "updated_at": now}
+    values: dict = {"status": status, "updated_at": now, "status_changed_at": now}
     if status == S.COULD_NOT_COMPLETE:
         if not reason:
             raise ValidationError({"reason": _("Say why the visit could not be completed.")})

@@ -67,18 +67,35 @@ class Deadlines:
         return min(dues) if dues else None
 
 
-def _checkpoints(
-    schedule: Schedule, target: str, start: datetime, seconds: int, t: Targets, pauses: list[Span]
+def ladder(
+    schedule: Schedule,
+    target: str,
+    start: datetime,
+    seconds: int,
+    amber_percent: int,
+    manager_after_percent: int,
+    pauses: list[Span] = (),
 ) -> list[Checkpoint]:
+    """The three rungs of one target started at ``start``: amber at ``amber_percent`` of it,
+    the breach at its end, the managers after a further ``manager_after_percent``. Also the
+    ladder of a work order's promise (``fieldservice.targets``)."""
     shares = {
-        WARNING: t.amber_percent / 100,
+        WARNING: amber_percent / 100,
         BREACH: 1.0,
-        MANAGER: 1.0 + t.manager_after_percent / 100,
+        MANAGER: 1.0 + manager_after_percent / 100,
     }
     return [
         Checkpoint(target, level, add_business_seconds(schedule, start, seconds * share, pauses))
         for level, share in shares.items()
     ]
+
+
+def _checkpoints(
+    schedule: Schedule, target: str, start: datetime, seconds: int, t: Targets, pauses: list[Span]
+) -> list[Checkpoint]:
+    return ladder(
+        schedule, target, start, seconds, t.amber_percent, t.manager_after_percent, pauses
+    )
 
 
 def compute(targets: Targets, schedule: Schedule, clock: Clock) -> Deadlines:

@@ -21,6 +21,10 @@ from .models import TicketSla
 from .services import SweepBatch, sla_refresh
 
 BATCH_SIZE = 200
+# Other clocks swept by the same task, each a function ``(now, batch_size) -> rows handled``
+# that claims one batch of its own rows as ``_sweep_batch`` does: the promise of a field
+# visit or depot repair (``fieldservice.sweeper``). Filled by ``config.events``.
+extra_sweeps: list[Callable[[datetime, int], int]] = []
 # What sla_refresh and the notifications read from the ticket, loaded after the claim.
 TICKET_RELATIONS = (
     "tenant",
@@ -38,19 +42,23 @@ def sweep_due(
     max_batches: int = 100,
     on_backlog: Callable[[], object] | None = None,
 ) -> int:
-    """Refresh every SLA row whose next check is due; returns how many rows were handled.
+    """Refresh every SLA row whose next check is due, then every row of the other clocks
+    (``extra_sweeps``); returns how many rows were handled.
 
-    ``on_backlog`` is called once, after the first batch has committed, if that batch was
-    full: more is due than one batch, and the Celery task uses it to call in another sweeper.
+        ``on_backlog`` is called once, after the first batch has committed, if that batch was
+        full: more is due than one batch, and the Celery task uses it to call in another sweeper.
     """
     handled = 0
-    for number in range(max_batches):
-        count = _sweep_batch(now or timezone.now(), batch_size)
-        handled += count
-        if count < batch_size:
-            break
-        if number == 0 and on_backlog is not None:
-            on_backlog()
+    called = False
+    for sweep_batch in (_sweep_batch, *extra_sweeps):
+        for number in range(max_batches):
+            count = sweep_batch(now or timezone.now(), batch_size)
+            handled += count
+            if count < batch_size:
+                break
+            if number == 0 and on_backlog is not None and not called:
+                called = True
+                on_backlog()
     return handled
 
 
