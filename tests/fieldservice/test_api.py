@@ -1,9 +1,12 @@
 """``/api/v1/work-orders/``: create, schedule, move, the refusals as 400s naming the field,
 and 404 for what the caller may not see."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.dateparse import parse_datetime
 from django_scopes import scope
 
 from fieldservice import services
@@ -162,3 +165,25 @@ def test_the_list_runs_the_same_queries_whatever_the_number_of_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         rows = api_a.get(URL).json()["results"]
     assert len(rows) == 6 and all(row["unit"]["serial"] == "SN-FS-1" for row in rows)
+
+
+def test_it_shows_each_kinds_promise_and_filters_by_due_time_and_colour(api_a, tenant_a, admin_a):
+    with scope(tenant=tenant_a):
+        visit = make_work_order(tenant_a, admin_a)
+        repair = make_work_order(tenant_a, admin_a, kind="depot_repair")
+    rows = {row["id"]: row for row in api_a.get(URL).json()["results"]}
+    soon = api_a.get(URL, {"due_before": visit.due_at.replace(microsecond=0).isoformat()})
+    by_3_days = (visit.created_at + timedelta(days=3)).isoformat()
+    within_3_days = api_a.get(URL, {"due_before": by_3_days}).json()["results"]
+    green = api_a.get(URL, {"target_colour": "green"}).json()["results"]
+    bad = api_a.get(URL, {"due_before": "next week"})
+
+    assert parse_datetime(rows[visit.pk]["on_site_due_at"]) == visit.due_at
+    assert rows[visit.pk]["turnaround_due_at"] is None
+    assert parse_datetime(rows[repair.pk]["turnaround_due_at"]) == repair.due_at
+    assert rows[repair.pk]["on_site_due_at"] is None
+    assert rows[visit.pk]["target_colour"] == "green"
+    assert soon.json()["results"] == []  # due_before is exclusive and the visit is due later
+    assert [row["id"] for row in within_3_days] == [visit.pk]
+    assert sorted(row["id"] for row in green) == sorted([visit.pk, repair.pk])
+    assert (bad.status_code, list(bad.json())) == (400, ["due_before"])
