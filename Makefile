@@ -99,7 +99,7 @@ e2e: $(E2E_STAMP)
 ## Security audit: bandit over the project's code (every accepted finding carries a
 ## "nosec <rule> - why" comment), then pip-audit over the installed packages.
 AUDIT_STAMP := $(VENV)/.audit-installed-stamp
-APPS := config helpdesk customers products repairs tickets sla surveys knowledge reports fieldservice
+APPS := config helpdesk customers products repairs tickets sla surveys knowledge reports fieldservice automations
 $(AUDIT_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,audit]"
 	touch $(AUDIT_STAMP)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.dispatch import Signal
 
+from automations import receivers as automations
 from customers import events as customer_events
 from customers import receivers as customers
 from fieldservice import events as work_order_events
@@ -48,23 +49,41 @@ RECEIVERS: dict[Signal, list[Callable]] = {
     customer_events.customer_data_held: [tickets.tickets_held],
     ticket_events.ticket_data_erase: [surveys.blank_ticket_rows, fieldservice.blank_ticket_rows],
     # The SLA row first: routing runs after this event and may escalate.
-    ticket_events.ticket_created: [sla.sla_on_ticket_created, tickets.email_on_created],
+    # Triggers last: they see the SLA row, and routing (after this event) sees their team.
+    ticket_events.ticket_created: [
+        sla.sla_on_ticket_created,
+        tickets.email_on_created,
+        automations.on_ticket_created,
+    ],
     ticket_events.ticket_escalation_reasons: [sla.sla_escalation_reasons],
     ticket_events.ticket_escalated: [sla.sla_on_ticket_escalated],
-    ticket_events.ticket_changed: [sla.sla_on_ticket_changed],
-    ticket_events.ticket_customer_replied: [sla.sla_on_ticket_activity],
+    ticket_events.ticket_changed: [sla.sla_on_ticket_changed, automations.on_ticket_changed],
+    ticket_events.ticket_customer_replied: [
+        sla.sla_on_ticket_activity,
+        automations.on_customer_replied,
+    ],
     ticket_events.ticket_agent_replied: [
         sla.sla_on_ticket_activity,
         tickets.email_on_agent_replied,
+        automations.on_agent_replied,
     ],
-    ticket_events.ticket_status_changed: [sla.sla_on_ticket_activity],
+    ticket_events.ticket_status_changed: [
+        sla.sla_on_ticket_activity,
+        automations.on_ticket_changed,
+    ],
     ticket_events.ticket_resolved: [tickets.email_on_resolved, surveys.survey_on_resolved],
     ticket_events.ticket_reopened: [],
     ticket_events.ticket_merged: [sla.sla_on_ticket_activity],
     ticket_events.ticket_transferred: [tickets.email_on_transferred],
     # The promise first (on site by, turnaround): the customer's notices show its due time.
-    work_order_events.work_order_created: [fieldservice.target_on_created],
-    work_order_events.work_order_changed: [fieldservice.target_on_changed],
+    work_order_events.work_order_created: [
+        fieldservice.target_on_created,
+        automations.on_work_order_created,
+    ],
+    work_order_events.work_order_changed: [
+        fieldservice.target_on_changed,
+        automations.on_work_order_changed,
+    ],
 }
 
 

@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "knowledge",
     "reports",
     "fieldservice",
+    "automations",
     # Wiring above every app: demo seeding commands.
     "config",
 ]

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from automations.api import api_routes as automation_api_routes
 from customers.api import api_routes as customer_api_routes
 from fieldservice.api import api_routes as fieldservice_api_routes
 from helpdesk import api, oidc_views, saml_views, two_factor_views, views, webhook_views
@@ -33,6 +34,7 @@ for prefix, viewset, basename in (
     *repairs_api_routes,
     *product_api_routes,
     *fieldservice_api_routes,
+    *automation_api_routes,
 ):
     router.register(prefix, viewset, basename=basename)
 

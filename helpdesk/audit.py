@@ -16,7 +16,9 @@ webhooks and the change commit or roll back together.
   values as passed. Never pass a secret (a token key, a webhook secret).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import datetime
@@ -30,6 +32,19 @@ from helpdesk.models import AuditEvent, ConfigurationEvent, Membership, Tenant
 from helpdesk.webhooks import webhooks_for_change
 
 MAX_LABEL_LENGTH = 200
+# Who a change with no member as its actor is recorded as, while a rule makes it.
+_acting_label: ContextVar[str | None] = ContextVar("audit_acting_label", default=None)
+
+
+@contextmanager
+def acting_as(label: str) -> Iterator[None]:
+    """Record the changes made inside, those with no member as their actor, as made by
+    ``label`` (a trigger: "Trigger 'Product bug → tech team'") instead of "System"."""
+    token = _acting_label.set(label)
+    try:
+        yield
+    finally:
+        _acting_label.reset(token)
 
 
 @dataclass(frozen=True)
@@ -101,7 +116,7 @@ def _row(tenant_id, actor, action, target, field, old, new, data) -> AuditEvent:
     if isinstance(actor, Membership):
         actor_label = str(actor.user)
     else:
-        actor_label = actor or _("System")
+        actor_label = actor or _acting_label.get() or _("System")
         actor = None
     common = {
         "tenant_id": tenant_id,

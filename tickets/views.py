@@ -408,6 +408,8 @@ ACTION_LABELS = {
     "merged_in": gettext_lazy("merged another ticket into this one"),
     "merged_into": gettext_lazy("merged this ticket into another"),
     "personal_data_erased": gettext_lazy("erased the customer's personal data"),
+    # A tenant's trigger (automations.engine): its actor label names it.
+    "trigger_fired": gettext_lazy("fired on this ticket"),
     # Spare parts moved for the ticket (repairs.services).
     "stock_reserved": gettext_lazy("reserved a spare part"),
     "stock_released": gettext_lazy("released a reserved spare part"),

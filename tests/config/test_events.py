@@ -35,16 +35,27 @@ EXPECTED = {
     ticket_events.ticket_created: [
         "sla.receivers.sla_on_ticket_created",
         "tickets.receivers.email_on_created",
+        "automations.receivers.on_ticket_created",
     ],
     ticket_events.ticket_escalation_reasons: ["sla.receivers.sla_escalation_reasons"],
     ticket_events.ticket_escalated: ["sla.receivers.sla_on_ticket_escalated"],
-    ticket_events.ticket_changed: ["sla.receivers.sla_on_ticket_changed"],
-    ticket_events.ticket_customer_replied: ["sla.receivers.sla_on_ticket_activity"],
+    ticket_events.ticket_changed: [
+        "sla.receivers.sla_on_ticket_changed",
+        "automations.receivers.on_ticket_changed",
+    ],
+    ticket_events.ticket_customer_replied: [
+        "sla.receivers.sla_on_ticket_activity",
+        "automations.receivers.on_customer_replied",
+    ],
     ticket_events.ticket_agent_replied: [
         "sla.receivers.sla_on_ticket_activity",
         "tickets.receivers.email_on_agent_replied",
+        "automations.receivers.on_agent_replied",
     ],
-    ticket_events.ticket_status_changed: ["sla.receivers.sla_on_ticket_activity"],
+    ticket_events.ticket_status_changed: [
+        "sla.receivers.sla_on_ticket_activity",
+        "automations.receivers.on_ticket_changed",
+    ],
     ticket_events.ticket_resolved: [
         "tickets.receivers.email_on_resolved",
         "surveys.receivers.survey_on_resolved",
@@ -52,8 +63,14 @@ EXPECTED = {
     ticket_events.ticket_reopened: [],
     ticket_events.ticket_merged: ["sla.receivers.sla_on_ticket_activity"],
     ticket_events.ticket_transferred: ["tickets.receivers.email_on_transferred"],
-    work_order_events.work_order_created: ["fieldservice.receivers.target_on_created"],
-    work_order_events.work_order_changed: ["fieldservice.receivers.target_on_changed"],
+    work_order_events.work_order_created: [
+        "fieldservice.receivers.target_on_created",
+        "automations.receivers.on_work_order_created",
+    ],
+    work_order_events.work_order_changed: [
+        "fieldservice.receivers.target_on_changed",
+        "automations.receivers.on_work_order_changed",
+    ],
 }
 
 

@@ -1,0 +1,169 @@
+"""API of triggers: ``/api/v1/triggers/``, CRUD for the tenant's admins (others: 404, as the
+settings pages answer). A definition that cannot run is a 400 naming the offending path:
+``{"conditions.all[0].operator": ["This field does not take this operator."]}``.
+"""
+
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import serializers, status, viewsets
+from rest_framework.response import Response
+
+from automations import services
+from automations.models import Trigger, TriggerEvent
+from helpdesk.api import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    FieldsOnceModelSerializer,
+    PkCursorPagination,
+    ShallowFieldsSerializer,
+    TenantAPIView,
+    TenantViewSetMixin,
+    TextField,
+    id_from_path,
+    idempotent,
+    request_member,
+    validated,
+)
+from helpdesk.models import Role
+from helpdesk.platform.api_errors import IDEMPOTENT_CREATE_ERRORS, WRITE_ERRORS
+
+EXAMPLE = {
+    "name": "E4 errors are urgent",
+    "event": "ticket.created",
+    "active": True,
+    "position": 1,
+    "conditions": {"all": [{"field": "subject", "operator": "contains", "value": "E4"}], "any": []},
+    "actions": [{"type": "set_priority", "value": "urgent"}, {"type": "add_tags", "value": ["e4"]}],
+}
+
+
+class TriggerSerializer(FieldsOnceModelSerializer):
+    active = serializers.BooleanField(source="is_active")
+    conditions = serializers.JSONField()
+    actions = serializers.JSONField()
+
+    class Meta:
+        model = Trigger
+        fields = [
+            "id",
+            "name",
+            "event",
+            "active",
+            "position",
+            "conditions",
+            "actions",
+            "stop_processing",
+            "disabled_reason",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class TriggerWriteSerializer(ShallowFieldsSerializer):
+    name = TextField(max_length=120)
+    event = serializers.ChoiceField(choices=TriggerEvent.choices)
+    active = serializers.BooleanField(required=False, default=True)
+    position = serializers.IntegerField(min_value=0, max_value=100_000, required=False, default=100)
+    conditions = serializers.JSONField(
+        required=False,
+        default=dict,
+        help_text=_('{"all": [condition, …], "any": [condition, …]}'),
+    )
+    actions = serializers.JSONField(help_text=_('[{"type": …, "value": …}, …]'))
+    stop_processing = serializers.BooleanField(required=False, default=False)
+
+
+class TriggerPatchSerializer(TriggerWriteSerializer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+            field.default = serializers.empty
+
+
+def _values(data: dict) -> dict:
+    values = dict(data)
+    if "active" in values:
+        values["is_active"] = values.pop("active")
+    return values
+
+
+def _require_admin(request) -> None:
+    if request_member(request).role != Role.ADMIN:
+        raise Http404
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Triggers, in the order they run"),
+    retrieve=extend_schema(summary="One trigger"),
+    create=extend_schema(
+        summary="Create a trigger",
+        request=TriggerWriteSerializer,
+        responses={201: TriggerSerializer, **IDEMPOTENT_CREATE_ERRORS},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        examples=[OpenApiExample("Urgent E4", request_only=True, value=EXAMPLE)],
+    ),
+    partial_update=extend_schema(
+        summary="Change a trigger",
+        request=TriggerPatchSerializer,
+        responses={200: TriggerSerializer, **WRITE_ERRORS},
+    ),
+    destroy=extend_schema(summary="Delete a trigger"),
+)
+class TriggerViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView):
+    model = Trigger
+    serializer_class = TriggerSerializer
+    pagination_class = PkCursorPagination
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def scoped_queryset(self):
+        return Trigger.objects.all()
+
+    def _trigger(self, pk: str) -> Trigger:
+        _require_admin(self.request)
+        trigger = Trigger.objects.filter(pk=id_from_path(pk)).first()
+        if trigger is None:
+            raise Http404
+        return trigger
+
+    def list(self, request):
+        _require_admin(request)
+        page = self.paginate_queryset(self.get_queryset().order_by("pk"))
+        return self.get_paginated_response(TriggerSerializer(page, many=True).data)
+
+    def retrieve(self, request, pk: str):
+        return Response(TriggerSerializer(self._trigger(pk)).data)
+
+    def create(self, request):
+        _require_admin(request)
+
+        def create() -> Response:
+            data = validated(TriggerWriteSerializer, request.data)
+            trigger = services.trigger_create(
+                tenant=request._request.tenant, actor=request_member(request), values=_values(data)
+            )
+            return Response(TriggerSerializer(trigger).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, create)
+
+    def partial_update(self, request, pk: str):
+        trigger = self._trigger(pk)
+        data = validated(TriggerPatchSerializer, request.data)
+        services.trigger_update(
+            tenant=request._request.tenant,
+            actor=request_member(request),
+            trigger=trigger,
+            values=_values(data),
+        )
+        return Response(TriggerSerializer(trigger).data)
+
+    def destroy(self, request, pk: str):
+        trigger = self._trigger(pk)
+        services.trigger_delete(
+            tenant=request._request.tenant, actor=request_member(request), trigger=trigger
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# (prefix, viewset, basename) for the router in ``config.urls``.
+api_routes = [("triggers", TriggerViewSet, "trigger")]

@@ -1,0 +1,140 @@
+"""Running a tenant's triggers on an event, inside the transaction of the change that sent it.
+
+* **Order.** The active triggers of the event run in ``position`` order; a trigger whose
+  conditions hold fires its actions one after another; ``stop_processing`` ends the run.
+* **No loops.** An action is a ticket change like any other and sends its own events, which
+  run the triggers again: that is how "a product bug goes to the technical team" can be
+  followed by "the technical team's tickets get the 48 h tag". All runs started by one change
+  form one *chain*; in a chain each trigger fires at most once per ticket, and a chain goes
+  at most ``MAX_DEPTH`` events deep. Two triggers that would undo each other stop after one
+  round.
+* **Named in the history.** The changes a trigger makes are audited with the trigger as their
+  actor ("Trigger 'Product bug → tech team'"), and each firing is a ``trigger_fired`` event on
+  the ticket naming it, besides a ``TriggerFiring`` row for the counters.
+* **Something gone.** A trigger whose action names a team, agent or category that no longer
+  exists is switched off with the reason, and the tenant's admins are told; the change that
+  fired it goes through.
+"""
+
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from automations.actions import MissingReference, run_action
+from automations.conditions import matches
+from automations.facts import Facts
+from automations.models import Trigger, TriggerFiring
+from helpdesk.audit import acting_as, audit_record
+from helpdesk.models import Membership, Role
+from helpdesk.notifications import notify_many
+from tickets.models import Message, Ticket
+
+MAX_DEPTH = 5
+
+
+@dataclass
+class Chain:
+    fired: set[tuple[int, int]] = field(default_factory=set)  # (trigger, ticket)
+    depth: int = 0
+
+
+_chain: ContextVar[Chain | None] = ContextVar("automations_chain", default=None)
+
+
+def trigger_label(trigger: Trigger) -> str:
+    return _("Trigger '%(name)s'") % {"name": trigger.name}
+
+
+def run_triggers(*, event: str, ticket: Ticket, message: Message | None = None) -> int:
+    """Run the tenant's active triggers of ``event`` on ``ticket``; returns how many fired.
+    Precondition: the ticket's tenant scope is active, inside the change's transaction."""
+    chain = _chain.get()
+    token = None
+    if chain is None:
+        chain = Chain()
+        token = _chain.set(chain)
+    try:
+        if chain.depth >= MAX_DEPTH:
+            return 0
+        return _run(chain, event, ticket, message)
+    finally:
+        if token is not None:
+            _chain.reset(token)
+
+
+def active_triggers(event: str) -> list[Trigger]:
+    return list(Trigger.objects.filter(event=event, is_active=True).order_by("position", "pk"))
+
+
+def _run(chain: Chain, event: str, ticket: Ticket, message: Message | None) -> int:
+    triggers = active_triggers(event)
+    if not triggers:
+        return 0
+    facts = Facts(ticket, message=message)
+    fired = 0
+    for trigger in triggers:
+        key = (trigger.pk, ticket.pk)
+        if key in chain.fired or not matches(trigger.conditions, facts):
+            continue
+        chain.fired.add(key)
+        if not _fire(chain, trigger, event, ticket):
+            continue
+        fired += 1
+        facts.forget()
+        if trigger.stop_processing:
+            break
+    return fired
+
+
+def _fire(chain: Chain, trigger: Trigger, event: str, ticket: Ticket) -> bool:
+    label = trigger_label(trigger)
+    chain.depth += 1
+    try:
+        with transaction.atomic(), acting_as(label):
+            audit_record(
+                tenant=ticket.tenant_id,
+                actor=label,
+                action="trigger_fired",
+                target=ticket,
+                new=trigger.name,
+                data={"trigger": trigger.pk, "event": event},
+            )
+            TriggerFiring.objects.create(
+                tenant_id=ticket.tenant_id, trigger=trigger, ticket=ticket, event=event
+            )
+            for action in trigger.actions:
+                run_action(ticket, action, trigger.name)
+    except MissingReference as gone:
+        _disable(trigger, str(gone))
+        return False
+    finally:
+        chain.depth -= 1
+    return True
+
+
+def _disable(trigger: Trigger, missing: str) -> None:
+    """Switch the trigger off and tell the admins; its partial changes were rolled back."""
+    reason = _("It names %(missing)s, which no longer exists.") % {"missing": missing}
+    Trigger.objects.filter(pk=trigger.pk).update(is_active=False, disabled_reason=reason[:300])
+    audit_record(
+        tenant=trigger.tenant_id,
+        actor=trigger_label(trigger),
+        action="disabled",
+        target=trigger,
+        data={"reason": reason},
+    )
+    admins = Membership.objects.filter(role=Role.ADMIN, is_active=True).select_related("user")
+    notices = []
+    for admin in admins:
+        with override(admin.user.language or None):
+            text = _(
+                "Trigger '%(name)s' was switched off: it names %(missing)s, which no longer exists."
+            ) % {
+                "name": trigger.name,
+                "missing": missing,
+            }
+        notices.append((admin, text, "/settings/triggers/"))
+    notify_many(notices)

@@ -1,0 +1,70 @@
+"""Writes of triggers: checked definitions, audited, one transaction each."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from automations.actions import check_actions
+from automations.conditions import DefinitionError, check_conditions
+from automations.models import Trigger, TriggerEvent
+from helpdesk.audit import audit_delete, audit_save
+from helpdesk.models import Membership, Tenant
+
+EDITABLE_FIELDS = (
+    "name",
+    "event",
+    "is_active",
+    "position",
+    "conditions",
+    "actions",
+    "stop_processing",
+)
+
+
+def trigger_values_check(*, tenant: Tenant, values: dict) -> dict:
+    """The values with conditions and actions normalised, or ``ValidationError`` naming each
+    offending path (``conditions.all[0].operator``, ``actions[1].value``)."""
+    errors: dict[str, str] = {}
+    checked = dict(values)
+    if "event" in values and values["event"] not in TriggerEvent.values:
+        errors["event"] = _("Unknown event.")
+    if "name" in values and not str(values["name"]).strip():
+        errors["name"] = _("Give the trigger a name.")
+    try:
+        if "conditions" in values:
+            checked["conditions"] = check_conditions(values["conditions"])
+    except DefinitionError as error:
+        errors.update(error.errors)
+    try:
+        if "actions" in values:
+            checked["actions"] = check_actions(values["actions"], tenant_id=tenant.pk)
+    except DefinitionError as error:
+        errors.update(error.errors)
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
+@transaction.atomic
+def trigger_create(*, tenant: Tenant, actor: Membership | None, values: dict) -> Trigger:
+    values = trigger_values_check(tenant=tenant, values=values)
+    trigger = Trigger(tenant=tenant, created_by=actor)
+    return audit_save(tenant=tenant, actor=actor, instance=trigger, values=values)
+
+
+@transaction.atomic
+def trigger_update(
+    *, tenant: Tenant, actor: Membership | None, trigger: Trigger, values: dict
+) -> Trigger:
+    """Change the given fields; switching a trigger on again clears why it was switched off."""
+    values = trigger_values_check(tenant=tenant, values=values)
+    if values.get("is_active"):
+        values["disabled_reason"] = ""
+    values["updated_at"] = timezone.now()
+    return audit_save(tenant=tenant, actor=actor, instance=trigger, values=values)
+
+
+@transaction.atomic
+def trigger_delete(*, tenant: Tenant, actor: Membership | None, trigger: Trigger) -> None:
+    audit_delete(tenant=tenant, actor=actor, instance=trigger)
