@@ -425,7 +425,7 @@ def _technician_rows(
 
 
 def field_service(source: KpiSource) -> FieldService:
-    """Every field-service figure of the period, with a row per active technician: eleven
+    """Every field-service figure of the period, with a row per active technician: ten
     queries whatever the number of work orders and technicians."""
     now = _now(source)
     promise = promise_tallies(promise_rows(source), now)
