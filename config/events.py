@@ -43,6 +43,7 @@ RECEIVERS: dict[Signal, list[Callable]] = {
         tickets.export_incident_updates,
         surveys.export_surveys,
         surveys.export_follow_ups,
+        fieldservice.export_work_orders,
     ],
     customer_events.customer_data_erase: [tickets.erase_tickets],
     customer_events.customer_anonymising: [tickets.blank_person_rows, surveys.blank_person_rows],

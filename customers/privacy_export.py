@@ -28,6 +28,7 @@ SECTIONS = (
     "emails",
     "incident_updates",
     "inbound_emails",
+    "work_orders",
 )
 
 

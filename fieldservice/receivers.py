@@ -1,6 +1,6 @@
 """Field service's receivers of domain events (connected in ``config/events.py``)."""
 
-from fieldservice import services, targets
+from fieldservice import privacy_export, services, targets
 
 
 def blank_ticket_rows(*, ticket_ids: list[int], now, **_kwargs) -> None:
@@ -15,3 +15,7 @@ def target_on_created(*, work_order, **_kwargs) -> None:
 def target_on_changed(*, work_order, **_kwargs) -> None:
     """A check-in or a shipment back keeps the promise; any change refreshes its colour."""
     targets.target_refresh(work_order=work_order)
+
+
+def export_work_orders(*, customer_ids: list[int], **_kwargs) -> tuple[str, list]:
+    return "work_orders", privacy_export.work_orders_section(customer_ids)

@@ -13,6 +13,7 @@ Preconditions for all of them: the tenant scope is active and the caller has che
 ``actor`` may make the change.
 """
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -27,6 +28,7 @@ from fieldservice.models import (
     RmaCounter,
     WorkOrder,
     WorkOrderKind,
+    WorkOrderPhoto,
     WorkOrderStatus,
 )
 from fieldservice.transitions import HOLDS_TECHNICIAN, INITIAL_STATUS, can_move
@@ -35,6 +37,7 @@ from helpdesk.models import Membership, Skill, Tenant
 from products.models import Unit
 from tickets.models import Ticket
 
+logger = logging.getLogger(__name__)
 S = WorkOrderStatus
 RMA_FORMAT = "RMA-{:06d}"
 # Entering these clears the appointment: the visit needs a new window (or none) first.
@@ -266,9 +269,29 @@ def _send_changed(work_order: WorkOrder, actor, old: str) -> None:
 
 def work_orders_personal_data_blank(*, ticket_ids: list[int], now: datetime) -> int:
     """Blank what the tickets' work orders say about the customer: the visit's address, the
-    work done and why it could not be completed. Kept: kind, status, RMA and tracking numbers,
-    technician and every timestamp, for the reports. Called when the tickets' personal data is
-    erased (``tickets.erasure``), inside that transaction; answers how many were blanked."""
-    return WorkOrder.objects.filter(ticket_id__in=ticket_ids).update(
-        address="", work_done="", outcome_reason="", updated_at=now
+    work done, why it could not be completed and who signed; delete the signature image and
+    the photos (rows now, files once the erasure is committed, as ticket attachments). Kept:
+    kind, status, RMA and tracking numbers, technician, parts used and every timestamp
+    (``signed_at`` too), for the reports. Called when the tickets' personal data is erased
+    (``tickets.erasure``), inside that transaction; answers how many were blanked."""
+    work_orders = WorkOrder.objects.filter(ticket_id__in=ticket_ids)
+    photos = WorkOrderPhoto.objects.filter(work_order__ticket_id__in=ticket_ids)
+    names = [name for name in work_orders.values_list("signature", flat=True) if name]
+    names += [name for name in photos.values_list("file", flat=True) if name]
+    photos.delete()
+    blanked = work_orders.update(
+        address="", work_done="", outcome_reason="", signed_by="", signature="", updated_at=now
     )
+    if names:
+        storage = WorkOrder._meta.get_field("signature").storage
+        transaction.on_commit(lambda: _files_delete(storage, names))
+    return blanked
+
+
+def _files_delete(storage, names: list[str]) -> None:
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            # The row no longer names the file, so nothing serves it; the operator removes it.
+            logger.warning("could not delete erased work-order file %s", name, exc_info=True)

@@ -24,6 +24,7 @@ from .access import MANAGING_ROLES, QUALITY_ROLES, ReportAccess, access_for
 from .aftersales import aftersales, aftersales_rows
 from .assessment import assessment_settings_for, monthly_assessment
 from .feedback import feedback_report
+from .fieldservice import field_service, field_service_rows
 from .forms import (
     AssessmentSettingsForm,
     CriterionForm,
@@ -82,6 +83,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             names=selectors.agent_names(teams=filters.teams, agent=filters.agent),
         ),
         "aftersales": aftersales(source),
+        # Desk-wide figures (technicians, visits): only for those who see the whole desk.
+        "fieldservice": field_service(source) if access.sees_everything else None,
         "query": request.GET.urlencode(),
     }
     return render(request, "reports/dashboard.html", context)
@@ -336,7 +339,10 @@ EXPORTS = {
     ),
     "tickets": (lambda source, access: exports.ticket_rows(source), False),
     "aftersales": (lambda source, access: aftersales_rows(source), False),
+    "fieldservice": (lambda source, access: field_service_rows(source), False),
 }
+# Tables of the whole desk: refused (404) to a member who sees only part of it.
+DESK_WIDE_EXPORTS = ("fieldservice",)
 
 
 @member_required()
@@ -345,6 +351,8 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
     if table not in EXPORTS:
         raise Http404
     access = access_for(request.membership)
+    if table in DESK_WIDE_EXPORTS and not access.sees_everything:
+        raise Http404
     rows, monthly = EXPORTS[table]
     source = _month_source(request, access) if monthly else _source(request, access)
     if table == "teams" and access.agent is not None:

@@ -21,6 +21,7 @@ EXPECTED = {
         "tickets.receivers.export_incident_updates",
         "surveys.receivers.export_surveys",
         "surveys.receivers.export_follow_ups",
+        "fieldservice.receivers.export_work_orders",
     ],
     customer_events.customer_data_erase: ["tickets.receivers.erase_tickets"],
     customer_events.customer_anonymising: [

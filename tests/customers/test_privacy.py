@@ -167,6 +167,7 @@ EXPORT_KEYS = [
     "emails",
     "incident_updates",
     "inbound_emails",
+    "work_orders",
 ]
 
 
@@ -198,12 +199,16 @@ def test_it_refuses_an_export_with_a_section_missing(person, monkeypatch):
         export_of(person.customer)
 
 
-def test_it_has_tickets_and_surveys_answer_the_personal_data_signals():
+def test_it_has_tickets_surveys_and_field_service_answer_the_personal_data_signals():
     modules = {
         signal: {entry[1]().__module__ for entry in signal.receivers}
         for signal in (customer_data_export, customer_data_erase, customer_anonymising)
     }
-    assert modules[customer_data_export] == {"tickets.receivers", "surveys.receivers"}
+    assert modules[customer_data_export] == {
+        "tickets.receivers",
+        "surveys.receivers",
+        "fieldservice.receivers",
+    }
     assert modules[customer_data_erase] == {"tickets.receivers"}
     assert modules[customer_anonymising] == {"tickets.receivers", "surveys.receivers"}
     assert customer_data_held.has_listeners() and ticket_data_erase.has_listeners()

@@ -31,6 +31,7 @@ PAGES = [
     ("reports:feedback_note", {}),
     ("reports:export", {"table": "tickets"}),
     ("reports:export", {"table": "agents"}),
+    ("reports:export", {"table": "fieldservice"}),
     ("api_report_kpis", {}),
 ]
 
