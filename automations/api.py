@@ -1,5 +1,6 @@
-"""API of triggers: ``/api/v1/triggers/``, CRUD for the tenant's admins (others: 404, as the
-settings pages answer). A definition that cannot run is a 400 naming the offending path:
+"""API of triggers (``/api/v1/triggers/``) and time-based automations
+(``/api/v1/automations/``): CRUD for the tenant's admins (others: 404, as the settings pages
+answer). A definition that cannot run is a 400 naming the offending path:
 ``{"conditions.all[0].operator": ["This field does not take this operator."]}``.
 """
 
@@ -10,7 +11,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
 from automations import services
-from automations.models import Trigger, TriggerEvent
+from automations.models import Automation, Trigger, TriggerEvent
 from helpdesk.api import (
     IDEMPOTENCY_KEY_PARAMETER,
     FieldsOnceModelSerializer,
@@ -165,5 +166,137 @@ class TriggerViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# --- time-based automations ----------------------------------------------------------------------
+
+PENDING_72H = {
+    "name": "Pending 72 h: remind the customer",
+    "active": True,
+    "position": 1,
+    "conditions": {
+        "all": [
+            {"field": "status", "operator": "is", "value": "pending"},
+            {"field": "hours_since_updated", "operator": "gt", "value": 72},
+        ],
+        "any": [],
+    },
+    "actions": [{"type": "add_tags", "value": ["reminded"]}],
+}
+
+
+class AutomationSerializer(FieldsOnceModelSerializer):
+    active = serializers.BooleanField(source="is_active")
+    conditions = serializers.JSONField()
+    actions = serializers.JSONField()
+
+    class Meta:
+        model = Automation
+        fields = [
+            "id",
+            "name",
+            "active",
+            "position",
+            "conditions",
+            "actions",
+            "disabled_reason",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class AutomationWriteSerializer(ShallowFieldsSerializer):
+    name = TextField(max_length=120)
+    active = serializers.BooleanField(required=False, default=True)
+    position = serializers.IntegerField(min_value=0, max_value=100_000, required=False, default=100)
+    conditions = serializers.JSONField(
+        help_text=_("As a trigger's, with an all-condition on the hours since something.")
+    )
+    actions = serializers.JSONField(help_text=_('[{"type": …, "value": …}, …]'))
+
+
+class AutomationPatchSerializer(AutomationWriteSerializer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+            field.default = serializers.empty
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Time-based automations, in the order they run"),
+    retrieve=extend_schema(summary="One automation"),
+    create=extend_schema(
+        summary="Create a time-based automation",
+        description="Checked every five minutes on the tickets its conditions select; fires "
+        "at most once per ticket (again after the ticket is reopened).",
+        request=AutomationWriteSerializer,
+        responses={201: AutomationSerializer, **IDEMPOTENT_CREATE_ERRORS},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        examples=[OpenApiExample("Pending 72 h", request_only=True, value=PENDING_72H)],
+    ),
+    partial_update=extend_schema(
+        summary="Change an automation",
+        request=AutomationPatchSerializer,
+        responses={200: AutomationSerializer, **WRITE_ERRORS},
+    ),
+    destroy=extend_schema(summary="Delete an automation"),
+)
+class AutomationViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView):
+    model = Automation
+    serializer_class = AutomationSerializer
+    pagination_class = PkCursorPagination
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def scoped_queryset(self):
+        return Automation.objects.all()
+
+    def _automation(self, pk: str) -> Automation:
+        _require_admin(self.request)
+        automation = Automation.objects.filter(pk=id_from_path(pk)).first()
+        if automation is None:
+            raise Http404
+        return automation
+
+    def list(self, request):
+        _require_admin(request)
+        page = self.paginate_queryset(self.get_queryset().order_by("pk"))
+        return self.get_paginated_response(AutomationSerializer(page, many=True).data)
+
+    def retrieve(self, request, pk: str):
+        return Response(AutomationSerializer(self._automation(pk)).data)
+
+    def create(self, request):
+        _require_admin(request)
+
+        def create() -> Response:
+            data = validated(AutomationWriteSerializer, request.data)
+            automation = services.automation_create(
+                tenant=request._request.tenant, actor=request_member(request), values=_values(data)
+            )
+            return Response(AutomationSerializer(automation).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, create)
+
+    def partial_update(self, request, pk: str):
+        automation = self._automation(pk)
+        data = validated(AutomationPatchSerializer, request.data)
+        services.automation_update(
+            tenant=request._request.tenant,
+            actor=request_member(request),
+            automation=automation,
+            values=_values(data),
+        )
+        return Response(AutomationSerializer(automation).data)
+
+    def destroy(self, request, pk: str):
+        automation = self._automation(pk)
+        services.automation_delete(
+            tenant=request._request.tenant, actor=request_member(request), automation=automation
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 # (prefix, viewset, basename) for the router in ``config.urls``.
-api_routes = [("triggers", TriggerViewSet, "trigger")]
+api_routes = [
+    ("triggers", TriggerViewSet, "trigger"),
+    ("automations", AutomationViewSet, "automation"),
+]

@@ -16,6 +16,7 @@
   fired it goes through.
 """
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ from django.utils.translation import override
 from automations.actions import MissingReference, run_action
 from automations.conditions import matches
 from automations.facts import Facts
-from automations.models import Trigger, TriggerFiring
+from automations.models import Automation, Trigger, TriggerFiring
 from helpdesk.audit import acting_as, audit_record
 from helpdesk.models import Membership, Role
 from helpdesk.notifications import notify_many
@@ -90,51 +91,67 @@ def _run(chain: Chain, event: str, ticket: Ticket, message: Message | None) -> i
 
 
 def _fire(chain: Chain, trigger: Trigger, event: str, ticket: Ticket) -> bool:
-    label = trigger_label(trigger)
+    def record() -> bool:
+        TriggerFiring.objects.create(
+            tenant_id=ticket.tenant_id, trigger=trigger, ticket=ticket, event=event
+        )
+        return True
+
     chain.depth += 1
     try:
+        return fire(
+            rule=trigger, label=trigger_label(trigger), event=event, ticket=ticket, record=record
+        )
+    finally:
+        chain.depth -= 1
+
+
+def fire(
+    *,
+    rule: Trigger | Automation,
+    label: str,
+    event: str,
+    ticket: Ticket,
+    record: Callable[[], bool],
+) -> bool:
+    """Run ``rule``'s actions on ``ticket`` in a savepoint, recorded as made by ``label``.
+    ``record`` writes the firing first and answers False when it was there already (an
+    automation another sweeper fired): then nothing is done. A rule naming something gone
+    is switched off instead (False)."""
+    try:
         with transaction.atomic(), acting_as(label):
+            if not record():
+                return False
             audit_record(
                 tenant=ticket.tenant_id,
                 actor=label,
-                action="trigger_fired",
+                action="trigger_fired" if isinstance(rule, Trigger) else "automation_fired",
                 target=ticket,
-                new=trigger.name,
-                data={"trigger": trigger.pk, "event": event},
+                new=rule.name,
+                data={"rule": rule.pk, "event": event},
             )
-            TriggerFiring.objects.create(
-                tenant_id=ticket.tenant_id, trigger=trigger, ticket=ticket, event=event
-            )
-            for action in trigger.actions:
-                run_action(ticket, action, trigger.name)
+            for action in rule.actions:
+                run_action(ticket, action, rule.name)
     except MissingReference as gone:
-        _disable(trigger, str(gone))
+        _disable(rule, label, str(gone))
         return False
-    finally:
-        chain.depth -= 1
     return True
 
 
-def _disable(trigger: Trigger, missing: str) -> None:
-    """Switch the trigger off and tell the admins; its partial changes were rolled back."""
+def _disable(rule: Trigger | Automation, label: str, missing: str) -> None:
+    """Switch the rule off and tell the admins; its partial changes were rolled back."""
     reason = _("It names %(missing)s, which no longer exists.") % {"missing": missing}
-    Trigger.objects.filter(pk=trigger.pk).update(is_active=False, disabled_reason=reason[:300])
+    type(rule).objects.filter(pk=rule.pk).update(is_active=False, disabled_reason=reason[:300])
     audit_record(
-        tenant=trigger.tenant_id,
-        actor=trigger_label(trigger),
-        action="disabled",
-        target=trigger,
-        data={"reason": reason},
+        tenant=rule.tenant_id, actor=label, action="disabled", target=rule, data={"reason": reason}
     )
     admins = Membership.objects.filter(role=Role.ADMIN, is_active=True).select_related("user")
     notices = []
     for admin in admins:
         with override(admin.user.language or None):
-            text = _(
-                "Trigger '%(name)s' was switched off: it names %(missing)s, which no longer exists."
-            ) % {
-                "name": trigger.name,
+            text = _("%(rule)s was switched off: it names %(missing)s, which no longer exists.") % {
+                "rule": label,
                 "missing": missing,
             }
-        notices.append((admin, text, "/settings/triggers/"))
+        notices.append((admin, text, "/settings/"))
     notify_many(notices)

@@ -64,3 +64,51 @@ class TriggerFiring(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.trigger_id} on {self.ticket_id}"
+
+
+class Automation(TenantOwned):
+    """A time-based rule: checked by the sweep (``automations.sweep``) on the tickets its
+    conditions name a time for ("pending and not updated for 72 hours"), firing at most once
+    per ticket and reopening (``AutomationRun``)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(_("order"), default=100)
+    conditions = models.JSONField(_("conditions"), default=dict)
+    actions = models.JSONField(_("actions"), default=list)
+    disabled_reason = models.CharField(_("why it was disabled"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("automation")
+        verbose_name_plural = _("automations")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AutomationRun(TenantOwned):
+    """An automation fired on a ticket, in the ticket's ``cycle`` (its reopen count): unique,
+    so two sweepers racing on one ticket fire it once, and a reopened ticket can be reminded
+    again."""
+
+    automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="runs")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    cycle = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["automation", "ticket", "cycle"], name="automation_run_once"
+            )
+        ]
+        indexes = [models.Index(fields=["automation", "created_at"], name="automation_run_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.automation_id} on {self.ticket_id} ({self.cycle})"

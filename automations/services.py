@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from automations.actions import check_actions
 from automations.conditions import DefinitionError, check_conditions
-from automations.models import Trigger, TriggerEvent
+from automations.models import Automation, Trigger, TriggerEvent
 from helpdesk.audit import audit_delete, audit_save
 from helpdesk.models import Membership, Tenant
 
@@ -68,3 +68,54 @@ def trigger_update(
 @transaction.atomic
 def trigger_delete(*, tenant: Tenant, actor: Membership | None, trigger: Trigger) -> None:
     audit_delete(tenant=tenant, actor=actor, instance=trigger)
+
+
+# --- time-based automations -----------------------------------------------------------------------
+
+AUTOMATION_FIELDS = ("name", "is_active", "position", "conditions", "actions")
+TIME_FIELDS = ("hours_since_created", "hours_since_updated", "hours_since_customer_message")
+
+
+def automation_values_check(*, tenant: Tenant, values: dict) -> dict:
+    """``trigger_values_check`` for an automation, which must also name how much time has
+    passed (an ``all`` condition "hours since … more than N"): without one it would fire on
+    every open ticket at the next sweep."""
+    checked = trigger_values_check(tenant=tenant, values=values)
+    if "conditions" in checked:
+        timed = any(
+            c["field"] in TIME_FIELDS and c["operator"] in ("gt", "gte")
+            for c in checked["conditions"]["all"]
+        )
+        if not timed:
+            raise ValidationError(
+                {
+                    "conditions.all": _(
+                        "Add a condition on the hours since created, updated or the "
+                        "customer's last message (more than …)."
+                    )
+                }
+            )
+    return checked
+
+
+@transaction.atomic
+def automation_create(*, tenant: Tenant, actor: Membership | None, values: dict) -> Automation:
+    values = automation_values_check(tenant=tenant, values={"conditions": {}, **values})
+    automation = Automation(tenant=tenant, created_by=actor)
+    return audit_save(tenant=tenant, actor=actor, instance=automation, values=values)
+
+
+@transaction.atomic
+def automation_update(
+    *, tenant: Tenant, actor: Membership | None, automation: Automation, values: dict
+) -> Automation:
+    values = automation_values_check(tenant=tenant, values=values)
+    if values.get("is_active"):
+        values["disabled_reason"] = ""
+    values["updated_at"] = timezone.now()
+    return audit_save(tenant=tenant, actor=actor, instance=automation, values=values)
+
+
+@transaction.atomic
+def automation_delete(*, tenant: Tenant, actor: Membership | None, automation: Automation) -> None:
+    audit_delete(tenant=tenant, actor=actor, instance=automation)

@@ -410,6 +410,12 @@ CELERY_BEAT_SCHEDULE["purge-idempotency-keys"] = {
     "schedule": 3600.0,
     "options": {"expires": 1800},
 }
+# Time-based automations ("pending 72 h → remind the customer"): each firing once per ticket.
+CELERY_BEAT_SCHEDULE["automations-sweep"] = {
+    "task": "automations.tasks.sweep",
+    "schedule": float(os.environ.get("HELPDESK_AUTOMATION_SWEEP_SECONDS", "300")),
+    "options": {"expires": 240},
+}
 # Background jobs (imports) whose task was lost are queued again; dead ones are failed.
 CELERY_BEAT_SCHEDULE["background-jobs-sweep"] = {
     "task": "helpdesk.tasks.sweep_background_jobs",

@@ -410,6 +410,7 @@ ACTION_LABELS = {
     "personal_data_erased": gettext_lazy("erased the customer's personal data"),
     # A tenant's trigger (automations.engine): its actor label names it.
     "trigger_fired": gettext_lazy("fired on this ticket"),
+    "automation_fired": gettext_lazy("fired on this ticket"),
     # Spare parts moved for the ticket (repairs.services).
     "stock_reserved": gettext_lazy("reserved a spare part"),
     "stock_released": gettext_lazy("released a reserved spare part"),

@@ -2,16 +2,15 @@
 PostgreSQL: the lock on the technician's membership lets exactly one through. SQLite
 serialises writers, so there is no race to prove there."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django_scopes import scope
 
 from fieldservice import services
 from fieldservice.models import WorkOrder
 from fieldservice.models import WorkOrderStatus as S
+from tests.concurrency import run_at_once
 from tests.fieldservice.helpers import make_work_order, window
 
 pytestmark = [
@@ -22,28 +21,6 @@ pytestmark = [
     ),
 ]
 ATTEMPTS = 2
-
-
-def run_at_once(work, count: int) -> tuple[list, list]:
-    """Run ``work(i)`` in ``count`` threads, each with its own connection, released together."""
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def run(i):
-        try:
-            barrier.wait()
-            results.append(work(i))
-        except Exception as error:  # collected and asserted on by the caller
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 def test_two_overlapping_bookings_of_one_technician_at_once_let_one_through(
