@@ -99,7 +99,10 @@ def test_technician_completes_a_visit_on_a_phone(new_page, unique, tmp_path):
     page.fill("#id_signed_by", "Han Meimei")
     page.get_by_role("button", name="Save signature").click()
     expect(page.locator("main .messages")).to_contain_text("Signature saved.")
-    expect(page.locator(".field-signature-image")).to_be_visible()
+    signature = page.locator(".field-signature-image")
+    expect(signature).to_be_visible()
+    # The drawing as stored: as wide as the signature box was, not a broken image.
+    assert signature.evaluate("(img) => img.complete && img.naturalWidth") > 200
     assert_fits_the_phone(page)
     assert_big_buttons(page)
     screenshot(page, "technician-job-on-site-phone", full_page=True)
@@ -115,7 +118,7 @@ def test_technician_completes_a_visit_on_a_phone(new_page, unique, tmp_path):
     stored = field_data("check", unique)
     assert stored["status"] == "completed"
     assert stored["work_done"] == "Replaced the drain pump; no more leaks."
-    assert stored["parts"] == [[f"PUMP-{unique}", 1]]
+    assert stored["parts"] == [[f"PUMP-{unique}".upper(), 1]]
     assert stored["van_on_hand"] == 2
     assert stored["photos"] == 1
     assert stored["signed_by"] == "Han Meimei"

@@ -161,6 +161,8 @@ def test_the_technician_travels_checks_in_and_completes_through_the_page(tenant_
     image = client.get(job_url(job, "fieldservice_job_photo_file", photo_pk=photo.pk))
     assert (image["Content-Type"], b"".join(image.streaming_content)) == ("image/png", PNG)
     assert image["X-Content-Type-Options"] == "nosniff"
+    signature = client.get(job_url(job, "fieldservice_job_signature"))
+    assert (signature["Content-Type"], b"".join(signature.streaming_content)) == ("image/png", PNG)
     done = client.post(job_url(job, "fieldservice_job_complete"), {"work_done": "New pump."})
     assert done.status_code == 302
     with scope(tenant=tenant_a):
