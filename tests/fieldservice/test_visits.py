@@ -2,6 +2,8 @@
 the customer's signature, notes, and the completion that tells the customer and resolves the
 ticket."""
 
+import base64
+
 import pytest
 from django.core.exceptions import ValidationError
 from django_scopes import scope
@@ -140,8 +142,8 @@ def test_it_stores_the_customers_signature(scoped, technician, visit):
 @pytest.mark.parametrize(
     "data_url",
     [
-        "data:image/jpeg;base64," + __import__("base64").b64encode(JPEG).decode(),
-        "data:image/png;base64," + __import__("base64").b64encode(JPEG).decode(),
+        "data:image/jpeg;base64," + base64.b64encode(JPEG).decode(),
+        "data:image/png;base64," + base64.b64encode(JPEG).decode(),
         "data:image/png;base64,not base64!",
         "",
     ],
@@ -156,7 +158,7 @@ def test_it_refuses_a_signature_that_is_not_a_png(scoped, technician, visit, dat
 
 def test_it_refuses_a_signature_over_the_cap(scoped, technician, visit):
     big = PNG + b"\x00" * visits.SIGNATURE_MAX_BYTES
-    data_url = "data:image/png;base64," + __import__("base64").b64encode(big).decode()
+    data_url = "data:image/png;base64," + base64.b64encode(big).decode()
     with pytest.raises(ValidationError) as refused:
         visits.visit_sign(work_order=visit, actor=technician, signed_by="Li Lei", data_url=data_url)
     assert "larger than" in refused.value.message_dict["signature"][0]
