@@ -233,6 +233,26 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
         name: (lambda objs: {"pk": objs["work_order"].pk})
         for name in ("work-order-detail", "work-order-schedule", "work-order-move")
     },
+    "trigger-detail": lambda objs: {"pk": objs["trigger"].pk},
+    "automation-detail": lambda objs: {"pk": objs["automation"].pk},
+    # The technician's pages (fieldservice/technician_urls.py).
+    **{
+        name: (lambda objs: {"pk": objs["field_job"].pk})
+        for name in (
+            "fieldservice_job",
+            "fieldservice_job_move",
+            "fieldservice_job_notes",
+            "fieldservice_job_part",
+            "fieldservice_job_photo",
+            "fieldservice_job_sign",
+            "fieldservice_job_signature",
+            "fieldservice_job_complete",
+        )
+    },
+    "fieldservice_job_photo_file": lambda objs: {
+        "pk": objs["field_job"].pk,
+        "photo_pk": objs["field_photo"].pk,
+    },
     **{
         f"imports:{name}": (lambda objs: {"pk": objs["import_job"].pk})
         for name in ("job", "job_status", "job_errors")
@@ -286,6 +306,12 @@ POST_ONLY_URL_NAMES = frozenset(
         "follow-up-complete",
         "work-order-schedule",
         "work-order-move",
+        "fieldservice_job_move",
+        "fieldservice_job_notes",
+        "fieldservice_job_part",
+        "fieldservice_job_photo",
+        "fieldservice_job_sign",
+        "fieldservice_job_complete",
         "quote_withdraw",
         "repairs:part_receive",
         "repairs:part_transfer",

@@ -15,3 +15,18 @@ def make_trigger(tenant, *, event="ticket.created", conditions=None, actions, **
 
 def when(field, operator, value=None):
     return {"all": [{"field": field, "operator": operator, "value": value}]}
+
+
+def automations_objects(tenant):
+    """A trigger and an automation the URL walkers point at. Precondition: in the scope."""
+    trigger = make_trigger(tenant, actions=[{"type": "add_tags", "value": ["walked"]}])
+    automation = services.automation_create(
+        tenant=tenant,
+        actor=None,
+        values={
+            "name": "Quiet",
+            "conditions": when("hours_since_updated", "gt", 72),
+            "actions": [{"type": "add_tags", "value": ["quiet"]}],
+        },
+    )
+    return {"trigger": trigger, "automation": automation}

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from fieldservice import services
 from fieldservice.models import WorkOrderKind
+from tests.fieldservice.visit_helpers import field_job_objects
 from tests.repairs.quote_helpers import make_unit
 from tests.tickets.helpers import make_customer, make_ticket
 
@@ -37,4 +38,4 @@ def installed_unit(tenant, customer, serial="SN-FS-1", address=ADDRESS):
 
 def fieldservice_objects(tenant, actor):
     """A work order the URL walkers point at. Precondition: in the tenant's scope."""
-    return {"work_order": make_work_order(tenant, actor)}
+    return {"work_order": make_work_order(tenant, actor), **field_job_objects(tenant, actor)}

@@ -15,6 +15,7 @@ from sla.models import Calendar, SlaPolicy
 from surveys.models import FollowUp
 from tests.conftest import HOST_A, client_for
 from tests.factories import CustomerFactory
+from tests.automations.helpers import automations_objects
 from tests.fieldservice.helpers import fieldservice_objects
 from tests.incidents.helpers import incident_objects
 from tests.knowledge.helpers import knowledge_objects
@@ -79,6 +80,7 @@ def objects_a(tenant_a, admin_a, team_a):
         incident = incident_objects(tenant_a, admin_a, ticket)
         repairs = repairs_objects(tenant_a, admin_a)
         work_orders = fieldservice_objects(tenant_a, admin_a)
+        rules = automations_objects(tenant_a)
         catalogue = catalogue_objects(tenant_a, admin_a, ticket.customer)
         contracts = contract_objects(tenant_a, admin_a, organization)
         import_job = BackgroundJob.objects.create(
@@ -87,6 +89,7 @@ def objects_a(tenant_a, admin_a, team_a):
     return {
         **repairs,
         **work_orders,
+        **rules,
         **catalogue,
         "import_job": import_job,
         **incident,
