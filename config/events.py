@@ -60,9 +60,9 @@ RECEIVERS: dict[Signal, list[Callable]] = {
     ticket_events.ticket_reopened: [],
     ticket_events.ticket_merged: [sla.sla_on_ticket_activity],
     ticket_events.ticket_transferred: [tickets.email_on_transferred],
-    # Nobody listens yet: the 48-hour target and the customer's notices will.
-    work_order_events.work_order_created: [],
-    work_order_events.work_order_changed: [],
+    # The customer hears of their work order once the change commits.
+    work_order_events.work_order_created: [fieldservice.notice_on_work_order_created],
+    work_order_events.work_order_changed: [fieldservice.notice_on_work_order_changed],
 }
 
 

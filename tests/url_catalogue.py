@@ -233,6 +233,16 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
         name: (lambda objs: {"pk": objs["work_order"].pk})
         for name in ("work-order-detail", "work-order-schedule", "work-order-move")
     },
+    # The agent's work-order pages (fieldservice/work_order_urls.py).
+    **{
+        name: (lambda objs: {"pk": objs["work_order"].pk})
+        for name in (
+            "fieldservice_work_order",
+            "fieldservice_work_order_move",
+            "fieldservice_work_order_schedule",
+            "fieldservice_work_order_edit",
+        )
+    },
     **{
         f"imports:{name}": (lambda objs: {"pk": objs["import_job"].pk})
         for name in ("job", "job_status", "job_errors")
@@ -286,6 +296,9 @@ POST_ONLY_URL_NAMES = frozenset(
         "follow-up-complete",
         "work-order-schedule",
         "work-order-move",
+        "fieldservice_work_order_move",
+        "fieldservice_work_order_schedule",
+        "fieldservice_work_order_edit",
         "quote_withdraw",
         "repairs:part_receive",
         "repairs:part_transfer",
