@@ -108,7 +108,7 @@ def _notice_owe(work_order: WorkOrder, kind: str, key: str, status: str):
     return notice
 
 
-# --- reminders the day before ----------------------------------------------------------------------
+# --- reminders the day before ------------------------------------------------------------------
 
 
 def reminders_wanted(tenant: Tenant) -> bool:
