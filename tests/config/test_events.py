@@ -52,12 +52,8 @@ EXPECTED = {
     ticket_events.ticket_reopened: [],
     ticket_events.ticket_merged: ["sla.receivers.sla_on_ticket_activity"],
     ticket_events.ticket_transferred: ["tickets.receivers.email_on_transferred"],
-    work_order_events.work_order_created: [
-        "fieldservice.receivers.notice_on_work_order_created"
-    ],
-    work_order_events.work_order_changed: [
-        "fieldservice.receivers.notice_on_work_order_changed"
-    ],
+    work_order_events.work_order_created: ["fieldservice.receivers.notice_on_work_order_created"],
+    work_order_events.work_order_changed: ["fieldservice.receivers.notice_on_work_order_changed"],
 }
 
 
