@@ -226,8 +226,11 @@ def work_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required()
 @require_http_methods(["GET", "POST"])
 def work_order_new(request: HttpRequest) -> HttpResponse:
-    """``?ticket=<number>&kind=…``: the form, prefilled from the ticket's unit or customer."""
+    """``?ticket=<number>&kind=…``: the form, prefilled from the ticket's unit; without a
+    ticket, a page asking for its number (another's or an unknown one is a 404)."""
     number = request.POST.get("ticket") or request.GET.get("ticket") or ""
+    if request.method == "GET" and not number:
+        return render(request, "fieldservice/work_order_pick_ticket.html")
     ticket = ticket_get_for_member(member=request.membership, number=_number(number))
     if request.method == "POST":
         form = WorkOrderCreateForm(request.POST)

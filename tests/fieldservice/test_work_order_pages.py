@@ -345,3 +345,10 @@ def test_a_member_of_the_desk_cannot_open_another_tenants_work_order(
         theirs = make_work_order(tenant_b, outsider)
     assert admin_client_a.get(detail(theirs)).status_code == 404
     assert admin_client_a.get(NEW, {"ticket": theirs.ticket.number + 1000}).status_code == 404
+
+
+def test_without_a_ticket_the_form_asks_for_its_number(admin_client_a):
+    page = admin_client_a.get(NEW)
+    assert page.status_code == 200
+    assert 'name="ticket"' in page.content.decode()
+    assert admin_client_a.get(NEW, {"ticket": "abc"}).status_code == 404
