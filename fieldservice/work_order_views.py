@@ -6,7 +6,7 @@ that move, schedule and edit it, and creation from a ticket. Thin: forms parse,
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -112,7 +112,7 @@ def _detail_page(request, work_order, forms=None, error="", status=200) -> HttpR
     context = {
         "work_order": work_order,
         "steps": work_order_timelines([work_order])[work_order.pk],
-        "events": [(e, ACTION_LABELS.get(e.action, e.action)) for e in _history(work_order)],
+        "events": [(e, _action_label(e)) for e in _history(work_order)],
         "parts": list(work_order.parts_used.select_related("part")),
         "photo_count": work_order.photos.count(),
         "skills": list(work_order.required_skills.order_by("name")),
@@ -122,6 +122,18 @@ def _detail_page(request, work_order, forms=None, error="", status=200) -> HttpR
         "error": error,
     }
     return render(request, "fieldservice/work_order_detail.html", context, status=status)
+
+
+def _action_label(event) -> str:
+    """ "changed the status", or "changed" and the field as the reader's language names it."""
+    label = ACTION_LABELS.get(event.action, event.action)
+    if event.action != "changed" or not event.field:
+        return label
+    try:
+        field = WorkOrder._meta.get_field(event.field).verbose_name
+    except FieldDoesNotExist:
+        field = event.field
+    return f"{label} {field}"
 
 
 def _history(work_order: WorkOrder):

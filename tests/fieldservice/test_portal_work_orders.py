@@ -103,4 +103,4 @@ def test_the_portal_shows_the_stages_in_chinese(tenant_a, admin_a):
     client = client_for(None)
     client.cookies["django_language"] = "zh-hans"
     html = client.get(reverse("portal_ticket", kwargs={"token": token})).content.decode()
-    assert "维修单 RMA-000001" in html and "寄回运单号" in html and "预计" in html
+    assert "维修单 RMA-000001" in html and "寄回快递单号" in html and "预计" in html

@@ -237,6 +237,8 @@ def test_editing_changes_the_address_and_audits_it(tenant_a, admin_a, admin_clie
         changed = WorkOrderEvent.objects.filter(work_order=visit, action="changed")
         fields = sorted(changed.values_list("field", flat=True))
     assert (visit.address, visit.region, fields) == ("1 New Street", "North", ["address", "region"])
+    history = admin_client_a.get(detail(visit)).content.decode()
+    assert "changed region: North" in history
 
 
 def test_the_pages_work_in_chinese(tenant_a, admin_a, admin_client_a):
