@@ -76,13 +76,16 @@ RECEIVERS: dict[Signal, list[Callable]] = {
     ticket_events.ticket_reopened: [],
     ticket_events.ticket_merged: [sla.sla_on_ticket_activity],
     ticket_events.ticket_transferred: [tickets.email_on_transferred],
-    # The promise first (on site by, turnaround): the customer's notices show its due time.
+    # The promise first (on site by, turnaround): the customer's notices show its due time;
+    # the customer hears of their work order once the change commits.
     work_order_events.work_order_created: [
         fieldservice.target_on_created,
+        fieldservice.notice_on_work_order_created,
         automations.on_work_order_created,
     ],
     work_order_events.work_order_changed: [
         fieldservice.target_on_changed,
+        fieldservice.notice_on_work_order_changed,
         automations.on_work_order_changed,
     ],
 }

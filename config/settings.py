@@ -345,6 +345,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 120},
     },
+    "work-order-notices-catch-up": {
+        "task": "fieldservice.tasks.catch_up_work_order_notices",
+        "schedule": 60.0,
+        "options": {"expires": 120},
+    },
+    # Each visit of tomorrow gets its one reminder; hourly, so a visit booked late the day
+    # before is still reminded.
+    "visit-reminders": {
+        "task": "fieldservice.tasks.send_visit_reminders",
+        "schedule": 3600.0,
+        "options": {"expires": 1800},
+    },
     "sla-sweep": {
         "task": "sla.tasks.sweep",
         "schedule": float(os.environ.get("HELPDESK_SLA_SWEEP_SECONDS", "15")),

@@ -301,3 +301,34 @@ class FieldServiceSettings(TenantOwned):
 
     def __str__(self) -> str:
         return f"Field service settings of {self.tenant_id}"
+
+
+class WorkOrderNotice(TenantOwned):
+    """One message owed to the customer about a work order (confirmation, on the way,
+    completion, repair stage, reminder): written with the change, sent once after the commit
+    (``fieldservice.customer_notices``). ``key`` names the change it tells of, so a change is
+    told once whoever receives it twice; ``emailed_at`` is the send-once claim."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20)
+    key = models.CharField(max_length=80)
+    # The status the change led to, as it was then (the work order may have moved on since).
+    status = models.CharField(max_length=24, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["work_order", "key"], name="work_order_notice_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="work_order_notice_owed",
+                condition=models.Q(emailed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.work_order_id}"

@@ -7,8 +7,11 @@
 * Any other member sees the work orders of the tickets they may open.
 """
 
+from datetime import datetime
+
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from fieldservice.models import TechnicianProfile, WorkOrder
 from helpdesk.models import Membership, Role
@@ -65,4 +68,40 @@ def technicians() -> QuerySet[TechnicianProfile]:
         .select_related("membership__user", "calendar")
         .prefetch_related("membership__skills")
         .order_by("membership__user__full_name", "membership__user__email")
+    )
+
+
+def work_orders_filtered(
+    member: Membership,
+    *,
+    kind: str = "",
+    status: str = "",
+    technician_id: int | None = None,
+    overdue: bool = False,
+    now: datetime | None = None,
+) -> QuerySet[WorkOrder]:
+    """The agent's list: what the member sees, narrowed by the filters, newest first.
+    Overdue: due and not yet kept (checked in; shipped back)."""
+    work_orders = work_orders_visible_to(member).order_by("-pk")
+    if kind:
+        work_orders = work_orders.filter(kind=kind)
+    if status:
+        work_orders = work_orders.filter(status=status)
+    if technician_id is not None:
+        work_orders = work_orders.filter(technician_id=technician_id)
+    if overdue:
+        work_orders = work_orders.filter(due_at__lt=now or timezone.now(), due_met_at__isnull=True)
+    return work_orders
+
+
+def ticket_work_orders(*, member: Membership, ticket) -> list[WorkOrder]:
+    """The ticket's work orders the member sees, oldest first (one query)."""
+    return list(work_orders_visible_to(member).filter(ticket=ticket))
+
+
+def portal_ticket_work_orders(*, ticket) -> list[WorkOrder]:
+    """The ticket's work orders as its customer sees them (reached through the ticket of a
+    signed link, so never another ticket's)."""
+    return list(
+        WorkOrder.objects.filter(ticket=ticket).select_related("technician__user").order_by("pk")
     )

@@ -253,6 +253,16 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
         "pk": objs["field_job"].pk,
         "photo_pk": objs["field_photo"].pk,
     },
+    # The agent's work-order pages (fieldservice/work_order_urls.py).
+    **{
+        name: (lambda objs: {"pk": objs["work_order"].pk})
+        for name in (
+            "fieldservice_work_order",
+            "fieldservice_work_order_move",
+            "fieldservice_work_order_schedule",
+            "fieldservice_work_order_edit",
+        )
+    },
     **{
         f"imports:{name}": (lambda objs: {"pk": objs["import_job"].pk})
         for name in ("job", "job_status", "job_errors")
@@ -312,6 +322,9 @@ POST_ONLY_URL_NAMES = frozenset(
         "fieldservice_job_photo",
         "fieldservice_job_sign",
         "fieldservice_job_complete",
+        "fieldservice_work_order_move",
+        "fieldservice_work_order_schedule",
+        "fieldservice_work_order_edit",
         "quote_withdraw",
         "repairs:part_receive",
         "repairs:part_transfer",

@@ -66,10 +66,12 @@ EXPECTED = {
     ticket_events.ticket_transferred: ["tickets.receivers.email_on_transferred"],
     work_order_events.work_order_created: [
         "fieldservice.receivers.target_on_created",
+        "fieldservice.receivers.notice_on_work_order_created",
         "automations.receivers.on_work_order_created",
     ],
     work_order_events.work_order_changed: [
         "fieldservice.receivers.target_on_changed",
+        "fieldservice.receivers.notice_on_work_order_changed",
         "automations.receivers.on_work_order_changed",
     ],
 }

@@ -13,9 +13,9 @@ from helpdesk.models import BackgroundJob, Membership, Skill, Team, WebhookSubsc
 from helpdesk.services import api_token_create, tenant_seed_defaults
 from sla.models import Calendar, SlaPolicy
 from surveys.models import FollowUp
+from tests.automations.helpers import automations_objects
 from tests.conftest import HOST_A, client_for
 from tests.factories import CustomerFactory
-from tests.automations.helpers import automations_objects
 from tests.fieldservice.helpers import fieldservice_objects
 from tests.incidents.helpers import incident_objects
 from tests.knowledge.helpers import knowledge_objects

@@ -195,8 +195,9 @@ def test_it_renders_the_ticket_page_in_a_constant_number_of_queries(
             )
     client = client_for(agent_a)
     client.get(url("ticket_detail", ticket))  # warm the session
-    # 19: +1 for the open-incident banner; +3 for the parts panel (movements, parts, locations)
-    with django_assert_max_num_queries(22):
+    # 19: +1 for the open-incident banner; +3 for the parts panel (movements, parts, locations);
+    # +2 for the work orders panel (the member's technician profile, the ticket's work orders)
+    with django_assert_max_num_queries(24):
         page = client.get(url("ticket_detail", ticket)).content.decode()
     assert page.count('class="thread-item') == messages
 
