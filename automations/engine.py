@@ -66,6 +66,10 @@ def run_triggers(*, event: str, ticket: Ticket, message: Message | None = None) 
             _chain.reset(token)
 
 
+def has_triggers(event: str) -> bool:
+    return Trigger.objects.filter(event=event, is_active=True).exists()
+
+
 def active_triggers(event: str) -> list[Trigger]:
     return list(Trigger.objects.filter(event=event, is_active=True).order_by("position", "pk"))
 

@@ -19,6 +19,9 @@ class TriggerEvent(models.TextChoices):
     TICKET_UPDATED = "ticket.updated", _("Ticket updated")
     MESSAGE_CUSTOMER = "message.customer", _("Customer wrote")
     MESSAGE_AGENT = "message.agent", _("Agent replied")
+    SLA_WARNING = "sla.warning", _("SLA warning (amber)")
+    SLA_BREACH = "sla.breach", _("SLA breached (red)")
+    SURVEY_ANSWERED = "survey.answered", _("Survey answered")
     WORK_ORDER_CREATED = "work_order.created", _("Work order created")
     WORK_ORDER_CHANGED = "work_order.changed", _("Work order changed")
 

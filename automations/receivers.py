@@ -1,8 +1,11 @@
 """The automations' receivers of domain events (connected in ``config/events.py``): each runs
 the tenant's triggers of the matching trigger event."""
 
-from automations.engine import run_triggers
+from automations.engine import has_triggers, run_triggers
 from automations.models import TriggerEvent as E
+from helpdesk.platform.enqueue import enqueue_on_commit
+
+SLA_EVENTS = {"warning": E.SLA_WARNING, "breach": E.SLA_BREACH}
 
 
 def on_ticket_created(*, ticket, **_kwargs) -> None:
@@ -28,3 +31,20 @@ def on_work_order_created(*, work_order, **_kwargs) -> None:
 
 def on_work_order_changed(*, work_order, **_kwargs) -> None:
     run_triggers(event=E.WORK_ORDER_CHANGED, ticket=work_order.ticket)
+
+
+def on_survey_answered(*, ticket, **_kwargs) -> None:
+    run_triggers(event=E.SURVEY_ANSWERED, ticket=ticket)
+
+
+def on_sla_checkpoint(*, ticket, level, **_kwargs) -> None:
+    """An SLA warning or breach: the tenant's triggers run after the sweep commits, in a task
+    of their own, so their changes never meet the sweep batch's unsaved rows."""
+    event = SLA_EVENTS.get(level)
+    if event is not None and has_triggers(event):
+        enqueue_on_commit(
+            "automations.tasks.run_event",
+            tenant_id=ticket.tenant_id,
+            ticket_id=ticket.pk,
+            event=event,
+        )

@@ -18,9 +18,11 @@ from fieldservice import receivers as fieldservice
 from fieldservice.sweeper import sweep_batch as work_order_sweep
 from helpdesk import events as tenancy_events
 from knowledge import receivers as knowledge
+from sla import events as sla_events
 from sla import receivers as sla
 from sla import sweeper
 from sla.templatetags.sla import sla_badge
+from surveys import events as survey_events
 from surveys import receivers as surveys
 from tickets import events as ticket_events
 from tickets import receivers as tickets
@@ -76,6 +78,8 @@ RECEIVERS: dict[Signal, list[Callable]] = {
     ticket_events.ticket_reopened: [],
     ticket_events.ticket_merged: [sla.sla_on_ticket_activity],
     ticket_events.ticket_transferred: [tickets.email_on_transferred],
+    sla_events.sla_checkpoint_passed: [automations.on_sla_checkpoint],
+    survey_events.survey_answered: [automations.on_survey_answered],
     # The promise first (on site by, turnaround): the customer's notices show its due time;
     # the customer hears of their work order once the change commits.
     work_order_events.work_order_created: [

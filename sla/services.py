@@ -30,6 +30,7 @@ from products.entitlement import unit_entitlement
 from tickets.models import ACTIVE_STATUSES, Status, Ticket, TicketEvent
 
 from . import deadlines as dl
+from . import events
 from .business_hours import Schedule
 from .models import Calendar, Colour, Escalation, Level, PauseSpan, SlaPolicy, TicketSla
 
@@ -475,6 +476,9 @@ def _record(
         data={"due_at": checkpoint.at.isoformat(), "cycle": cycle},
         webhooks=batch is None or ticket.tenant_id in batch.webhook_tenants,
         defer=None if batch is None else batch.events,
+    )
+    events.sla_checkpoint_passed.send(
+        sender=Ticket, ticket=ticket, target=target, level=level, due_at=checkpoint.at
     )
     managers = None if batch is None else batch.managers[ticket.tenant_id]
     for recipient in _recipients(ticket, level, managers):

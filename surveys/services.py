@@ -29,7 +29,7 @@ from helpdesk.tenancy import tenant_url
 from tickets import services as ticket_services
 from tickets.models import Status, Ticket
 
-from . import tokens
+from . import events, tokens
 from .models import (
     DIMENSIONS,
     LABEL_LANGUAGES,
@@ -282,6 +282,7 @@ def survey_answer(
     _close_the_loop(ticket, response)
     if response.is_bad:
         _open_bad_survey_follow_ups(ticket, response, config, now)
+    events.survey_answered.send(sender=Ticket, ticket=ticket, response=response)
     return response
 
 

@@ -3,6 +3,8 @@
 from config.events import RECEIVERS, receiver_uid
 from customers import events as customer_events
 from fieldservice import events as work_order_events
+from sla import events as sla_events
+from surveys import events as survey_events
 from helpdesk import events as tenancy_events
 from tickets import events as ticket_events
 
@@ -64,6 +66,8 @@ EXPECTED = {
     ticket_events.ticket_reopened: [],
     ticket_events.ticket_merged: ["sla.receivers.sla_on_ticket_activity"],
     ticket_events.ticket_transferred: ["tickets.receivers.email_on_transferred"],
+    sla_events.sla_checkpoint_passed: ["automations.receivers.on_sla_checkpoint"],
+    survey_events.survey_answered: ["automations.receivers.on_survey_answered"],
     work_order_events.work_order_created: [
         "fieldservice.receivers.target_on_created",
         "fieldservice.receivers.notice_on_work_order_created",
@@ -97,7 +101,14 @@ def test_it_connects_exactly_the_listed_receivers():
 def test_it_lists_every_signal_the_apps_define():
     defined = {
         value
-        for module in (tenancy_events, customer_events, ticket_events, work_order_events)
+        for module in (
+            tenancy_events,
+            customer_events,
+            ticket_events,
+            work_order_events,
+            sla_events,
+            survey_events,
+        )
         for value in vars(module).values()
         if type(value).__name__ == "Signal"
     }
