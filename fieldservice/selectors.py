@@ -64,5 +64,5 @@ def technicians() -> QuerySet[TechnicianProfile]:
         TechnicianProfile.objects.filter(is_active=True, membership__is_active=True)
         .select_related("membership__user", "calendar")
         .prefetch_related("membership__skills")
-        .order_by("membership__user__username")
+        .order_by("membership__user__full_name", "membership__user__email")
     )
