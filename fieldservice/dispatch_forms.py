@@ -23,8 +23,12 @@ class AssignForm(forms.Form):
 
     technician = forms.TypedChoiceField(label=_("Technician"), coerce=int)
     day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
+    start = forms.TimeField(
+        label=_("Window from"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end = forms.TimeField(
+        label=_("Window until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
     schedule_anyway = forms.BooleanField(
         label=_("Schedule anyway, outside the technician's working calendar"), required=False
     )

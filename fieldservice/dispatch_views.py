@@ -112,7 +112,7 @@ def proposals(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _window_asked(request: HttpRequest, visit: WorkOrder, zone: ZoneInfo) -> dict:
-    asked = AssignForm(request.GET or None, prefix=_prefix(visit), profiles=[])
+    asked = AssignForm(request.GET, prefix=_prefix(visit), profiles=[])
     asked.is_valid()  # the technician is not asked for here: read the window's fields only
     window = {name: asked.cleaned_data.get(name) for name in ("day", "start", "end")}
     if all(window.values()) and window["end"] > window["start"]:

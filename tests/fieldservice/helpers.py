@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 from fieldservice import services
-from fieldservice.models import WorkOrderKind
+from fieldservice.models import TechnicianProfile, WorkOrderKind
 from tests.repairs.quote_helpers import make_unit
 from tests.tickets.helpers import make_customer, make_ticket
 
@@ -36,5 +36,9 @@ def installed_unit(tenant, customer, serial="SN-FS-1", address=ADDRESS):
 
 
 def fieldservice_objects(tenant, actor):
-    """A work order the URL walkers point at. Precondition: in the tenant's scope."""
-    return {"work_order": make_work_order(tenant, actor)}
+    """A work order the URL walkers point at, and ``actor`` made a technician too (their
+    profile, their own calendar-feed page). Precondition: in the tenant's scope."""
+    return {
+        "work_order": make_work_order(tenant, actor),
+        "technician_profile": TechnicianProfile.objects.create(tenant=tenant, membership=actor),
+    }

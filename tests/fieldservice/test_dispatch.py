@@ -370,3 +370,15 @@ def test_a_team_lead_sees_the_board_link_in_the_navigation(tenant_a):
         lead = MembershipFactory(tenant=tenant_a, user=UserFactory(), role=Role.TEAM_LEAD)
     page = client_for(lead).get(reverse("fieldservice_dispatch")).content.decode()
     assert f'href="{reverse("fieldservice_dispatch")}"' in page
+
+
+def test_the_proposals_without_a_window_propose_for_this_morning(
+    tenant_a, admin_a, coordinator_client
+):
+    with scope(tenant=tenant_a):
+        make_technician(tenant_a, "wang@acme.test")
+        visit = visit_needing(tenant_a, admin_a)
+    url = reverse("fieldservice_dispatch_proposals", kwargs={"pk": visit.pk})
+    page = coordinator_client.get(url).content.decode()
+    assert 'value="09:00"' in page
+    assert "★ wang (proposed)" in page
