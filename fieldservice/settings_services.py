@@ -25,7 +25,11 @@ def field_settings_for(tenant_id: int) -> FieldServiceSettings:
 def field_settings_update(
     *, tenant: Tenant, actor: Membership, settings: FieldServiceSettings, values: dict
 ) -> FieldServiceSettings:
+    """Saves and records only what changed: ``stage_days`` compares as a dict, since
+    PostgreSQL's jsonb gives its keys back in its own order."""
     _check_tenant(tenant, settings.tenant_id)
+    if settings.pk is not None:
+        values = {name: v for name, v in values.items() if getattr(settings, name) != v}
     with transaction.atomic():
         return audit_save(tenant=tenant, actor=actor, instance=settings, values=values)
 

@@ -202,3 +202,10 @@ def test_an_admin_of_another_tenant_cannot_edit_this_tenants_technician(
     their_client = client_for(outsider, "globex.localhost")
     assert their_client.get(edit).status_code == 404
     assert their_client.post(edit, {"regions": "x", "is_active": "on"}).status_code == 404
+
+
+def test_saving_the_same_settings_again_records_nothing(tenant_a, admin_client_a):
+    admin_client_a.post(SETTINGS_URL, settings_data())
+    admin_client_a.post(SETTINGS_URL, settings_data())
+    with scope(tenant=tenant_a):
+        assert not ConfigurationEvent.objects.filter(action="changed").exists()
