@@ -171,8 +171,12 @@ def my_calendar(request: HttpRequest) -> HttpResponse:
     """The signed-in technician's own feed link, to add to their phone's calendar."""
     if not is_field_technician(request.membership):
         raise Http404
-    url = ical.feed_url(request, request.membership.pk)
-    return render(request, "fieldservice/dispatch/my_calendar.html", {"feed_url": url})
+    context = {
+        "feed_url": ical.feed_url(request, request.membership.pk),
+        # Technicians who also dispatch have no role that puts the board in the navigation.
+        "can_dispatch": is_coordinator(request.membership),
+    }
+    return render(request, "fieldservice/dispatch/my_calendar.html", context)
 
 
 @require_GET

@@ -143,3 +143,12 @@ def test_a_member_who_is_not_a_technician_has_no_feed_page(agent_client_a):
 
 def test_an_outsider_gets_404_on_the_feed_page(outsider_client):
     assert outsider_client.get(reverse("fieldservice_my_calendar")).status_code == 404
+
+
+def test_a_technician_who_also_dispatches_finds_the_board_from_their_feed_page(tenant_a):
+    with scope(tenant=tenant_a):
+        plain = make_technician(tenant_a, "plain@acme.test")
+        lead = make_technician(tenant_a, "lead@acme.test", is_coordinator=True)
+    board = f'href="{reverse("fieldservice_dispatch")}"'
+    assert board in client_for(lead).get(reverse("fieldservice_my_calendar")).content.decode()
+    assert board not in client_for(plain).get(reverse("fieldservice_my_calendar")).content.decode()
