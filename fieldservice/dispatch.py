@@ -92,9 +92,10 @@ class Proposal:
 
 
 def rank_candidates(candidates: list[Candidate], *, region: str = "") -> list[Proposal]:
-    """Best first: the technicians with every required skill, then who covers the region,
-    is free in the window, works then, and has the fewest booked minutes that day. A
-    technician missing a skill or already booked is kept, last, with the reason."""
+    """Best first, by: every required skill, free in the window, covers the region, works
+    then, fewest booked minutes that day. Free time comes before the region because
+    scheduling a booked technician is refused anyway (``work_order_schedule``). A technician
+    missing a skill or already booked is kept, last, with the reason."""
     ordered = sorted(candidates, key=lambda c: _rank_key(c, region))
     return [
         Proposal(
