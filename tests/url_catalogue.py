@@ -67,6 +67,10 @@ PUBLIC_URL_NAMES = frozenset(
         "saml_metadata",
         "saml_start",
         "saml_acs",
+        # A technician's calendar feed: calendar apps cannot sign in, the signed token binding
+        # tenant and member is the key (tests/fieldservice/test_ical.py proves that a bad
+        # token, another member's or another tenant's is a 404).
+        "fieldservice_calendar_feed",
     }
 )
 
@@ -263,6 +267,15 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
             "fieldservice_work_order_edit",
         )
     },
+    # Dispatch and field-service settings (fieldservice/).
+    **{
+        name: (lambda objs: {"pk": objs["work_order"].pk})
+        for name in ("fieldservice_dispatch_proposals", "fieldservice_dispatch_assign")
+    },
+    "fieldservice_technician_edit": lambda objs: {"pk": objs["technician_profile"].pk},
+    "fieldservice_calendar_feed": lambda objs: {
+        "membership_id": objs["technician_profile"].membership_id
+    },
     **{
         f"imports:{name}": (lambda objs: {"pk": objs["import_job"].pk})
         for name in ("job", "job_status", "job_errors")
@@ -325,6 +338,7 @@ POST_ONLY_URL_NAMES = frozenset(
         "fieldservice_work_order_move",
         "fieldservice_work_order_schedule",
         "fieldservice_work_order_edit",
+        "fieldservice_dispatch_assign",
         "quote_withdraw",
         "repairs:part_receive",
         "repairs:part_transfer",

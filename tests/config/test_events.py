@@ -3,9 +3,9 @@
 from config.events import RECEIVERS, receiver_uid
 from customers import events as customer_events
 from fieldservice import events as work_order_events
+from helpdesk import events as tenancy_events
 from sla import events as sla_events
 from surveys import events as survey_events
-from helpdesk import events as tenancy_events
 from tickets import events as ticket_events
 
 # Written out by hand: a receiver added, dropped or reordered shows up here in review.

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 from fieldservice import services
-from fieldservice.models import WorkOrderKind
+from fieldservice.models import TechnicianProfile, WorkOrderKind
 from tests.fieldservice.visit_helpers import field_job_objects
 from tests.repairs.quote_helpers import make_unit
 from tests.tickets.helpers import make_customer, make_ticket
@@ -37,5 +37,11 @@ def installed_unit(tenant, customer, serial="SN-FS-1", address=ADDRESS):
 
 
 def fieldservice_objects(tenant, actor):
-    """A work order the URL walkers point at. Precondition: in the tenant's scope."""
-    return {"work_order": make_work_order(tenant, actor), **field_job_objects(tenant, actor)}
+    """A work order and a technician's job the URL walkers point at, and ``actor`` made a
+    technician too (their profile, their own calendar-feed page). Precondition: in the
+    tenant's scope."""
+    return {
+        "work_order": make_work_order(tenant, actor),
+        **field_job_objects(tenant, actor),
+        "technician_profile": TechnicianProfile.objects.create(tenant=tenant, membership=actor),
+    }

@@ -3,6 +3,7 @@ from django.db import transaction
 from django_scopes import scope
 
 from customers.demo import seed_customers
+from fieldservice.demo import seed_field_service
 from helpdesk import demo
 from helpdesk.services import tenant_seed_defaults
 from knowledge.demo import seed_knowledge
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             seed_knowledge(acme, people["agent1@acme.test"], people["manager@acme.test"])
             seed_surveys(acme, people["agent1@acme.test"])
             seed_parts(acme, people["agent1@acme.test"])
+            seed_field_service(acme, people["manager@acme.test"])
             # After the other seeds: the contract goes onto a demo unit when there is one.
             seed_service_contracts(acme)
         demo.demo_tenant("globex", "Globex Corporation", "admin@globex.test", "en")
