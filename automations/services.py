@@ -119,3 +119,45 @@ def automation_update(
 @transaction.atomic
 def automation_delete(*, tenant: Tenant, actor: Membership | None, automation: Automation) -> None:
     audit_delete(tenant=tenant, actor=actor, instance=automation)
+
+
+# --- the settings pages' list: order, switch, copy ----------------------------------------------
+
+
+@transaction.atomic
+def rules_reorder(
+    *, tenant: Tenant, actor: Membership | None, model: type, ordered_ids: list[int]
+) -> None:
+    """Number the tenant's rules of ``model`` (triggers or automations) 10, 20, … in the given
+    order; rules the list leaves out keep their place after those it names."""
+    rules = list(model.objects.select_for_update().order_by("position", "pk"))
+    by_id = {rule.pk: rule for rule in rules}
+    named = [by_id[pk] for pk in dict.fromkeys(ordered_ids) if pk in by_id]
+    rest = [rule for rule in rules if rule not in named]
+    for index, rule in enumerate([*named, *rest], start=1):
+        if rule.position != index * 10:
+            audit_save(tenant=tenant, actor=actor, instance=rule, values={"position": index * 10})
+
+
+@transaction.atomic
+def rule_switch(*, tenant: Tenant, actor: Membership | None, rule, active: bool):
+    values = {"is_active": active, "updated_at": timezone.now()}
+    if active:
+        values["disabled_reason"] = ""
+    return audit_save(tenant=tenant, actor=actor, instance=rule, values=values)
+
+
+@transaction.atomic
+def rule_copy(*, tenant: Tenant, actor: Membership | None, rule):
+    """A switched-off copy of the rule, placed right after it, to edit into another."""
+    copy = type(rule)(tenant=tenant, created_by=actor)
+    values = {
+        "name": (_("Copy of %(name)s") % {"name": rule.name})[:120],
+        "is_active": False,
+        "position": rule.position + 1,
+        "conditions": rule.conditions,
+        "actions": rule.actions,
+    }
+    if isinstance(rule, Trigger):
+        values.update(event=rule.event, stop_processing=rule.stop_processing)
+    return audit_save(tenant=tenant, actor=actor, instance=copy, values=values)

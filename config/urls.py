@@ -202,5 +202,6 @@ urlpatterns += [
     path("dispatch/", include("fieldservice.dispatch_urls")),
     path("work-orders/", include("fieldservice.work_order_urls")),
     path("settings/field-service/", include("fieldservice.settings_urls")),
+    path("settings/rules/", include("automations.urls")),
     path("support/", include("fieldservice.portal_urls")),
 ]

@@ -238,6 +238,15 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
         for name in ("work-order-detail", "work-order-schedule", "work-order-move")
     },
     "trigger-detail": lambda objs: {"pk": objs["trigger"].pk},
+    # The settings pages of triggers and automations (automations/urls.py).
+    **{
+        f"automations:{name}": (lambda objs: {"kind": "triggers"})
+        for name in ("list", "new", "reorder")
+    },
+    **{
+        f"automations:{name}": (lambda objs: {"kind": "triggers", "pk": objs["trigger"].pk})
+        for name in ("edit", "switch", "copy", "delete")
+    },
     "automation-detail": lambda objs: {"pk": objs["automation"].pk},
     # The technician's pages (fieldservice/technician_urls.py).
     **{
@@ -339,6 +348,10 @@ POST_ONLY_URL_NAMES = frozenset(
         "fieldservice_work_order_schedule",
         "fieldservice_work_order_edit",
         "fieldservice_dispatch_assign",
+        "automations:reorder",
+        "automations:switch",
+        "automations:copy",
+        "automations:delete",
         "quote_withdraw",
         "repairs:part_receive",
         "repairs:part_transfer",
