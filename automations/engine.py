@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from automations import registry
 from automations.actions import MissingReference, run_action
 from automations.conditions import matches
 from automations.facts import Facts
@@ -66,8 +67,8 @@ def run_triggers(*, event: str, ticket: Ticket, message: Message | None = None) 
             _chain.reset(token)
 
 
-def has_triggers(event: str) -> bool:
-    return Trigger.objects.filter(event=event, is_active=True).exists()
+def has_triggers(event: str, tenant_id: int) -> bool:
+    return event in registry.events_with_triggers(tenant_id)
 
 
 def active_triggers(event: str) -> list[Trigger]:
@@ -75,6 +76,8 @@ def active_triggers(event: str) -> list[Trigger]:
 
 
 def _run(chain: Chain, event: str, ticket: Ticket, message: Message | None) -> int:
+    if not has_triggers(event, ticket.tenant_id):
+        return 0
     triggers = active_triggers(event)
     if not triggers:
         return 0
@@ -146,6 +149,7 @@ def _disable(rule: Trigger | Automation, label: str, missing: str) -> None:
     """Switch the rule off and tell the admins; its partial changes were rolled back."""
     reason = _("It names %(missing)s, which no longer exists.") % {"missing": missing}
     type(rule).objects.filter(pk=rule.pk).update(is_active=False, disabled_reason=reason[:300])
+    registry.forget(rule.tenant_id)
     audit_record(
         tenant=rule.tenant_id, actor=label, action="disabled", target=rule, data={"reason": reason}
     )

@@ -41,7 +41,7 @@ def on_sla_checkpoint(*, ticket, level, **_kwargs) -> None:
     """An SLA warning or breach: the tenant's triggers run after the sweep commits, in a task
     of their own, so their changes never meet the sweep batch's unsaved rows."""
     event = SLA_EVENTS.get(level)
-    if event is not None and has_triggers(event):
+    if event is not None and has_triggers(event, ticket.tenant_id):
         enqueue_on_commit(
             "automations.tasks.run_event",
             tenant_id=ticket.tenant_id,

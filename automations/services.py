@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from automations import registry
 from automations.actions import check_actions
 from automations.conditions import DefinitionError, check_conditions
 from automations.models import Automation, Trigger, TriggerEvent
@@ -50,6 +51,7 @@ def trigger_values_check(*, tenant: Tenant, values: dict) -> dict:
 def trigger_create(*, tenant: Tenant, actor: Membership | None, values: dict) -> Trigger:
     values = trigger_values_check(tenant=tenant, values=values)
     trigger = Trigger(tenant=tenant, created_by=actor)
+    registry.forget(tenant.pk)
     return audit_save(tenant=tenant, actor=actor, instance=trigger, values=values)
 
 
@@ -62,11 +64,13 @@ def trigger_update(
     if values.get("is_active"):
         values["disabled_reason"] = ""
     values["updated_at"] = timezone.now()
+    registry.forget(tenant.pk)
     return audit_save(tenant=tenant, actor=actor, instance=trigger, values=values)
 
 
 @transaction.atomic
 def trigger_delete(*, tenant: Tenant, actor: Membership | None, trigger: Trigger) -> None:
+    registry.forget(tenant.pk)
     audit_delete(tenant=tenant, actor=actor, instance=trigger)
 
 
@@ -141,6 +145,7 @@ def rules_reorder(
 
 @transaction.atomic
 def rule_switch(*, tenant: Tenant, actor: Membership | None, rule, active: bool):
+    registry.forget(tenant.pk)
     values = {"is_active": active, "updated_at": timezone.now()}
     if active:
         values["disabled_reason"] = ""
@@ -150,6 +155,7 @@ def rule_switch(*, tenant: Tenant, actor: Membership | None, rule, active: bool)
 @transaction.atomic
 def rule_copy(*, tenant: Tenant, actor: Membership | None, rule):
     """A switched-off copy of the rule, placed right after it, to edit into another."""
+    registry.forget(tenant.pk)
     copy = type(rule)(tenant=tenant, created_by=actor)
     values = {
         "name": (_("Copy of %(name)s") % {"name": rule.name})[:120],
