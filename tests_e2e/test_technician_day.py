@@ -56,6 +56,19 @@ def sign(page) -> None:
     page.mouse.up()
 
 
+LOADED_WIDTH = """(img) => img.complete ? img.naturalWidth : new Promise((done) => {
+  img.addEventListener("load", () => done(img.naturalWidth), { once: true });
+  img.addEventListener("error", () => done(0), { once: true });
+})"""
+
+
+def loaded_width(image) -> int:
+    """The image's natural width once the browser has loaded it (0 if it could not): scrolled
+    to first, as a lazy image loads only near the viewport."""
+    image.scroll_into_view_if_needed()
+    return image.evaluate(LOADED_WIDTH)
+
+
 def test_technician_completes_a_visit_on_a_phone(new_page, unique, tmp_path):
     seeded = field_data("seed", unique)
     page = new_page("en")
@@ -93,7 +106,7 @@ def test_technician_completes_a_visit_on_a_phone(new_page, unique, tmp_path):
     expect(page.locator("main .messages")).to_contain_text("Photo added.")
     photo = page.locator(".field-photos img")
     expect(photo).to_have_count(1)
-    assert photo.evaluate("(img) => img.complete && img.naturalWidth") == 1
+    assert loaded_width(photo) == 1
 
     sign(page)
     page.fill("#id_signed_by", "Han Meimei")
@@ -102,7 +115,7 @@ def test_technician_completes_a_visit_on_a_phone(new_page, unique, tmp_path):
     signature = page.locator(".field-signature-image")
     expect(signature).to_be_visible()
     # The drawing as stored: as wide as the signature box was, not a broken image.
-    assert signature.evaluate("(img) => img.complete && img.naturalWidth") > 200
+    assert loaded_width(signature) > 200
     assert_fits_the_phone(page)
     assert_big_buttons(page)
     screenshot(page, "technician-job-on-site-phone", full_page=True)
