@@ -20,6 +20,8 @@ from surveys import sweeper as survey_sweeper
 from surveys.models import FollowUp
 from surveys.services import follow_up_schedule
 from tests.automations.helpers import make_trigger, when
+from tests.automations.test_pages import post_rule
+from tests.conftest import HOST_A, client_for
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 from tests.tickets.helpers import make_customer, make_ticket
 from tickets import services as tickets
@@ -392,3 +394,62 @@ def test_the_builder_reads_and_shows_the_new_actions_by_name(tenant_a, admin_a, 
 def test_the_builder_says_what_it_cannot_read(tenant_a, kind, text):
     with scope(tenant=tenant_a), pytest.raises(builder.RowError):
         builder.action_from_row(kind, text, "")
+
+
+# --- through the settings page and the API --------------------------------------------------------
+
+
+def test_the_settings_page_saves_the_new_actions_typed_by_names(tenant_a, admin_a, agent_a):
+    with scope(tenant=tenant_a):
+        template = approved_template(tenant_a, admin_a, name="Sorry for the wait")
+        team = TeamFactory(tenant=tenant_a, name="Hotline")
+    answer = post_rule(
+        client_for(admin_a, HOST_A),
+        event="follow_up.overdue",
+        actions=[
+            {"type": "email_customer", "value": "Sorry for the wait"},
+            {"type": "follow_up", "value": "24, agent@acme.test", "text": "Call them today"},
+            {"type": "sla_target", "value": "48"},
+            {"type": "assign_round_robin", "value": "Hotline"},
+        ],
+    )
+    assert answer.status_code == 302
+    with scope(tenant=tenant_a):
+        trigger = Trigger.objects.get()
+    assert trigger.event == "follow_up.overdue"
+    assert trigger.actions == [
+        {"type": "email_customer", "value": template.pk},
+        {"type": "follow_up", "value": {"hours": 24, "to": agent_a.pk, "note": "Call them today"}},
+        {"type": "sla_target", "value": {"resolution_hours": 48}},
+        {"type": "assign_round_robin", "value": team.pk},
+    ]
+
+
+def test_the_settings_page_shows_an_unreadable_value_on_its_row(tenant_a, admin_a):
+    answer = post_rule(
+        client_for(admin_a, HOST_A),
+        actions=[{"type": "email_customer", "value": "No such template"}],
+    )
+    assert answer.status_code == 400
+    assert "Nothing here is called “No such template”." in answer.content.decode()
+    with scope(tenant=tenant_a):
+        assert not Trigger.objects.exists()
+
+
+def test_the_api_takes_the_new_actions_and_names_a_bad_one(api_a, tenant_a):
+    body = {
+        "name": "Bug: 48 h and a task",
+        "event": "ticket.created",
+        "conditions": {"all": [], "any": []},
+        "actions": [
+            {"type": "sla_target", "value": {"resolution_hours": 48}},
+            {"type": "follow_up", "value": {"hours": 72}},
+            {"type": "webhook", "value": ""},
+        ],
+    }
+    created = api_a.post("/api/v1/triggers/", body, content_type="application/json")
+    assert created.status_code == 201, created.json()
+    body["actions"][1]["value"]["hours"] = -1
+    refused = api_a.post("/api/v1/triggers/", body, content_type="application/json")
+    assert refused.status_code == 400
+    assert "actions[1].value" in str(refused.json())
