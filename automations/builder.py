@@ -6,11 +6,11 @@ e-mail address, a tier by its code, several values separated by commas. The defi
 ids, so renaming a team keeps the rule working; the rows show the current names again.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from automations.actions import ACTIONS, NOTIFY_TO
+from automations.actions import ACTIONS, APPROVED_TEMPLATE, NOTIFY_TO
 from automations.conditions import (
     BOOLEAN,
     FIELDS,
@@ -21,6 +21,7 @@ from automations.conditions import (
 )
 from customers.models import Organization, Tier
 from helpdesk.models import Membership, Team
+from knowledge.models import ReplyTemplate
 from tickets.models import Category
 
 TRUE_WORDS = {"true", "yes", "y", "1", "是", "真"}
@@ -37,9 +38,11 @@ class Lookup:
 
     model: type
     name_field: str
+    where: dict = field(default_factory=dict)  # only rows that match this may be named
 
     def id_of(self, name: str) -> int:
-        row = self.model.objects.filter(**{f"{self.name_field}__iexact": name.strip()}).first()
+        rows = self.model.objects.filter(**self.where)
+        row = rows.filter(**{f"{self.name_field}__iexact": name.strip()}).first()
         if row is None:
             raise RowError(_("Nothing here is called “%(name)s”.") % {"name": name.strip()})
         return row.pk
@@ -50,6 +53,8 @@ class Lookup:
 
 
 MEMBER = Lookup(Membership, "user__email")
+TEAM = Lookup(Team, "name")
+TEMPLATE = Lookup(ReplyTemplate, "name", APPROVED_TEMPLATE)
 LOOKUPS = {
     "category": Lookup(Category, "name"),
     "team": Lookup(Team, "name"),
@@ -58,6 +63,9 @@ LOOKUPS = {
     "set_category": Lookup(Category, "name"),
     "set_team": Lookup(Team, "name"),
     "set_assignee": MEMBER,
+    "assign_round_robin": TEAM,
+    "email_customer": TEMPLATE,
+    "apply_macro": TEMPLATE,
 }
 
 
@@ -133,7 +141,40 @@ def action_from_row(kind: str, text: str, message: str) -> dict:
         if to not in NOTIFY_TO:
             to = MEMBER.id_of(to)
         return {"type": kind, "value": {"to": to, "text": message.strip()}}
+    if kind == "follow_up":
+        return {"type": kind, "value": _follow_up_from_row(text, message)}
+    if kind == "sla_target":
+        return {"type": kind, "value": _sla_target_from_row(text)}
     return {"type": kind, "value": text.strip()}
+
+
+def _whole_hours(text: str) -> int:
+    hours = _read("", NUMBER, text.lower().removesuffix("h").strip())
+    if not isinstance(hours, int):
+        raise RowError(_("Give the hours as a whole number from 1 to 8760."))
+    return hours
+
+
+def _follow_up_from_row(text: str, note: str) -> dict:
+    """ "72" (the team lead's, in 72 hours) or "72, someone@example.com"; the message is the
+    task's note."""
+    parts = _split(text)
+    if not parts:
+        raise RowError(_("Give the hours, and whom to give it to if not the team lead."))
+    to = parts[1] if len(parts) > 1 else "team_lead"
+    value = {"hours": _whole_hours(parts[0]), "to": to if to == "team_lead" else MEMBER.id_of(to)}
+    return {**value, "note": note.strip()} if note.strip() else value
+
+
+def _sla_target_from_row(text: str) -> dict:
+    """ "48" (resolution within 48 hours) or "48, 4" (and the first response within 4)."""
+    parts = _split(text)
+    if not parts or len(parts) > 2:
+        raise RowError(_("Give the resolution hours, then the first response hours if any."))
+    value = {"resolution_hours": _whole_hours(parts[0])}
+    if len(parts) == 2:
+        value["first_response_hours"] = _whole_hours(parts[1])
+    return value
 
 
 def action_to_row(action: dict) -> dict:
@@ -149,4 +190,13 @@ def action_to_row(action: dict) -> dict:
             "value": to if isinstance(to, str) else MEMBER.name_of(to),
             "text": value["text"],
         }
-    return {"type": kind, "value": str(value), "text": ""}
+    if kind == "follow_up":
+        to = value.get("to", "team_lead")
+        shown = (
+            str(value["hours"]) if to == "team_lead" else f"{value['hours']}, {MEMBER.name_of(to)}"
+        )
+        return {"type": kind, "value": shown, "text": value.get("note", "")}
+    if kind == "sla_target":
+        hours = [value.get("resolution_hours"), value.get("first_response_hours")]
+        return {"type": kind, "value": ", ".join(str(h) for h in hours if h), "text": ""}
+    return {"type": kind, "value": "" if value is None else str(value), "text": ""}

@@ -70,7 +70,7 @@ class ActionRowForm(forms.Form):
         choices=[("", "—"), *((name, action.label) for name, action in ACTIONS.items())],
     )
     value = forms.CharField(label=_("Value"), required=False, max_length=2000)
-    text = forms.CharField(label=_("Message (notify)"), required=False, max_length=2000)
+    text = forms.CharField(label=_("Message (notify, note)"), required=False, max_length=2000)
 
 
 ConditionRows = formset_factory(ConditionRowForm, extra=BLANK_ROWS)

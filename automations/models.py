@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.models import Membership, TenantOwned
+from helpdesk.models import Membership, Team, TenantOwned
 from tickets.models import Ticket
 
 
@@ -24,6 +24,7 @@ class TriggerEvent(models.TextChoices):
     SURVEY_ANSWERED = "survey.answered", _("Survey answered")
     WORK_ORDER_CREATED = "work_order.created", _("Work order created")
     WORK_ORDER_CHANGED = "work_order.changed", _("Work order changed")
+    FOLLOW_UP_OVERDUE = "follow_up.overdue", _("Follow-up overdue")
 
 
 class Trigger(TenantOwned):
@@ -115,3 +116,16 @@ class AutomationRun(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.automation_id} on {self.ticket_id} ({self.cycle})"
+
+
+class RoundRobin(TenantOwned):
+    """Whose turn it is in a team, for the ``assign_round_robin`` action: the member given the
+    last ticket. One row per team, locked while the next member is chosen."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="+")
+    last_member = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.team_id}: {self.last_member_id}"

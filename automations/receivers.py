@@ -37,6 +37,18 @@ def on_survey_answered(*, ticket, **_kwargs) -> None:
     run_triggers(event=E.SURVEY_ANSWERED, ticket=ticket)
 
 
+def on_follow_up_overdue(*, ticket, **_kwargs) -> None:
+    """A follow-up was escalated as overdue inside the surveys' sweep batch: its triggers run
+    after that commits, in a task of their own, as an SLA checkpoint's do."""
+    if has_triggers(E.FOLLOW_UP_OVERDUE):
+        enqueue_on_commit(
+            "automations.tasks.run_event",
+            tenant_id=ticket.tenant_id,
+            ticket_id=ticket.pk,
+            event=E.FOLLOW_UP_OVERDUE,
+        )
+
+
 def on_sla_checkpoint(*, ticket, level, **_kwargs) -> None:
     """An SLA warning or breach: the tenant's triggers run after the sweep commits, in a task
     of their own, so their changes never meet the sweep batch's unsaved rows."""

@@ -18,7 +18,8 @@ def sweep() -> int:
 
 @shared_task(base=TenantTask)
 def run_event(*, tenant: Tenant, ticket_id: int, event: str) -> int:
-    """Run the triggers of an event that happened inside a sweep (an SLA warning or breach).
+    """Run the triggers of an event that happened inside a sweep (an SLA warning or breach,
+    an overdue follow-up).
     A task redelivered after its worker died mid-run runs them again: the actions that set a
     state (status, priority, team, tags) end as once, a note or notice would be repeated."""
     ticket = Ticket.objects.filter(pk=ticket_id).select_related("customer__tier").first()

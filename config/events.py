@@ -80,6 +80,7 @@ RECEIVERS: dict[Signal, list[Callable]] = {
     ticket_events.ticket_transferred: [tickets.email_on_transferred],
     sla_events.sla_checkpoint_passed: [automations.on_sla_checkpoint],
     survey_events.survey_answered: [automations.on_survey_answered],
+    survey_events.follow_up_overdue: [automations.on_follow_up_overdue],
     # The promise first (on site by, turnaround): the customer's notices show its due time;
     # the customer hears of their work order once the change commits.
     work_order_events.work_order_created: [

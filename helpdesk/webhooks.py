@@ -86,6 +86,7 @@ EVENTS = {
     "work_order.scheduled": gettext_lazy("An on-site visit was given a technician and a window"),
     "work_order.completed": gettext_lazy("An on-site visit was completed"),
     "repair.stage_changed": gettext_lazy("A depot repair moved to another stage"),
+    "trigger.fired": gettext_lazy("A trigger or automation asked to call the webhooks"),
 }
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=6)

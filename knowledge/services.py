@@ -386,24 +386,26 @@ def reply_template_review(
 PLACEHOLDER = re.compile(r"\{\{\s*(customer\.name|ticket\.number|agent\.name)\s*\}\}")
 
 
-def reply_template_fill(*, text: str, ticket: Ticket, agent: Membership) -> str:
+def reply_template_fill(*, text: str, ticket: Ticket, agent: Membership | None) -> str:
     """Substitute exactly the three supported placeholders as plain text; anything else
-    between braces stays as typed. Never the template engine: a template is user input."""
+    between braces stays as typed. Never the template engine: a template is user input.
+    With no agent (a tenant's rule sends it), the agent's name is the desk's."""
     values = {
         "customer.name": ticket.customer.name or ticket.customer.email,
         "ticket.number": str(ticket.number),
-        "agent.name": agent.user.get_full_name(),
+        "agent.name": agent.user.get_full_name() if agent else ticket.tenant.name,
     }
     return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
 
 
 @transaction.atomic
 def reply_template_apply(
-    *, ticket: Ticket, template: ReplyTemplate, actor: Membership, body: str = ""
+    *, ticket: Ticket, template: ReplyTemplate, actor: Membership | None, body: str = ""
 ) -> Message:
     """Send the reply (``body``, or the filled template when empty) and apply the macro's
     field changes, each through its ticket service and so each with its own audit event.
-    All or nothing: if one change is refused, the reply is not sent either."""
+    All or nothing: if one change is refused, the reply is not sent either. ``actor`` None:
+    a tenant's rule applies it, and the reply comes from the desk."""
     if not template.is_usable:
         raise ValidationError(_("This template is waiting for a manager's approval."))
     text = (
@@ -416,7 +418,7 @@ def reply_template_apply(
     return message
 
 
-def _apply_macro(ticket: Ticket, template: ReplyTemplate, actor: Membership) -> None:
+def _apply_macro(ticket: Ticket, template: ReplyTemplate, actor: Membership | None) -> None:
     if template.set_priority:
         ticket_services.ticket_change_priority(
             ticket=ticket, actor=actor, priority=template.set_priority

@@ -244,6 +244,10 @@ class TicketSla(TenantOwned):
     )
     contract_first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
     contract_resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # A target set on this ticket alone (a trigger's "feedback within 48 h"): wins over the
+    # contract's and the policy's while the ticket is open. Blank: no override.
+    target_first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    target_resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -138,11 +138,11 @@ def _entitle(sla: TicketSla, ticket: Ticket, now: datetime) -> None:
 
 
 def _targets(sla: TicketSla, policy: SlaPolicy | None) -> dl.Targets | None:
-    """The policy's targets with the contract's in place of its first response and
-    resolution; with no policy, the contract's alone (no next-response target); None when
-    neither gives any."""
-    first = _seconds(sla.contract_first_response_minutes)
-    resolution = _seconds(sla.contract_resolution_minutes)
+    """The policy's targets with the ticket's override, else the contract's, in place of its
+    first response and resolution; with no policy, those alone (no next-response target);
+    None when nothing gives any."""
+    first = _seconds(sla.target_first_response_minutes or sla.contract_first_response_minutes)
+    resolution = _seconds(sla.target_resolution_minutes or sla.contract_resolution_minutes)
     if policy is None:
         if not (first or resolution):
             return None
@@ -410,6 +410,35 @@ def _refresh(
             recorded.add(key)
     _store(sla, computed, now, recorded, batch)
     return sla
+
+
+@transaction.atomic
+def sla_target_override(
+    *,
+    ticket: Ticket,
+    first_response_minutes: int | None = None,
+    resolution_minutes: int | None = None,
+    now: datetime | None = None,
+) -> TicketSla:
+    """Give this ticket its own first-response and/or resolution target (None: keep what it
+    has), then refresh its due times, audited on the ticket. Precondition: the ticket's tenant
+    scope is active; takes the SLA row's lock."""
+    sla = _locked_sla(ticket)
+    old = (sla.target_first_response_minutes, sla.target_resolution_minutes)
+    if first_response_minutes is not None:
+        sla.target_first_response_minutes = first_response_minutes
+    if resolution_minutes is not None:
+        sla.target_resolution_minutes = resolution_minutes
+    new = (sla.target_first_response_minutes, sla.target_resolution_minutes)
+    if new != old:
+        audit_record(
+            tenant=ticket.tenant_id,
+            actor=None,
+            action="sla_target",
+            target=ticket,
+            data={"first_response_minutes": new[0], "resolution_minutes": new[1]},
+        )
+    return _refresh(ticket, now or timezone.now(), None, sla, None)
 
 
 def _locked_sla(ticket: Ticket) -> TicketSla:

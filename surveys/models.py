@@ -271,6 +271,7 @@ class FollowUpKind(models.TextChoices):
     BAD_SURVEY = "bad_survey", _("Call after a bad survey")
     IMPROVEMENT = "improvement", _("Tell the customer the improvement (72 h)")
     MANUAL = "manual", _("Scheduled by hand")
+    TASK = "task", _("Task from a rule")
 
 
 class FollowUpOutcome(models.TextChoices):

@@ -392,13 +392,15 @@ def _open_bad_survey_follow_ups(
 def follow_up_schedule(
     *,
     ticket: Ticket,
-    actor: Membership,
+    actor: Membership | None,
     assignee: Membership | None,
     due_at: datetime,
     channel: str,
     notes: str = "",
+    kind: str = FollowUpKind.MANUAL,
 ) -> FollowUp:
-    """A follow-up scheduled by hand from the ticket page."""
+    """A follow-up scheduled by hand from the ticket page, or (``actor`` None, kind ``task``)
+    by a tenant's rule."""
     if assignee is not None and assignee.tenant_id != ticket.tenant_id:
         raise ValidationError({"assignee": _("Unknown agent.")})
     if channel not in FollowUpChannel.values:
@@ -408,7 +410,7 @@ def follow_up_schedule(
         raise ValidationError({"due_at": _("Choose a time in the future.")})
     follow_up = _create_follow_up(
         ticket,
-        kind=FollowUpKind.MANUAL,
+        kind=kind,
         assignee=assignee,
         due_at=due_at,
         channel=channel,
@@ -487,6 +489,7 @@ def follow_up_escalate(*, follow_up: FollowUp, now: datetime) -> bool:
                 "due": _local(follow_up.due_at, ticket.tenant),
             }
         notify(recipient=recipient, text=text, url=_ticket_path(ticket))
+    events.follow_up_overdue.send(sender=Ticket, ticket=ticket, follow_up=follow_up)
     return True
 
 

@@ -68,6 +68,7 @@ EXPECTED = {
     ticket_events.ticket_transferred: ["tickets.receivers.email_on_transferred"],
     sla_events.sla_checkpoint_passed: ["automations.receivers.on_sla_checkpoint"],
     survey_events.survey_answered: ["automations.receivers.on_survey_answered"],
+    survey_events.follow_up_overdue: ["automations.receivers.on_follow_up_overdue"],
     work_order_events.work_order_created: [
         "fieldservice.receivers.target_on_created",
         "fieldservice.receivers.notice_on_work_order_created",
