@@ -40,7 +40,7 @@ def on_survey_answered(*, ticket, **_kwargs) -> None:
 def on_follow_up_overdue(*, ticket, **_kwargs) -> None:
     """A follow-up was escalated as overdue inside the surveys' sweep batch: its triggers run
     after that commits, in a task of their own, as an SLA checkpoint's do."""
-    if has_triggers(E.FOLLOW_UP_OVERDUE):
+    if has_triggers(E.FOLLOW_UP_OVERDUE, ticket.tenant_id):
         enqueue_on_commit(
             "automations.tasks.run_event",
             tenant_id=ticket.tenant_id,
