@@ -20,6 +20,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -124,7 +125,9 @@ def fire(
     """Run ``rule``'s actions on ``ticket`` in a savepoint, recorded as made by ``label``.
     ``record`` writes the firing first and answers False when it was there already (an
     automation another sweeper fired): then nothing is done. A rule naming something gone
-    is switched off instead (False)."""
+    is switched off instead (False). An action the ticket refuses now (a reply on a closed
+    ticket, say) undoes the rule's changes and is noted on the ticket; the change that fired
+    the rule goes through (False)."""
     try:
         with transaction.atomic(), acting_as(label):
             if not record():
@@ -141,6 +144,16 @@ def fire(
                 run_action(ticket, action, rule.name)
     except MissingReference as gone:
         _disable(rule, label, str(gone))
+        return False
+    except ValidationError as refused:
+        audit_record(
+            tenant=ticket.tenant_id,
+            actor=label,
+            action="rule_refused",
+            target=ticket,
+            new=rule.name,
+            data={"rule": rule.pk, "event": event, "reason": " ".join(refused.messages)},
+        )
         return False
     return True
 

@@ -411,6 +411,7 @@ ACTION_LABELS = {
     # A tenant's trigger (automations.engine): its actor label names it.
     "trigger_fired": gettext_lazy("fired on this ticket"),
     "automation_fired": gettext_lazy("fired on this ticket"),
+    "rule_refused": gettext_lazy("could not act on this ticket; its changes were undone"),
     "sla_target": gettext_lazy("set this ticket's own SLA target"),
     # Spare parts moved for the ticket (repairs.services).
     "stock_reserved": gettext_lazy("reserved a spare part"),

@@ -207,3 +207,28 @@ def test_the_ticket_page_shows_the_trigger_and_its_note(tenant_a, agent_a):
     assert page.status_code == 200
     assert "Trigger &#x27;Bug desk&#x27;" in text and "fired on this ticket" in text
     assert "Reproduce first." in text
+
+
+def test_an_action_the_ticket_refuses_undoes_the_rule_but_not_the_change(tenant_a):
+    with scope(tenant=tenant_a):
+        make_trigger(
+            tenant_a,
+            name="Note on close",
+            event="ticket.updated",
+            conditions=when("status", "is", "closed"),
+            actions=[
+                {"type": "add_tags", "value": ["closing"]},
+                {"type": "add_note", "value": "Closed by the desk."},
+            ],
+        )
+        ticket = make_ticket(tenant_a)
+        tickets.ticket_change_status(ticket=ticket, actor=None, status="resolved")
+        tickets.ticket_change_status(ticket=ticket, actor=None, status="closed")
+        ticket.refresh_from_db()
+        tags = list(ticket.tags.values_list("name", flat=True))
+        refused = TicketEvent.objects.filter(ticket=ticket, action="rule_refused").get()
+
+    assert ticket.status == "closed"  # the change that fired the rule went through
+    assert tags == []  # the rule's own changes were undone
+    assert refused.actor_label == "Trigger 'Note on close'"
+    assert "closed" in refused.data["reason"]
