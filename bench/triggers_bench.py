@@ -299,7 +299,7 @@ def fixture():
     return tenant, agent, customers
 
 
-def _activate(event: str | None) -> None:
+def activate(event: str | None) -> None:
     """Only the triggers of ``event`` active (none when None). Precondition: in the scope."""
     from automations.models import Trigger
 
@@ -334,7 +334,7 @@ def run(*, rounds: int, tickets: int) -> int:
                 lambda: _update_round(agent, pool),
             )
         finally:
-            _activate(None)
+            activate(None)
     print(f"\n| case | 0 triggers: tickets/s | 100 triggers: tickets/s | ratio (target ≥ {TARGET})")
     print("|---|---:|---:|---:|")
     for name, (without, with_triggers) in (("creation", created), ("priority change", updated)):
@@ -366,7 +366,7 @@ def _case(title: str, event: str, rounds: int, one_round) -> tuple[Side, Side]:
 
     without, with_triggers = Side("0 triggers"), Side("100 triggers")
     for side, active in ((without, None), (with_triggers, event)):
-        _activate(active)
+        activate(active)
         one_round()  # warm: the ORM's, the translations' and the tiers' caches
         side.queries = _queries_of(one_round)
     print(f"\n{title}: {rounds} rounds of each, alternating")
@@ -375,7 +375,7 @@ def _case(title: str, event: str, rounds: int, one_round) -> tuple[Side, Side]:
     )
     for n in range(rounds):
         for side, active in ((without, None), (with_triggers, event)):
-            _activate(active)
+            activate(active)
             fired_before = TriggerFiring.objects.count()
             wall, cpu = one_round()
             side.add_round(wall, cpu)
