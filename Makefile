@@ -70,7 +70,9 @@ clean:
 ## BENCH_ARGS="--only queue" or "--only sla". The mixed load test (50 clients for 60 s, then a
 ## check that every accepted write is stored): BENCH_ARGS="--only load". The installed base
 ## (unit lookup by serial and by phone among 1,000,000 units, the ticket page about a unit with
-## 200 history entries; helpdesk_bench_units): BENCH_ARGS="--only units". See docs/benchmarks.md.
+## 200 history entries; helpdesk_bench_units): BENCH_ARGS="--only units". Ticket creation and
+## a priority change with 0 and 100 active triggers (helpdesk_bench_triggers):
+## BENCH_ARGS="--only triggers". See docs/benchmarks.md.
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 

@@ -1,10 +1,11 @@
-"""``python -m bench [--only queue|sla|api|dashboard|kb|load|units] [--load-only] …``.
+"""``python -m bench [--only queue|sla|api|dashboard|kb|load|units|triggers] [--load-only] …``.
 
 Runs the queue benchmark, the SLA sweep benchmark, the API benchmark (``bench.api_bench``,
 on the queue benchmark's database), the dashboard and knowledge-base benchmarks, the mixed
 load test (``bench.load_test``, on its own database) and the installed-base benchmark
-(``bench.units_bench``: unit lookups at 1,000,000 units, the ticket page about a unit), each
-in its own process; ``--only`` runs one of them.
+(``bench.units_bench``: unit lookups at 1,000,000 units, the ticket page about a unit) and the
+triggers benchmark (``bench.triggers_bench``: ticket creation and a priority change with 0 and
+with 100 active triggers, alternating), each in its own process; ``--only`` runs one of them.
 
 The queue benchmark uses ``DATABASE_URL`` when set, else
 postgres://postgres@127.0.0.1:5432/helpdesk_bench. The SLA benchmark uses its own database,
@@ -13,7 +14,9 @@ and Redis at ``CELERY_BROKER_URL`` when that is a redis:// URL, else redis://127
 The load test uses ``LOAD_BENCH_DATABASE_URL`` when set, else
 postgres://postgres@127.0.0.1:5432/helpdesk_bench_load, and Redis db 10. The installed-base
 benchmark uses ``UNITS_BENCH_DATABASE_URL`` when set, else
-postgres://postgres@127.0.0.1:5432/helpdesk_bench_units.
+postgres://postgres@127.0.0.1:5432/helpdesk_bench_units; the triggers benchmark
+``TRIGGERS_BENCH_DATABASE_URL`` when set, else
+postgres://postgres@127.0.0.1:5432/helpdesk_bench_triggers.
 Each database is created when it is missing.
 """
 
@@ -27,7 +30,8 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench"
 DEFAULT_SLA_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench_sla"
 DEFAULT_SLA_BROKER_URL = "redis://127.0.0.1:6379/11"
 DEFAULT_UNITS_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench_units"
-PARTS = ("queue", "sla", "api", "dashboard", "kb", "load", "units")
+DEFAULT_TRIGGERS_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench_triggers"
+PARTS = ("queue", "sla", "api", "dashboard", "kb", "load", "units", "triggers")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         return _sla(args)
     if args.only == "units":
         return _units(args)
+    if args.only == "triggers":
+        return _triggers(args)
     if args.only == "load":  # its own database, gunicorn + Celery, 50 clients for 60 s
         from bench import load_test
 
@@ -156,6 +162,30 @@ def _units(args: argparse.Namespace) -> int:
     return units_bench.run(lookups=args.lookups, page_requests=args.page_requests)
 
 
+def _triggers(args: argparse.Namespace) -> int:
+    os.environ["DATABASE_URL"] = os.environ.get(
+        "TRIGGERS_BENCH_DATABASE_URL", DEFAULT_TRIGGERS_DATABASE_URL
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "false")
+    os.environ.setdefault("HELPDESK_LOG_LEVEL", "WARNING")
+    _ensure_database(os.environ["DATABASE_URL"])
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench import triggers_bench
+
+    call_command("migrate", interactive=False, verbosity=0)
+    print("Making the triggers bench tenant (skipped when already made) …", flush=True)
+    triggers_bench.fixture()
+    if args.load_only:
+        return 0
+    return triggers_bench.run(rounds=args.trigger_rounds, tickets=args.trigger_tickets)
+
+
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
@@ -183,6 +213,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     units.add_argument(
         "--page-requests", type=int, default=50, help="ticket page requests per history length"
     )
+    triggers = parser.add_argument_group("triggers benchmark")
+    triggers.add_argument(
+        "--trigger-rounds", type=int, default=8, help="rounds of each side, alternating"
+    )
+    triggers.add_argument("--trigger-tickets", type=int, default=50, help="tickets a round")
     load = parser.add_argument_group("load test")
     load.add_argument("--load-seconds", type=float, default=60.0, help="length of the load")
     load.add_argument("--load-clients", type=int, default=50, help="concurrent clients")

@@ -1,4 +1,5 @@
-"""Machine instructions per request: ``python -m bench.instructions [--only TEXT] [--requests N]``.
+"""Machine instructions per request or trigger evaluation: ``python -m bench.instructions
+[--only TEXT] [--requests N]``.
 
 ``bench.profile_requests`` measures CPU time, which moves by tens of percent with whatever else
 the machine runs. The instructions the app's process executes for a request do not: this tool
@@ -11,8 +12,16 @@ measured request and once with ``1 + N``; everything else (start-up, warm-up) is
 both, so the difference divided by N is one request's count. A run takes about half a minute of
 start-up plus about a second a request (callgrind runs Python about 50 times slower).
 
+The ``triggers`` cases count one evaluation of a ``ticket.created`` event by the engine
+(``automations.engine.run_triggers``, through ``bench.trigger_evaluations``) in the triggers
+benchmark's tenant: with 0 active triggers, and with 100 on a ticket none of them matches and on
+one that one of them matches (which tags it). The same subtraction applies: ``1`` and ``1 + N``
+evaluations.
+
 Preconditions: valgrind is installed (Debian's ``valgrind``); the queue benchmark's data set is
-loaded (``python -m bench --only queue --load-only``).
+loaded (``python -m bench --only queue --load-only``) for the requests, the triggers
+benchmark's tenant is made (``python -m bench --only triggers --load-only``) for the triggers
+cases.
 """
 
 import argparse
@@ -28,7 +37,16 @@ CASES = (
     "api ping",
     "api create",
     "api list",
+    "triggers 0, ticket.created",
+    "triggers 100, ticket.created, none match",
+    "triggers 100, ticket.created, one fires",
 )
+# The triggers cases: the arguments of ``bench.trigger_evaluations``.
+TRIGGER_CASES = {
+    "triggers 0, ticket.created": ("--triggers", "0", "--ticket", "quiet"),
+    "triggers 100, ticket.created, none match": ("--triggers", "100", "--ticket", "quiet"),
+    "triggers 100, ticket.created, one fires": ("--triggers", "100", "--ticket", "leak"),
+}
 COLLECTED = re.compile(r"Collected : (\d+)")
 
 
@@ -46,20 +64,25 @@ def main(argv: list[str] | None = None) -> int:
         base = _instructions(case, 1)
         more = _instructions(case, 1 + args.requests)
         per_request = (more - base) / args.requests
-        print(f"  {case:<24} {per_request / 1e6:8.2f} M instructions a request", flush=True)
+        print(f"  {case:<40} {per_request / 1e6:8.2f} M instructions each", flush=True)
         rows.append((case, per_request))
-    print("\n| request | M instructions a request |\n|---|---:|")
+    print("\n| request or evaluation | M instructions each |\n|---|---:|")
     for case, count in rows:
         print(f"| {case} | {count / 1e6:.2f} |")
     return 0
 
 
 def _instructions(case: str, iterations: int) -> int:
-    """The instructions of a whole profile run of ``case`` with ``iterations`` measured requests."""
+    """The instructions of a whole profile run of ``case`` with ``iterations`` measured requests
+    (or trigger evaluations)."""
+    if case in TRIGGER_CASES:
+        program = ("bench.trigger_evaluations", *TRIGGER_CASES[case])
+    else:
+        program = ("bench.profile_requests", "--only", case)
     command = [
         *("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"),
-        *(sys.executable, "-m", "bench.profile_requests"),
-        *("--only", case, "--iterations", str(iterations)),
+        *(sys.executable, "-m", *program),
+        *("--iterations", str(iterations)),
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     found = COLLECTED.search(done.stderr)
