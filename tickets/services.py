@@ -191,11 +191,15 @@ def ticket_create(
 
 def _route_new_ticket(ticket: Ticket) -> None:
     """Escalation rules first (asked of the apps that keep them): an escalated ticket goes to
-    a certified senior (the lead if nobody else qualifies); otherwise skill-and-load routing."""
+    a certified senior (the lead if nobody else qualifies); otherwise skill-and-load routing.
+    A ticket already assigned when it is routed keeps its assignee."""
     reasons = events.escalation_reasons(ticket)
-    assignee = routing.pick_assignee(ticket=ticket, senior_only=bool(reasons))
-    if assignee is None and reasons and ticket.team_id and ticket.team.lead_id:
-        assignee = ticket.team.lead
+    # A receiver of ``ticket_created`` (a tenant's trigger) may have assigned it: that stands.
+    assignee = None
+    if ticket.assignee_id is None:
+        assignee = routing.pick_assignee(ticket=ticket, senior_only=bool(reasons))
+        if assignee is None and reasons and ticket.team_id and ticket.team.lead_id:
+            assignee = ticket.team.lead
     if assignee is not None:
         _assign(ticket, None, assignee, reason="escalation" if reasons else "routing")
     if reasons:

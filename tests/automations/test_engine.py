@@ -10,7 +10,7 @@ from sla.models import Escalation
 from tests.automations.helpers import make_trigger, when
 from tests.conftest import HOST_A, client_for
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
-from tests.tickets.helpers import make_customer, make_ticket
+from tests.tickets.helpers import make_category, make_customer, make_ticket
 from tickets import services as tickets
 from tickets.models import Category, Message, MessageKind, TicketEvent
 
@@ -232,3 +232,29 @@ def test_an_action_the_ticket_refuses_undoes_the_rule_but_not_the_change(tenant_
     assert tags == []  # the rule's own changes were undone
     assert refused.actor_label == "Trigger 'Note on close'"
     assert "closed" in refused.data["reason"]
+
+
+def test_the_router_keeps_the_assignee_a_trigger_chose_on_creation(tenant_a, agent_a, admin_a):
+    with scope(tenant=tenant_a):
+        team = TeamFactory(tenant=tenant_a, name="Repair", lead=admin_a)
+        team.members.add(agent_a)
+        category = make_category(tenant_a, team=team)
+        make_trigger(
+            tenant_a,
+            name="Boss takes E4",
+            conditions=when("subject", "contains", "E4"),
+            actions=[{"type": "set_assignee", "value": admin_a.pk}],
+        )
+        chosen = make_ticket(tenant_a, subject="E4 again", category=category)
+        routed = make_ticket(tenant_a, subject="Door", category=category)
+        chosen.refresh_from_db()
+        routed.refresh_from_db()
+        assigned = list(
+            TicketEvent.objects.filter(ticket=chosen, action="assigned").values_list(
+                "actor_label", flat=True
+            )
+        )
+
+    assert chosen.assignee == admin_a  # the trigger's choice stood
+    assert assigned == ["Trigger 'Boss takes E4'"]
+    assert routed.assignee == agent_a  # the router still routes the others
