@@ -10,6 +10,7 @@ from django.utils import timezone
 from fieldservice.models import TechnicianProfile, WorkOrderKind, WorkOrderStatus
 from fieldservice.services import work_order_create, work_order_move, work_order_schedule
 from fieldservice.settings_services import technician_profile_create
+from fieldservice.work_order_edits import work_order_update
 from helpdesk.models import Membership, Skill, Tenant
 from repairs.models import LocationKind, Part, StockLocation
 from repairs.services import stock_location_create, stock_receive
@@ -26,6 +27,8 @@ TECHNICIANS = (
     ("agent3@acme.test", "海淀区 Haidian\n朝阳区 Chaoyang", "Haidian depot 海淀站", False),
 )
 VAN_PARTS = (("FLT-HEPA-02", 4), ("SNS-TEMP-03", 3))
+# The region each demo visit is dispatched under (as the technicians' regions name them).
+REGIONS = {"leaks": "朝阳区 Chaoyang", "cooling": "海淀区 Haidian"}
 ADDRESSES = {
     "leaks": "北京市朝阳区建国路88号 3单元 1202",
     "cooling": "北京市海淀区中关村大街27号 5层",
@@ -95,7 +98,7 @@ def _work_orders(tenant: Tenant, admin: Membership, technician: Membership) -> N
     skills = [skill] if skill else []
     leaks = Ticket.objects.filter(subject__startswith="Washing machine leaks").first()
     if leaks is not None:
-        work_order_create(
+        visit = work_order_create(
             tenant=tenant,
             actor=admin,
             ticket=leaks,
@@ -103,6 +106,7 @@ def _work_orders(tenant: Tenant, admin: Membership, technician: Membership) -> N
             address=ADDRESSES["leaks"],
             required_skills=skills,
         )
+        work_order_update(work_order=visit, actor=admin, region=REGIONS["leaks"])
     cooling = Ticket.objects.filter(subject__startswith="空调不制冷").first()
     if cooling is not None:
         visit = work_order_create(
@@ -113,6 +117,7 @@ def _work_orders(tenant: Tenant, admin: Membership, technician: Membership) -> N
             address=ADDRESSES["cooling"],
             required_skills=skills,
         )
+        work_order_update(work_order=visit, actor=admin, region=REGIONS["cooling"])
         start, end = _this_afternoon(tenant)
         work_order_schedule(
             work_order=visit, actor=admin, technician=technician, start=start, end=end
