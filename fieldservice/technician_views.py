@@ -5,6 +5,7 @@ Thin: the services in ``fieldservice.visits`` (and ``work_order_move``) do the w
 change comes back as a message on the job page, which keeps every form on one screen."""
 
 import zoneinfo
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib import messages
@@ -119,35 +120,38 @@ def _job_page(work_order: WorkOrder, anchor: str = "") -> HttpResponse:
     return redirect(f"{url}#{anchor}" if anchor else url)
 
 
-def _refused(request: HttpRequest, error: ValidationError) -> None:
-    messages.error(request, " ".join(error.messages))
-
-
-def _form_refused(request: HttpRequest, form) -> None:
-    texts = [str(text) for errors in form.errors.values() for text in errors]
-    messages.error(request, " ".join(texts))
+def _act(request: HttpRequest, form, act: Callable[[dict], str]) -> bool:
+    """Run ``act`` on the form's cleaned data; it answers the message to show. A form or a
+    service that refuses shows its reasons as an error instead. Answers whether it went
+    through."""
+    if not form.is_valid():
+        texts = [str(text) for errors in form.errors.values() for text in errors]
+        messages.error(request, " ".join(texts))
+        return False
+    try:
+        done = act(form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return False
+    messages.success(request, done)
+    return True
 
 
 @member_required()
 @require_POST
 def job_move(request: HttpRequest, pk: int) -> HttpResponse:
     work_order = job_get_for_member(member=request.membership, pk=pk)
-    form = MoveForm(request.POST)
-    if not form.is_valid():
-        _form_refused(request, form)
-        return _job_page(work_order)
-    status = form.cleaned_data["status"]
-    try:
+
+    def move(data: dict) -> str:
         work_order_move(
             work_order=work_order,
             actor=request.membership,
-            status=status,
-            reason=form.cleaned_data["reason"],
+            status=data["status"],
+            reason=data["reason"],
         )
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, MOVE_DONE[status])
+        return MOVE_DONE[data["status"]]
+
+    _act(request, MoveForm(request.POST), move)
     return _job_page(work_order)
 
 
@@ -155,18 +159,12 @@ def job_move(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def job_notes(request: HttpRequest, pk: int) -> HttpResponse:
     work_order = job_get_for_member(member=request.membership, pk=pk)
-    form = NotesForm(request.POST)
-    if not form.is_valid():
-        _form_refused(request, form)
-        return _job_page(work_order, "notes")
-    try:
-        visits.visit_notes_update(
-            work_order=work_order, actor=request.membership, **form.cleaned_data
-        )
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, _("Notes saved."))
+
+    def save(data: dict) -> str:
+        visits.visit_notes_update(work_order=work_order, actor=request.membership, **data)
+        return _("Notes saved.")
+
+    _act(request, NotesForm(request.POST), save)
     return _job_page(work_order, "notes")
 
 
@@ -174,21 +172,12 @@ def job_notes(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def job_part(request: HttpRequest, pk: int) -> HttpResponse:
     work_order = job_get_for_member(member=request.membership, pk=pk)
-    form = PartUseForm(request.POST, parts=parts_in(van_stock(work_order)))
-    if not form.is_valid():
-        _form_refused(request, form)
-        return _job_page(work_order, "parts")
-    try:
-        used = visits.visit_part_use(
-            work_order=work_order, actor=request.membership, **form.cleaned_data
-        )
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(
-            request,
-            _("Fitted: %(n)s × %(part)s.") % {"n": used.quantity, "part": used.part},
-        )
+
+    def fit(data: dict) -> str:
+        used = visits.visit_part_use(work_order=work_order, actor=request.membership, **data)
+        return _("Fitted: %(n)s × %(part)s.") % {"n": used.quantity, "part": used.part}
+
+    _act(request, PartUseForm(request.POST, parts=parts_in(van_stock(work_order))), fit)
     return _job_page(work_order, "parts")
 
 
@@ -196,21 +185,17 @@ def job_part(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def job_photo(request: HttpRequest, pk: int) -> HttpResponse:
     work_order = job_get_for_member(member=request.membership, pk=pk)
-    form = PhotoForm(request.POST, request.FILES)
-    if not form.is_valid():
-        _form_refused(request, form)
-        return _job_page(work_order, "photos")
-    try:
+
+    def add(data: dict) -> str:
         visits.visit_photo_add(
             work_order=work_order,
             actor=request.membership,
-            upload=form.cleaned_data["photo"],
-            caption=form.cleaned_data["caption"],
+            upload=data["photo"],
+            caption=data["caption"],
         )
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, _("Photo added."))
+        return _("Photo added.")
+
+    _act(request, PhotoForm(request.POST, request.FILES), add)
     return _job_page(work_order, "photos")
 
 
@@ -230,21 +215,17 @@ def job_photo_file(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse
 @require_POST
 def job_sign(request: HttpRequest, pk: int) -> HttpResponse:
     work_order = job_get_for_member(member=request.membership, pk=pk)
-    form = SignForm(request.POST)
-    if not form.is_valid():
-        _form_refused(request, form)
-        return _job_page(work_order, "signature")
-    try:
+
+    def sign(data: dict) -> str:
         visits.visit_sign(
             work_order=work_order,
             actor=request.membership,
-            signed_by=form.cleaned_data["signed_by"],
-            data_url=form.cleaned_data["signature"],
+            signed_by=data["signed_by"],
+            data_url=data["signature"],
         )
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, _("Signature saved."))
+        return _("Signature saved.")
+
+    _act(request, SignForm(request.POST), sign)
     return _job_page(work_order, "signature")
 
 
@@ -272,14 +253,11 @@ def _image_response(file) -> HttpResponse:
 @require_POST
 def job_complete(request: HttpRequest, pk: int) -> HttpResponse:
     work_order = job_get_for_member(member=request.membership, pk=pk)
-    form = CompleteForm(request.POST)
-    if not form.is_valid():
-        _form_refused(request, form)
-        return _job_page(work_order, "complete")
-    try:
-        visits.visit_complete(work_order=work_order, actor=request.membership, **form.cleaned_data)
-    except ValidationError as error:
-        _refused(request, error)
-        return _job_page(work_order, "complete")
-    messages.success(request, _("Visit completed; the customer has been sent the summary."))
-    return _job_page(work_order)
+
+    def complete(data: dict) -> str:
+        visits.visit_complete(work_order=work_order, actor=request.membership, **data)
+        return _("Visit completed; the customer has been sent the summary.")
+
+    if _act(request, CompleteForm(request.POST), complete):
+        return _job_page(work_order)
+    return _job_page(work_order, "complete")
