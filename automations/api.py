@@ -4,13 +4,12 @@ answer). A definition that cannot run is a 400 naming the offending path:
 ``{"conditions.all[0].operator": ["This field does not take this operator."]}``.
 """
 
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
-from automations import services
+from automations import selectors, services
 from automations.models import Automation, Trigger, TriggerEvent
 from helpdesk.api import (
     IDEMPOTENCY_KEY_PARAMETER,
@@ -25,7 +24,6 @@ from helpdesk.api import (
     request_member,
     validated,
 )
-from helpdesk.models import Role
 from helpdesk.platform.api_errors import IDEMPOTENT_CREATE_ERRORS, WRITE_ERRORS
 
 EXAMPLE = {
@@ -89,9 +87,62 @@ def _values(data: dict) -> dict:
     return values
 
 
-def _require_admin(request) -> None:
-    if request_member(request).role != Role.ADMIN:
-        raise Http404
+class RuleViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView):
+    """CRUD of one kind of rule (``model``), for the tenant's admins
+    (``automations.selectors``)."""
+
+    write_serializer: type[serializers.Serializer]
+    patch_serializer: type[serializers.Serializer]
+    pagination_class = PkCursorPagination
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def scoped_queryset(self):
+        member = request_member(self.request)
+        return selectors.rules_for_member(member=member, model=self.model)
+
+    def _rule(self, pk: str):
+        member = request_member(self.request)
+        return selectors.rule_get_for_member(member=member, model=self.model, pk=id_from_path(pk))
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset().order_by("pk"))
+        return self.get_paginated_response(self.serializer_class(page, many=True).data)
+
+    def retrieve(self, request, pk: str):
+        return Response(self.serializer_class(self._rule(pk)).data)
+
+    def create(self, request):
+        self.get_queryset()  # admins only, before the idempotency key is looked at
+
+        def create() -> Response:
+            data = validated(self.write_serializer, request.data)
+            rule = services.rule_create(
+                tenant=request._request.tenant,
+                actor=request_member(request),
+                model=self.model,
+                values=_values(data),
+            )
+            return Response(self.serializer_class(rule).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, create)
+
+    def partial_update(self, request, pk: str):
+        rule = self._rule(pk)
+        data = validated(self.patch_serializer, request.data)
+        services.rule_update(
+            tenant=request._request.tenant,
+            actor=request_member(request),
+            rule=rule,
+            values=_values(data),
+        )
+        return Response(self.serializer_class(rule).data)
+
+    def destroy(self, request, pk: str):
+        rule = self._rule(pk)
+        services.rule_delete(
+            tenant=request._request.tenant, actor=request_member(request), rule=rule
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(
@@ -111,59 +162,11 @@ def _require_admin(request) -> None:
     ),
     destroy=extend_schema(summary="Delete a trigger"),
 )
-class TriggerViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView):
+class TriggerViewSet(RuleViewSet):
     model = Trigger
     serializer_class = TriggerSerializer
-    pagination_class = PkCursorPagination
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-
-    def scoped_queryset(self):
-        return Trigger.objects.all()
-
-    def _trigger(self, pk: str) -> Trigger:
-        _require_admin(self.request)
-        trigger = Trigger.objects.filter(pk=id_from_path(pk)).first()
-        if trigger is None:
-            raise Http404
-        return trigger
-
-    def list(self, request):
-        _require_admin(request)
-        page = self.paginate_queryset(self.get_queryset().order_by("pk"))
-        return self.get_paginated_response(TriggerSerializer(page, many=True).data)
-
-    def retrieve(self, request, pk: str):
-        return Response(TriggerSerializer(self._trigger(pk)).data)
-
-    def create(self, request):
-        _require_admin(request)
-
-        def create() -> Response:
-            data = validated(TriggerWriteSerializer, request.data)
-            trigger = services.trigger_create(
-                tenant=request._request.tenant, actor=request_member(request), values=_values(data)
-            )
-            return Response(TriggerSerializer(trigger).data, status=status.HTTP_201_CREATED)
-
-        return idempotent(request, create)
-
-    def partial_update(self, request, pk: str):
-        trigger = self._trigger(pk)
-        data = validated(TriggerPatchSerializer, request.data)
-        services.trigger_update(
-            tenant=request._request.tenant,
-            actor=request_member(request),
-            trigger=trigger,
-            values=_values(data),
-        )
-        return Response(TriggerSerializer(trigger).data)
-
-    def destroy(self, request, pk: str):
-        trigger = self._trigger(pk)
-        services.trigger_delete(
-            tenant=request._request.tenant, actor=request_member(request), trigger=trigger
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    write_serializer = TriggerWriteSerializer
+    patch_serializer = TriggerPatchSerializer
 
 
 # --- time-based automations ----------------------------------------------------------------------
@@ -240,59 +243,11 @@ class AutomationPatchSerializer(AutomationWriteSerializer):
     ),
     destroy=extend_schema(summary="Delete an automation"),
 )
-class AutomationViewSet(TenantViewSetMixin, viewsets.GenericViewSet, TenantAPIView):
+class AutomationViewSet(RuleViewSet):
     model = Automation
     serializer_class = AutomationSerializer
-    pagination_class = PkCursorPagination
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-
-    def scoped_queryset(self):
-        return Automation.objects.all()
-
-    def _automation(self, pk: str) -> Automation:
-        _require_admin(self.request)
-        automation = Automation.objects.filter(pk=id_from_path(pk)).first()
-        if automation is None:
-            raise Http404
-        return automation
-
-    def list(self, request):
-        _require_admin(request)
-        page = self.paginate_queryset(self.get_queryset().order_by("pk"))
-        return self.get_paginated_response(AutomationSerializer(page, many=True).data)
-
-    def retrieve(self, request, pk: str):
-        return Response(AutomationSerializer(self._automation(pk)).data)
-
-    def create(self, request):
-        _require_admin(request)
-
-        def create() -> Response:
-            data = validated(AutomationWriteSerializer, request.data)
-            automation = services.automation_create(
-                tenant=request._request.tenant, actor=request_member(request), values=_values(data)
-            )
-            return Response(AutomationSerializer(automation).data, status=status.HTTP_201_CREATED)
-
-        return idempotent(request, create)
-
-    def partial_update(self, request, pk: str):
-        automation = self._automation(pk)
-        data = validated(AutomationPatchSerializer, request.data)
-        services.automation_update(
-            tenant=request._request.tenant,
-            actor=request_member(request),
-            automation=automation,
-            values=_values(data),
-        )
-        return Response(AutomationSerializer(automation).data)
-
-    def destroy(self, request, pk: str):
-        automation = self._automation(pk)
-        services.automation_delete(
-            tenant=request._request.tenant, actor=request_member(request), automation=automation
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    write_serializer = AutomationWriteSerializer
+    patch_serializer = AutomationPatchSerializer
 
 
 # (prefix, viewset, basename) for the router in ``config.urls``.

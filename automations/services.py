@@ -167,3 +167,21 @@ def rule_copy(*, tenant: Tenant, actor: Membership | None, rule):
     if isinstance(rule, Trigger):
         values.update(event=rule.event, stop_processing=rule.stop_processing)
     return audit_save(tenant=tenant, actor=actor, instance=copy, values=values)
+
+
+def rule_create(*, tenant: Tenant, actor: Membership | None, model: type, values: dict):
+    """``trigger_create`` or ``automation_create``, as ``model`` says."""
+    create = trigger_create if model is Trigger else automation_create
+    return create(tenant=tenant, actor=actor, values=values)
+
+
+def rule_update(*, tenant: Tenant, actor: Membership | None, rule, values: dict):
+    if isinstance(rule, Trigger):
+        return trigger_update(tenant=tenant, actor=actor, trigger=rule, values=values)
+    return automation_update(tenant=tenant, actor=actor, automation=rule, values=values)
+
+
+def rule_delete(*, tenant: Tenant, actor: Membership | None, rule) -> None:
+    if isinstance(rule, Trigger):
+        return trigger_delete(tenant=tenant, actor=actor, trigger=rule)
+    return automation_delete(tenant=tenant, actor=actor, automation=rule)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from automations import builder, services
+from automations import builder, selectors, services
 from automations.conditions import DefinitionError, check_conditions, matches
 from automations.facts import Facts
 from automations.forms import ActionRows, ConditionRows, RuleForm
@@ -34,11 +34,8 @@ def _kind(kind: str):
     return KINDS[kind]
 
 
-def _rule(model, pk: int):
-    rule = model.objects.filter(pk=pk).first()
-    if rule is None:
-        raise Http404
-    return rule
+def _rule(request: HttpRequest, model, pk: int):
+    return selectors.rule_get_for_member(member=request.membership, model=model, pk=pk)
 
 
 @member_required(Role.ADMIN)
@@ -46,7 +43,8 @@ def rule_list(request: HttpRequest, kind: str) -> HttpResponse:
     model = _kind(kind)
     now = timezone.now()
     firings = "firings" if model is Trigger else "runs"
-    rules = model.objects.order_by("position", "pk").annotate(
+    rules = selectors.rules_for_member(member=request.membership, model=model)
+    rules = rules.order_by("position", "pk").annotate(
         fired_7=Count(
             firings, filter=Q(**{f"{firings}__created_at__gte": now - timedelta(days=7)})
         ),
@@ -65,7 +63,7 @@ def rule_list(request: HttpRequest, kind: str) -> HttpResponse:
 @require_POST
 def rule_switch(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     model = _kind(kind)
-    rule = _rule(model, pk)
+    rule = _rule(request, model, pk)
     services.rule_switch(
         tenant=request.tenant, actor=request.membership, rule=rule, active=not rule.is_active
     )
@@ -77,7 +75,7 @@ def rule_switch(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def rule_copy(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     model = _kind(kind)
     copy = services.rule_copy(
-        tenant=request.tenant, actor=request.membership, rule=_rule(model, pk)
+        tenant=request.tenant, actor=request.membership, rule=_rule(request, model, pk)
     )
     messages.success(request, _("Copied, switched off: edit it, then switch it on."))
     return redirect("automations:edit", kind=kind, pk=copy.pk)
@@ -89,7 +87,8 @@ def rule_reorder(request: HttpRequest, kind: str) -> HttpResponse:
     """The new order, from the drag (``order``: ids in order) or a move button (``move``: an
     id, ``direction``: up or down)."""
     model = _kind(kind)
-    ids = list(model.objects.order_by("position", "pk").values_list("pk", flat=True))
+    rules = selectors.rules_for_member(member=request.membership, model=model)
+    ids = list(rules.order_by("position", "pk").values_list("pk", flat=True))
     if request.POST.get("order"):
         try:
             ids = [int(part) for part in request.POST["order"].split(",") if part.strip()]
@@ -114,22 +113,18 @@ def rule_reorder(request: HttpRequest, kind: str) -> HttpResponse:
 @require_POST
 def rule_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     model = _kind(kind)
-    rule = _rule(model, pk)
-    delete = services.trigger_delete if model is Trigger else services.automation_delete
-    delete(tenant=request.tenant, actor=request.membership, **{_param(model): rule})
+    services.rule_delete(
+        tenant=request.tenant, actor=request.membership, rule=_rule(request, model, pk)
+    )
     messages.success(request, _("Deleted."))
     return redirect("automations:list", kind=kind)
-
-
-def _param(model) -> str:
-    return "trigger" if model is Trigger else "automation"
 
 
 @member_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def rule_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
     model = _kind(kind)
-    rule = _rule(model, pk) if pk else None
+    rule = _rule(request, model, pk) if pk else None
     timed = model is Automation
     if request.method == "GET":
         form, all_rows, any_rows, actions = _forms_for(rule, timed)
@@ -218,14 +213,9 @@ def _definition(all_rows, any_rows, actions):
 
 def _save(request, model, rule, values: dict):
     tenant, actor = request.tenant, request.membership
-    if model is Trigger:
-        if rule is None:
-            return services.trigger_create(tenant=tenant, actor=actor, values=values)
-        return services.trigger_update(tenant=tenant, actor=actor, trigger=rule, values=values)
-    values = {k: v for k, v in values.items() if k not in ("event", "stop_processing")}
     if rule is None:
-        return services.automation_create(tenant=tenant, actor=actor, values=values)
-    return services.automation_update(tenant=tenant, actor=actor, automation=rule, values=values)
+        return services.rule_create(tenant=tenant, actor=actor, model=model, values=values)
+    return services.rule_update(tenant=tenant, actor=actor, rule=rule, values=values)
 
 
 def _attach(errors: dict, form, all_rows, any_rows, actions, where: dict) -> None:
