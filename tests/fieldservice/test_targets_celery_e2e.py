@@ -16,7 +16,13 @@ from helpdesk.services import tenant_seed_defaults
 from sla.models import Calendar, SlaPolicy
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 from tests.fieldservice.helpers import make_work_order
-from tests.sla.live import process_env, require_postgres_and_redis, start, stop, wait_for
+from tests.sla.live import (
+    process_env,
+    require_postgres_and_redis,
+    start_workers_and_beat,
+    stop,
+    wait_for,
+)
 from tests.tickets.helpers import make_ticket
 from tickets import services as ticket_services
 
@@ -48,23 +54,7 @@ def test_an_unscheduled_visit_turns_amber_then_red_exactly_once(tenant_a, agent_
         team = TeamFactory(tenant=tenant_a, name="Field", lead=lead)
 
     env = process_env(tmp_path, HELPDESK_SLA_SWEEP_SECONDS="0.5")
-    celery = ["-m", "celery", "-A", "config"]
-    quiet = ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"]
-    processes = [
-        start(
-            [*celery, "worker", "-c", "2", "-n", f"fieldsweeper{i}@%h", *quiet],
-            env,
-            tmp_path / f"worker{i}.log",
-        )
-        for i in (1, 2)
-    ]
-    processes.append(
-        start(
-            [*celery, "beat", "-s", str(tmp_path / "beat"), "-l", "INFO"],
-            env,
-            tmp_path / "beat.log",
-        )
-    )
+    processes = start_workers_and_beat(tmp_path, env, "fieldsweeper")
     try:
         time.sleep(3)  # let the workers connect before the clock starts
         with scope(tenant=tenant_a):

@@ -63,3 +63,26 @@ def wait_for(condition, *, timeout: float, interval: float = 0.5):
             return result
         time.sleep(interval)
     return condition()
+
+
+def start_workers_and_beat(tmp_path: Path, env: dict, name: str = "sweeper") -> list:
+    """Two Celery worker processes (two threads each, named ``<name>1``, ``<name>2``) and
+    beat, logging to ``tmp_path``; stop them with ``stop``."""
+    celery = ["-m", "celery", "-A", "config"]
+    quiet = ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"]
+    processes = [
+        start(
+            [*celery, "worker", "-c", "2", "-n", f"{name}{i}@%h", *quiet],
+            env,
+            tmp_path / f"worker{i}.log",
+        )
+        for i in (1, 2)
+    ]
+    processes.append(
+        start(
+            [*celery, "beat", "-s", str(tmp_path / "beat"), "-l", "INFO"],
+            env,
+            tmp_path / "beat.log",
+        )
+    )
+    return processes

@@ -15,7 +15,13 @@ from helpdesk.models import Notification, Role
 from helpdesk.services import tenant_seed_defaults
 from sla.models import Calendar, Escalation, SlaPolicy
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
-from tests.sla.live import process_env, require_postgres_and_redis, start, stop, wait_for
+from tests.sla.live import (
+    process_env,
+    require_postgres_and_redis,
+    start_workers_and_beat,
+    stop,
+    wait_for,
+)
 from tests.tickets.helpers import make_ticket
 from tickets import services
 
@@ -47,23 +53,7 @@ def test_a_seconds_long_policy_warns_breaches_and_escalates_exactly_once(
         team.members.add(agent_a)
 
     env = process_env(tmp_path, HELPDESK_SLA_SWEEP_SECONDS="0.5")
-    celery = ["-m", "celery", "-A", "config"]
-    quiet = ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"]
-    processes = [
-        start(
-            [*celery, "worker", "-c", "2", "-n", f"sweeper{i}@%h", *quiet],
-            env,
-            tmp_path / f"worker{i}.log",
-        )
-        for i in (1, 2)
-    ]
-    processes.append(
-        start(
-            [*celery, "beat", "-s", str(tmp_path / "beat"), "-l", "INFO"],
-            env,
-            tmp_path / "beat.log",
-        )
-    )
+    processes = start_workers_and_beat(tmp_path, env)
     try:
         time.sleep(3)  # let the workers connect before the clock starts
         with scope(tenant=tenant_a):
