@@ -14,11 +14,12 @@
 * **Something gone.** A trigger whose action names a team, agent or category that no longer
   exists is switched off with the reason, and the tenant's admins are told; the change that
   fired it goes through.
-* **Cost.** The triggers of an event are read once per chain (an action's own events reuse the
-  list), and their definitions are parsed once per process: they come as JSON text, looked up
-  in a cache keyed by that text, so a tenant's 100 triggers cost one query and no decoding
-  until a definition changes (its new text is a new key). The definitions are shared between
-  runs: nothing may change them in place.
+* **Cost.** Each process keeps a tenant's triggers of an event, parsed, under the version the
+  shared cache gives (``registry``): a chain reads them from the database only the first
+  time after a trigger was written, and a tenant's 100 triggers then cost no query at all;
+  the definitions are parsed once per distinct text. They are shared between runs and
+  threads: nothing may change them in place. The firings' counter rows are written together
+  when the chain ends.
 """
 
 import json
@@ -52,6 +53,8 @@ class Chain:
     fired: set[tuple[int, int]] = field(default_factory=set)  # (trigger, ticket)
     depth: int = 0
     triggers: dict[str, list[Trigger]] = field(default_factory=dict)  # by event, read once
+    registry: dict[int, tuple[frozenset[str], str]] = field(default_factory=dict)  # by tenant
+    firings: list[TriggerFiring] = field(default_factory=list)  # written when the chain ends
 
 
 _chain: ContextVar[Chain | None] = ContextVar("automations_chain", default=None)
@@ -72,7 +75,10 @@ def run_triggers(*, event: str, ticket: Ticket, message: Message | None = None) 
     try:
         if chain.depth >= MAX_DEPTH:
             return 0
-        return _run(chain, event, ticket, message)
+        fired = _run(chain, event, ticket, message)
+        if token is not None and chain.firings:
+            TriggerFiring.objects.bulk_create(chain.firings)  # the counters' rows, at once
+        return fired
     finally:
         if token is not None:
             _chain.reset(token)
@@ -82,25 +88,33 @@ def has_triggers(event: str, tenant_id: int) -> bool:
     return event in registry.events_with_triggers(tenant_id)
 
 
-def _triggers_to_run(chain: Chain, event: str) -> list[Trigger]:
-    """The active triggers of ``event`` in order, read once per chain, with only what a run
-    needs; the definitions from their text through the process's cache."""
+def _triggers_to_run(chain: Chain, event: str, tenant_id: int) -> list[Trigger]:
+    """The active triggers of ``event`` in order, with only what a run needs: from this
+    process's copy for the tenant's current version (``registry``), read once per chain."""
     if event not in chain.triggers:
-        rows = (
-            Trigger.objects.filter(event=event, is_active=True)
-            .order_by("position", "pk")
-            .only("tenant_id", "name", "event", "position", "stop_processing")
-            .annotate(
-                conditions_text=Cast("conditions", TextField()),
-                actions_text=Cast("actions", TextField()),
-            )
+        _events, version = chain.registry[tenant_id]
+        chain.triggers[event] = registry.triggers_of(
+            tenant_id, version, event, lambda: _load(event)
         )
-        triggers = list(rows)
-        for trigger in triggers:
-            trigger.conditions = _definition(trigger.conditions_text)
-            trigger.actions = _definition(trigger.actions_text)
-        chain.triggers[event] = triggers
     return chain.triggers[event]
+
+
+def _load(event: str) -> list[Trigger]:
+    """The definitions come as text, parsed through the process's cache."""
+    rows = (
+        Trigger.objects.filter(event=event, is_active=True)
+        .order_by("position", "pk")
+        .only("tenant_id", "name", "event", "position", "stop_processing")
+        .annotate(
+            conditions_text=Cast("conditions", TextField()),
+            actions_text=Cast("actions", TextField()),
+        )
+    )
+    triggers = list(rows)
+    for trigger in triggers:
+        trigger.conditions = _definition(trigger.conditions_text)
+        trigger.actions = _definition(trigger.actions_text)
+    return triggers
 
 
 @lru_cache(maxsize=4096)
@@ -110,9 +124,12 @@ def _definition(text: str) -> object:
 
 
 def _run(chain: Chain, event: str, ticket: Ticket, message: Message | None) -> int:
-    if not has_triggers(event, ticket.tenant_id):
+    tenant_id = ticket.tenant_id
+    if tenant_id not in chain.registry:
+        chain.registry[tenant_id] = registry.entry(tenant_id)
+    if event not in chain.registry[tenant_id][0]:
         return 0
-    triggers = _triggers_to_run(chain, event)
+    triggers = _triggers_to_run(chain, event, tenant_id)
     if not triggers:
         return 0
     facts = Facts(ticket, message=message)
@@ -132,19 +149,27 @@ def _run(chain: Chain, event: str, ticket: Ticket, message: Message | None) -> i
 
 
 def _fire(chain: Chain, trigger: Trigger, event: str, ticket: Ticket) -> bool:
+    """Its firing row is kept in the chain, in firing order, to be written when the chain
+    ends; a firing undone (its savepoint rolled back) drops its row and those of the firings
+    its actions caused."""
+    kept = len(chain.firings)
+
     def record() -> bool:
-        TriggerFiring.objects.create(
-            tenant_id=ticket.tenant_id, trigger=trigger, ticket=ticket, event=event
+        chain.firings.append(
+            TriggerFiring(tenant_id=ticket.tenant_id, trigger=trigger, ticket=ticket, event=event)
         )
         return True
 
     chain.depth += 1
     try:
-        return fire(
+        done = fire(
             rule=trigger, label=trigger_label(trigger), event=event, ticket=ticket, record=record
         )
     finally:
         chain.depth -= 1
+    if not done:
+        del chain.firings[kept:]
+    return done
 
 
 def fire(

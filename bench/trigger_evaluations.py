@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     event = TriggerEvent.TICKET_CREATED
     fired = []
     with scope(tenant=tenant), transaction.atomic():
-        triggers_bench.activate(event if args.triggers else None)
+        triggers_bench.activate(tenant, event if args.triggers else None)
         ticket = ticket_create(
             tenant=tenant,
             customer=customers[REGULAR_CUSTOMER],

@@ -1,7 +1,9 @@
-"""What the engine reads: an event's triggers once per chain, and a definition changed by any
-path (the service or a plain UPDATE) runs as changed from the next change on."""
+"""What the engine reads: an event's triggers once per chain and, once read, from the process's
+copy until a trigger is written; a definition changed by a plain UPDATE (no service) runs as
+changed once the tenant's cached entry is gone (at the latest after five minutes)."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scope
@@ -48,13 +50,13 @@ def test_the_triggers_of_an_event_are_read_once_in_a_chain(tenant_a):
 
         # created → raise; its priority change → hot; hot's tag → seen; seen's tag → nothing
         # new. Four runs in the chain, two events: two reads, and one of which events the
-        # tenant has triggers for (kept in the cache after it).
+        # tenant has triggers for (kept in the cache after it); the next chain reads none.
         assert fired == ["raise", "hot", "seen"]
         assert tags(ticket) == ["hot", "seen"]
         assert _trigger_reads(captured.captured_queries) == 3
         with CaptureQueriesContext(connection) as again:
             make_ticket(tenant_a)
-        assert _trigger_reads(again.captured_queries) == 2
+        assert _trigger_reads(again.captured_queries) == 0
 
 
 def test_a_definition_changed_by_a_plain_update_runs_as_changed(tenant_a):
@@ -69,7 +71,11 @@ def test_a_definition_changed_by_a_plain_update_runs_as_changed(tenant_a):
             conditions=when("subject", "contains", "E5"),
             actions=[{"type": "add_tags", "value": ["e5"]}],
         )
+        # Unseen while the tenant's entry lives (five minutes at most) …
+        assert tags(make_ticket(tenant_a, subject="Error E4")) == ["e4"]
+        cache.delete(f"automations:trigger-events:{tenant_a.pk}")  # … as when it expires
         assert tags(make_ticket(tenant_a, subject="Error E4")) == []
         assert tags(make_ticket(tenant_a, subject="Error E5")) == ["e5"]
         Trigger.objects.filter(pk=trigger.pk).update(is_active=False)
+        cache.delete(f"automations:trigger-events:{tenant_a.pk}")
         assert tags(make_ticket(tenant_a, subject="Error E5")) == []
