@@ -31,7 +31,7 @@ from knowledge.models import ApprovalStatus, ReplyTemplate, TemplateScope
 from knowledge.services import reply_template_apply, reply_template_fill
 from sla.services import escalation_record_rule, sla_target_override
 from surveys.models import FollowUpChannel, FollowUpKind
-from surveys.services import follow_up_schedule, responsible_lead
+from surveys.services import follow_up_schedule, improvement_deadline_open, responsible_lead
 from tickets import services as tickets
 from tickets.models import Category, Priority, Status, Ticket
 from tickets.routing import ROUTABLE_ROLES, pick_assignee
@@ -136,14 +136,6 @@ def _row(model: type[Model], ticket: Ticket, pk: int, **where) -> Model:
     return row
 
 
-def _set_tags(ticket: Ticket, add: list[str] = (), remove: list[str] = ()) -> None:
-    current = set(ticket.tags.values_list("name", flat=True))
-    removed = {name.casefold() for name in remove}
-    names = {name for name in current if name.casefold() not in removed} | set(add)
-    if names != current:
-        tickets.ticket_set_tags(ticket=ticket, actor=None, names=sorted(names))
-
-
 def _notify(ticket: Ticket, value: dict, trigger: str) -> None:
     to = value["to"]
     if to == "assignee":
@@ -200,6 +192,10 @@ def _follow_up(ticket: Ticket, value: dict, trigger: str) -> None:
     )
 
 
+def _hours_value(value) -> str:
+    return "" if _hours(value) else _("Give the hours as a whole number from 1 to 8760.")
+
+
 def _sla_target(ticket: Ticket, value: dict, _trigger: str) -> None:
     first, resolution = value.get("first_response_hours"), value.get("resolution_hours")
     sla_target_override(
@@ -241,6 +237,21 @@ def round_robin_next(team: Team) -> Membership | None:
     return member
 
 
+def _escalate(ticket: Ticket, reason: str, trigger: str) -> None:
+    """Recorded once per ticket with the lead (or managers) told; a ticket nobody has yet goes
+    to a certified senior of its team, else its lead, as an escalation."""
+    escalation_record_rule(ticket=ticket, reasons=[reason])
+    if ticket.assignee_id is None:
+        tickets.ticket_route(ticket=ticket, senior_only=True)
+
+
+def _team_from_category(ticket: Ticket, _value, _trigger: str) -> None:
+    """The team its category names (自动派单 by category); a category without one: no change."""
+    if ticket.category_id and ticket.category.team_id:
+        team = _row(Team, ticket, ticket.category.team_id)
+        tickets.ticket_change_team(ticket=ticket, actor=None, team=team)
+
+
 def _assign_by_router(ticket: Ticket, _value, _trigger: str) -> None:
     """The skill-and-load router of the ticket's team; nobody qualifying leaves it as it is."""
     member = pick_assignee(ticket=ticket)
@@ -273,6 +284,9 @@ ACTIONS: dict[str, Action] = {
         lambda t, v, _n: tickets.ticket_change_team(ticket=t, actor=None, team=_row(Team, t, v)),
         Team,
     ),
+    "team_from_category": Action(
+        gettext_lazy("Give it to its category's team"), _nothing, _team_from_category
+    ),
     "set_assignee": Action(
         gettext_lazy("Assign it to an agent"),
         _an_id,
@@ -282,10 +296,16 @@ ACTIONS: dict[str, Action] = {
         Membership,
     ),
     "add_tags": Action(
-        gettext_lazy("Add tags"), _words, lambda t, v, _n: _set_tags(t, add=[w.strip() for w in v])
+        gettext_lazy("Add tags"),
+        _words,
+        lambda t, v, _n: tickets.ticket_change_tags(
+            ticket=t, actor=None, add=[w.strip() for w in v]
+        ),
     ),
     "remove_tags": Action(
-        gettext_lazy("Remove tags"), _words, lambda t, v, _n: _set_tags(t, remove=v)
+        gettext_lazy("Remove tags"),
+        _words,
+        lambda t, v, _n: tickets.ticket_change_tags(ticket=t, actor=None, remove=v),
     ),
     "add_note": Action(
         gettext_lazy("Add an internal note"),
@@ -293,11 +313,7 @@ ACTIONS: dict[str, Action] = {
         lambda t, v, _n: tickets.ticket_reply(ticket=t, actor=None, body=v, internal=True),
     ),
     "notify": Action(gettext_lazy("Notify"), _notice, _notify),
-    "escalate": Action(
-        gettext_lazy("Escalate with a reason"),
-        _text,
-        lambda t, v, n: escalation_record_rule(ticket=t, reasons=[f"{n}: {v}"]),
-    ),
+    "escalate": Action(gettext_lazy("Escalate with a reason"), _text, _escalate),
     "email_customer": Action(
         gettext_lazy("E-mail the customer a reply template"),
         _an_id,
@@ -309,6 +325,11 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("Apply a macro"), _an_id, _apply_macro, ReplyTemplate, APPROVED_TEMPLATE
     ),
     "follow_up": Action(gettext_lazy("Create a follow-up task"), _follow_up_value, _follow_up),
+    "improvement_deadline": Action(
+        gettext_lazy("Give the team lead the improvement deadline (hours)"),
+        _hours_value,
+        lambda t, v, n: improvement_deadline_open(ticket=t, hours=v, note=n),
+    ),
     "sla_target": Action(
         gettext_lazy("Set the ticket's SLA target"), _sla_target_value, _sla_target
     ),

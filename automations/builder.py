@@ -145,6 +145,8 @@ def action_from_row(kind: str, text: str, message: str) -> dict:
         return {"type": kind, "value": _follow_up_from_row(text, message)}
     if kind == "sla_target":
         return {"type": kind, "value": _sla_target_from_row(text)}
+    if kind == "improvement_deadline":
+        return {"type": kind, "value": _whole_hours(text)}
     return {"type": kind, "value": text.strip()}
 
 

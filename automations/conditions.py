@@ -82,6 +82,9 @@ field("hours_since_updated", NUMBER, _("Hours since updated"))
 field("hours_since_customer_message", NUMBER, _("Hours since the customer's last message"))
 field("within_business_hours", BOOLEAN, _("Within business hours"))
 field("is_vip", BOOLEAN, _("Priority-service customer"))
+field("bad_survey", BOOLEAN, _("A bad survey (score ≤ 2, NPS ≤ 6 or not solved)"))
+field("is_complaint", BOOLEAN, _("A complaint (the category is a complaint category)"))
+field("repeat_complaint", BOOLEAN, _("The customer complained before within the repeat window"))
 
 
 # --- checking a definition ------------------------------------------------------------------------

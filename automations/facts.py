@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from sla.business_hours import open_windows
 from sla.models import Colour, TicketSla
+from sla.rules import is_repeat_complaint
 from sla.services import active_policies, policy_for, schedule_for
 from surveys.models import SurveyResponse
 from tickets.models import Message, Ticket
@@ -52,6 +53,11 @@ def _customer(facts: Facts):
     return facts.ticket.customer
 
 
+def _tier(facts: Facts):
+    """The tier that serves the customer: their own, else their organisation's."""
+    return _customer(facts).effective_tier
+
+
 def _sla_state(facts: Facts) -> str:
     colour = TicketSla.objects.filter(ticket_id=facts.ticket.pk).values_list("colour", flat=True)
     return colour.first() or Colour.NONE
@@ -74,6 +80,12 @@ def _survey_score(facts: Facts) -> int | None:
         .values_list("overall", flat=True)
         .first()
     )
+
+
+def _bad_survey(facts: Facts) -> bool:
+    """Whether the ticket's latest survey answer is a bad one, by the surveys' own rule."""
+    latest = SurveyResponse.objects.filter(ticket_id=facts.ticket.pk).order_by("-pk").first()
+    return latest is not None and latest.is_bad
 
 
 def _within_business_hours(facts: Facts) -> bool:
@@ -99,7 +111,7 @@ READERS: dict[str, Callable[[Facts], object]] = {
     "category": lambda f: f.ticket.category_id,
     "team": lambda f: f.ticket.team_id,
     "assignee": lambda f: f.ticket.assignee_id,
-    "tier": lambda f: _customer(f).tier.code if _customer(f).tier_id else None,
+    "tier": lambda f: _tier(f).code if _tier(f) is not None else None,
     "organisation": lambda f: _customer(f).organization_id,
     "tags": lambda f: list(f.ticket.tags.values_list("name", flat=True)),
     "subject": lambda f: f.ticket.subject,
@@ -110,11 +122,14 @@ READERS: dict[str, Callable[[Facts], object]] = {
     ),
     "reopens": lambda f: f.ticket.reopened_count,
     "survey_score": _survey_score,
+    "bad_survey": _bad_survey,
     "hours_since_created": lambda f: _hours_since(f.ticket.created_at, f.now),
     "hours_since_updated": lambda f: _hours_since(f.ticket.updated_at, f.now),
     "hours_since_customer_message": lambda f: _hours_since(
         f.ticket.last_customer_reply_at or f.ticket.created_at, f.now
     ),
     "within_business_hours": _within_business_hours,
-    "is_vip": lambda f: bool(_customer(f).tier_id and _customer(f).tier.is_vip),
+    "is_vip": lambda f: bool(_tier(f) is not None and _tier(f).is_vip),
+    "is_complaint": lambda f: bool(f.ticket.category_id and f.ticket.category.is_complaint),
+    "repeat_complaint": lambda f: is_repeat_complaint(f.ticket),
 }

@@ -1,11 +1,16 @@
 """The automations' receivers of domain events (connected in ``config/events.py``): each runs
 the tenant's triggers of the matching trigger event."""
 
+from automations.defaults import seed_default_triggers
 from automations.engine import has_triggers, run_triggers
 from automations.models import TriggerEvent as E
 from helpdesk.platform.enqueue import enqueue_on_commit
 
 SLA_EVENTS = {"warning": E.SLA_WARNING, "breach": E.SLA_BREACH}
+
+
+def triggers_on_tenant_seeding(*, tenant, **_kwargs) -> None:
+    seed_default_triggers(tenant)
 
 
 def on_ticket_created(*, ticket, **_kwargs) -> None:

@@ -34,6 +34,7 @@ RECEIVERS: dict[Signal, list[Callable]] = {
         customers.tiers_on_tenant_seeding,
         sla.sla_defaults_on_tenant_seeding,
         knowledge.banned_phrases_on_tenant_seeding,
+        automations.triggers_on_tenant_seeding,
     ],
     customer_events.customer_tier_changed: [sla.sla_on_customer_tier_changed],
     customer_events.customer_merging: [tickets.tickets_follow_merged_customer],
@@ -51,15 +52,13 @@ RECEIVERS: dict[Signal, list[Callable]] = {
     customer_events.customer_anonymising: [tickets.blank_person_rows, surveys.blank_person_rows],
     customer_events.customer_data_held: [tickets.tickets_held],
     ticket_events.ticket_data_erase: [surveys.blank_ticket_rows, fieldservice.blank_ticket_rows],
-    # The SLA row first: routing runs after this event and may escalate.
-    # Triggers last: they see the SLA row, and routing (after this event) sees their team.
+    # The SLA row first; triggers last: they see the SLA row (an escalation marks it), and
+    # routing, after this event, sees the team and assignee they set.
     ticket_events.ticket_created: [
         sla.sla_on_ticket_created,
         tickets.email_on_created,
         automations.on_ticket_created,
     ],
-    ticket_events.ticket_escalation_reasons: [sla.sla_escalation_reasons],
-    ticket_events.ticket_escalated: [sla.sla_on_ticket_escalated],
     ticket_events.ticket_changed: [sla.sla_on_ticket_changed, automations.on_ticket_changed],
     ticket_events.ticket_customer_replied: [
         sla.sla_on_ticket_activity,

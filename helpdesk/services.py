@@ -211,6 +211,9 @@ def team_create(
     actor: Membership | None = None,
 ) -> Team:
     team, created = Team.objects.get_or_create(tenant=tenant, name=name, defaults={"lead": lead})
+    if not created and team.lead_id is None and lead is not None:
+        team.lead = lead  # a team the desk started with (the technical team) gets its lead
+        team.save(update_fields=["lead"])
     before = set(team.members.values_list("pk", flat=True))
     team.members.add(*members, *([lead] if lead else []))
     added = sorted({member.pk for member in members} | ({lead.pk} if lead else set()) - before)

@@ -148,5 +148,4 @@ class EscalationRulesForm(forms.ModelForm):
         from .models import EscalationRules
 
         model = EscalationRules
-        fields = ["repeat_complaint_days", "escalate_vip", "angry_words"]
-        widgets = {"angry_words": forms.Textarea(attrs={"rows": 8})}
+        fields = ["repeat_complaint_days"]

@@ -302,29 +302,15 @@ class Escalation(TenantOwned):
         return f"{self.ticket_id} {self.target} {self.level}"
 
 
-DEFAULT_ANGRY_WORDS = (
-    "投诉\n曝光\n律师\n起诉\n差评\n骗子\n欺骗\n消协\n12315\n太差\n气愤\n愤怒\n"
-    "lawyer\nsue\nscam\nunacceptable\nridiculous\nfurious\nworst\ndisgusting\nfraud"
-)
-
-
 class EscalationRules(TenantOwned):
-    """A tenant's rules that escalate a ticket on creation, whatever the clock says (seed 004)."""
+    """What the desk counts as a repeat complaint (seed 004: 二次投诉): the window read by the
+    triggers' ``repeat_complaint`` condition and by the repeat-complaint KPI. What escalates
+    on creation is the tenant's triggers (``automations.defaults``)."""
 
     tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="+")
     repeat_complaint_days = models.PositiveSmallIntegerField(
-        _("a second complaint within (days) escalates"), default=30
-    )
-    escalate_vip = models.BooleanField(
-        _("escalate tickets of priority-service tiers"), default=True
-    )
-    angry_words = models.TextField(
-        _("angry wording (one word or phrase per line)"), default=DEFAULT_ANGRY_WORDS, blank=True
+        _("a second complaint within (days) is a repeat complaint"), default=30
     )
 
     def __str__(self) -> str:
         return f"Escalation rules of {self.tenant_id}"
-
-    @property
-    def angry_word_list(self) -> list[str]:
-        return [w.strip().lower() for w in self.angry_words.splitlines() if w.strip()]

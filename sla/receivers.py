@@ -9,8 +9,7 @@ customer's tier change refreshes their active tickets.
 from customers.models import Customer
 from helpdesk.models import Tenant
 from sla.defaults import seed_sla_defaults
-from sla.rules import escalation_reasons
-from sla.services import escalation_record_rule, sla_refresh, sla_start
+from sla.services import sla_refresh, sla_start
 from tickets.models import ACTIVE_STATUSES, Ticket
 
 # The ticket fields an SLA policy looks at.
@@ -32,15 +31,6 @@ def sla_on_ticket_changed(*, ticket: Ticket, field: str, **event) -> None:
 def sla_on_ticket_activity(*, ticket: Ticket, **event) -> None:
     """A reply, a status change or a merge: pauses, first response and resolution move."""
     sla_refresh(ticket=ticket)
-
-
-def sla_escalation_reasons(*, ticket: Ticket, **event) -> list[str]:
-    """The tenant's escalation rules, asked by routing for a new ticket."""
-    return escalation_reasons(ticket)
-
-
-def sla_on_ticket_escalated(*, ticket: Ticket, reasons: list[str], **event) -> None:
-    escalation_record_rule(ticket=ticket, reasons=reasons)
 
 
 def sla_on_customer_tier_changed(*, customer: Customer, **event) -> None:

@@ -577,8 +577,10 @@ def _mark_loaded_sla_escalated(ticket: Ticket) -> None:
 
 
 def escalation_record_rule(*, ticket: Ticket, reasons: list[str]) -> bool:
-    """Record a rule escalation (repeat complaint, VIP, angry wording) once, with its reasons,
-    and notify the team lead (or the managers). Precondition: in a transaction, scope active."""
+    """Record an escalation by a tenant's rule (a trigger's "escalate": a repeat complaint, a
+    VIP, angry wording…) once per ticket, with its reasons, and notify the team lead (or the
+    managers). False when the ticket was escalated by a rule already. Precondition: in a
+    transaction, scope active."""
     if not reasons:
         return False
     key = (dl.FIRST_RESPONSE, 0, Level.RULE)

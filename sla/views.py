@@ -151,7 +151,7 @@ def holidays_load(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required(*ADMIN_ROLES)
 @require_http_methods(["GET", "POST"])
 def rules_edit(request: HttpRequest) -> HttpResponse:
-    """The escalation rules that act on creation: repeat complaint, VIP, angry wording."""
+    """The repeat-complaint window; what escalates on creation is the triggers' to say."""
     form = EscalationRulesForm(request.POST or None, instance=rules_for(request.tenant.pk))
     if request.method == "POST" and form.is_valid():
         escalation_rules_save(

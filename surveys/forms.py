@@ -139,7 +139,6 @@ class SurveySettingsForm(forms.ModelForm):
             "invitation_expiry_days",
             "call_tier_codes",
             "follow_up_hours",
-            "improvement_hours",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -183,9 +182,8 @@ class SurveySettingsForm(forms.ModelForm):
             self.add_error(
                 "reminder_after_days", _("The reminder must go out before the link expires.")
             )
-        for name in ("follow_up_hours", "improvement_hours"):
-            if data.get(name) == 0:
-                self.add_error(name, _("Give at least one hour."))
+        if data.get("follow_up_hours") == 0:
+            self.add_error("follow_up_hours", _("Give at least one hour."))
         return data
 
     def settings_values(self) -> dict:

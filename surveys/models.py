@@ -87,9 +87,6 @@ class SurveySettings(TenantOwned):
     follow_up_hours = models.PositiveSmallIntegerField(
         _("follow-up calls are due within (hours)"), default=24
     )
-    improvement_hours = models.PositiveSmallIntegerField(
-        _("after a bad survey, tell the customer the improvement within (hours)"), default=72
-    )
 
     class Meta:
         verbose_name = _("survey settings")
@@ -232,7 +229,8 @@ class SurveyResponse(TenantOwned):
 
     @property
     def is_bad(self) -> bool:
-        """A bad survey opens a follow-up and a 72 h improvement deadline."""
+        """A bad survey opens a follow-up call, and the default trigger "negative survey →
+        improvement task" the 72 h improvement deadline."""
         low_nps = self.nps is not None and self.nps <= NPS_DETRACTOR_UP_TO
         return self.overall <= BAD_OVERALL_UP_TO or low_nps or self.not_solved
 
@@ -269,7 +267,7 @@ class FollowUpStatus(models.TextChoices):
 class FollowUpKind(models.TextChoices):
     TIER_CALL = "tier_call", _("Call after resolution (by tier)")
     BAD_SURVEY = "bad_survey", _("Call after a bad survey")
-    IMPROVEMENT = "improvement", _("Tell the customer the improvement (72 h)")
+    IMPROVEMENT = "improvement", _("Tell the customer the improvement")
     MANUAL = "manual", _("Scheduled by hand")
     TASK = "task", _("Task from a rule")
 
@@ -283,8 +281,9 @@ class FollowUpOutcome(models.TextChoices):
 
 
 class FollowUp(TenantOwned):
-    """A follow-up call / return visit (回访), or the 72 h improvement message after a bad
-    survey (kind ``improvement``: done = the agent recorded that the message was sent)."""
+    """A follow-up call / return visit (回访), or the improvement message after a bad survey
+    (kind ``improvement``, opened by a trigger: done = the agent recorded that the message was
+    sent)."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="follow_ups")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="follow_ups")

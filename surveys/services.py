@@ -355,34 +355,54 @@ def responsible_lead(ticket: Ticket) -> Membership | None:
 def _open_bad_survey_follow_ups(
     ticket: Ticket, response: SurveyResponse, config: SurveySettings, now: datetime
 ) -> None:
+    """The call back to the customer (回访) after a bad answer. The improvement deadline is the
+    tenant's trigger "negative survey → improvement task" (``improvement_deadline_open``)."""
     lead = responsible_lead(ticket)
-    plans = (
-        (FollowUpKind.BAD_SURVEY, config.follow_up_hours, FollowUpChannel.PHONE),
-        (FollowUpKind.IMPROVEMENT, config.improvement_hours, FollowUpChannel.EMAIL),
+    created = _create_follow_up(
+        ticket,
+        kind=FollowUpKind.BAD_SURVEY,
+        response=response,
+        assignee=lead,
+        due_at=now + timedelta(hours=config.follow_up_hours),
+        channel=FollowUpChannel.PHONE,
+        now=now,
     )
-    created = [
-        _create_follow_up(
-            ticket,
-            kind=kind,
-            response=response,
-            assignee=lead,
-            due_at=now + timedelta(hours=hours),
-            channel=channel,
-            now=now,
-        )
-        for kind, hours, channel in plans
-    ]
-    if lead is not None and any(created):
+    if lead is not None and created:
         with override(_language_of(lead, ticket.tenant)):
-            text = _(
-                "Bad survey on ticket #%(number)s: call the customer within %(call)s h and "
-                "send the improvement within %(improve)s h."
-            ) % {
+            text = _("Bad survey on ticket #%(number)s: call the customer within %(call)s h.") % {
                 "number": ticket.number,
                 "call": config.follow_up_hours,
-                "improve": config.improvement_hours,
             }
         notify(recipient=lead, text=text, url=_ticket_path(ticket))
+
+
+def improvement_deadline_open(*, ticket: Ticket, hours: int, note: str = "") -> FollowUp | None:
+    """The responsible department's deadline to tell the customer what was improved after a
+    bad survey (将回访中收集的'负面反馈'自动生成待办任务), due in ``hours``, tracked until the
+    message is recorded; given to the team lead (else the assignee) and linked to the ticket's
+    latest answer. Once per ticket and cycle: None when it is open already.
+    Precondition: in a transaction, scope active."""
+    now = timezone.now()
+    response = SurveyResponse.objects.filter(ticket=ticket).order_by("-pk").first()
+    lead = responsible_lead(ticket)
+    created = _create_follow_up(
+        ticket,
+        kind=FollowUpKind.IMPROVEMENT,
+        response=response,
+        assignee=lead,
+        due_at=now + timedelta(hours=hours),
+        channel=FollowUpChannel.EMAIL,
+        notes=note.strip(),
+        now=now,
+    )
+    if lead is not None and created:
+        with override(_language_of(lead, ticket.tenant)):
+            text = _(
+                "Bad survey on ticket #%(number)s: send the customer the improvement within "
+                "%(improve)s h."
+            ) % {"number": ticket.number, "improve": hours}
+        notify(recipient=lead, text=text, url=_ticket_path(ticket))
+    return created
 
 
 # --- follow-ups by hand --------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 django-scopes allows outside a scope; reading them back needs ``scope(tenant=...)``."""
 
 import factory
+from django_scopes import scope
 
+from automations.defaults import seed_default_triggers
 from helpdesk.models import Membership, Role, Skill, Team, Tenant, User
 
 PASSWORD = "correct horse battery staple"
@@ -12,11 +14,21 @@ class TenantFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Tenant
         django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"tenant{n}")
     name = factory.LazyAttribute(lambda o: o.slug.title())
     default_language = "en"
     time_zone = "Asia/Shanghai"
+
+    @factory.post_generation
+    def default_triggers(obj, create, extracted, **kwargs):
+        """Every desk starts with the default triggers (category routing, the escalations):
+        the behaviour tests run on them as a new tenant would. ``default_triggers=False``
+        leaves them out."""
+        if create and extracted is not False:
+            with scope(tenant=obj):
+                seed_default_triggers(obj)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

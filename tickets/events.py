@@ -29,19 +29,7 @@ ticket_reopened = Signal()
 ticket_merged = Signal()
 # ticket, actor, old_team, new_team, reason, expected_handled_by, message (the public notice)
 ticket_transferred = Signal()
-# ticket, reasons: a new ticket was routed to a senior agent because of these reasons
-ticket_escalated = Signal()
 
 # ticket_ids, now: tickets' personal data is being erased (``tickets.erasure``); receivers
 # blank what they keep about those tickets (surveys: comments, notes, links)
 ticket_data_erase = Signal()
-
-# A question a new ticket's routing asks of the apps that keep escalation rules: each
-# receiver returns a list of reasons why ``ticket`` should go straight to a senior agent.
-ticket_escalation_reasons = Signal()
-
-
-def escalation_reasons(ticket) -> list[str]:
-    """Every receiver's reasons for ``ticket_escalation_reasons``, in receiver order."""
-    answers = ticket_escalation_reasons.send(sender=type(ticket), ticket=ticket)
-    return [reason for _receiver, reasons in answers for reason in reasons]

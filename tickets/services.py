@@ -157,7 +157,6 @@ def ticket_create(
             channel=channel,
             priority=priority,
             category=category,
-            team=category.team if category else None,
             unit=unit,
             # The unit's model when the request names none (reports group by this text).
             product_model=product_model or (unit.product.model_code if unit else ""),
@@ -183,27 +182,31 @@ def ticket_create(
                 created_at=now,
             )
             _store_attachments(message, attachments)
-        # First: the SLA row exists before routing, so a rule escalation can mark it.
+        # The SLA row first, then the tenant's triggers (category routing, escalations),
+        # then skill-and-load routing for a ticket they left unassigned.
         events.ticket_created.send(sender=Ticket, ticket=ticket, actor=actor)
         _route_new_ticket(ticket)
         return ticket
 
 
 def _route_new_ticket(ticket: Ticket) -> None:
-    """Escalation rules first (asked of the apps that keep them): an escalated ticket goes to
-    a certified senior (the lead if nobody else qualifies); otherwise skill-and-load routing.
-    A ticket already assigned when it is routed keeps its assignee."""
-    reasons = events.escalation_reasons(ticket)
-    # A receiver of ``ticket_created`` (a tenant's trigger) may have assigned it: that stands.
-    assignee = None
+    """Skill-and-load routing within the ticket's team. A ticket already assigned when it is
+    routed (by a tenant's trigger on ``ticket_created``: an escalation gives it to a senior)
+    keeps its assignee."""
     if ticket.assignee_id is None:
-        assignee = routing.pick_assignee(ticket=ticket, senior_only=bool(reasons))
-        if assignee is None and reasons and ticket.team_id and ticket.team.lead_id:
-            assignee = ticket.team.lead
+        ticket_route(ticket=ticket)
+
+
+def ticket_route(*, ticket: Ticket, senior_only: bool = False) -> Membership | None:
+    """Give the ticket to the least-loaded qualified member of its team; ``senior_only`` (an
+    escalation) to a certified one, else the team lead. Nobody qualifying leaves it as it is
+    (the team's unassigned queue). Precondition: in the change's transaction."""
+    assignee = routing.pick_assignee(ticket=ticket, senior_only=senior_only)
+    if assignee is None and senior_only and ticket.team_id and ticket.team.lead_id:
+        assignee = ticket.team.lead
     if assignee is not None:
-        _assign(ticket, None, assignee, reason="escalation" if reasons else "routing")
-    if reasons:
-        events.ticket_escalated.send(sender=Ticket, ticket=ticket, reasons=reasons)
+        _assign(ticket, None, assignee, reason="escalation" if senior_only else "routing")
+    return assignee
 
 
 # --- thread --------------------------------------------------------------------------------------
@@ -531,6 +534,31 @@ def _tags_named(tenant_id: int, names: list[str]) -> list[Tag]:
         created = Tag.objects.filter(tenant_id=tenant_id, name__in=missing)
         found.update((tag.name, tag) for tag in created)
     return [found[name] for name in clean]
+
+
+@transaction.atomic(savepoint=False)
+def ticket_change_tags(
+    *, ticket: Ticket, actor: Membership | None, add: list[str] = (), remove: list[str] = ()
+) -> Ticket:
+    """Add some tags and remove others (case-insensitively), keeping the rest: what a rule or
+    a bulk action does without knowing the ticket's tags. The tags are read once. No savepoint
+    of its own: inside a caller's transaction an error fails it (a rule's firing is undone)."""
+    current = {tag.name: tag for tag in ticket.tags.all()}
+    removed = {name.casefold() for name in remove}
+    dropped = [tag for name, tag in current.items() if name.casefold() in removed]
+    added = [tag for tag in _tags_named(ticket.tenant_id, add) if tag.name not in current]
+    if dropped or added:
+        old = ", ".join(sorted(current))
+        if dropped:
+            ticket.tags.remove(*dropped)
+        if added:
+            ticket.tags.add(*added)
+        names = (set(current) - {tag.name for tag in dropped}) | {tag.name for tag in added}
+        new = ", ".join(sorted(names))
+        _event(ticket, actor, "changed", field="tags", old=old, new=new)
+        _touch(ticket)
+        _changed(ticket, actor, "tags", old, new)
+    return ticket
 
 
 @transaction.atomic

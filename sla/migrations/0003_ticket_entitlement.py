@@ -17,6 +17,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ('products', '0002_service_contracts_and_invoice'),
         ('sla', '0002_tenant_owned_no_reverse_accessor'),
+        # Its data step reads tickets' units.
+        ('tickets', '0008_ticket_unit'),
     ]
 
     operations = [

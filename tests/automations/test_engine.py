@@ -61,7 +61,7 @@ def test_each_action_changes_the_ticket_as_an_agent_would(tenant_a, agent_a, adm
     assert (admin_a.pk, f"Ticket #{ticket.number} (Product bug → tech team): New product bug") in (
         notices
     )
-    assert escalation.reason == "Product bug → tech team: product bug"
+    assert escalation.reason == "product bug"
     label = "Trigger 'Product bug → tech team'"
     assert (label, "trigger_fired", "", "Product bug → tech team") in events
     assert (label, "changed", "priority", "high") in events
@@ -239,6 +239,7 @@ def test_the_router_keeps_the_assignee_a_trigger_chose_on_creation(tenant_a, age
         team = TeamFactory(tenant=tenant_a, name="Repair", lead=admin_a)
         team.members.add(agent_a)
         category = make_category(tenant_a, team=team)
+        make_trigger(tenant_a, name="By category", actions=[{"type": "team_from_category"}])
         make_trigger(
             tenant_a,
             name="Boss takes E4",

@@ -186,6 +186,7 @@ def test_a_follow_up_to_a_member_of_another_desk_is_refused(tenant_a, outsider):
 def test_the_sla_target_override_moves_the_resolution_due_time(tenant_a):
     with scope(tenant=tenant_a):
         tenant_seed_defaults(tenant_a)
+        Trigger.objects.all().delete()  # only this test's trigger
         SlaPolicy.objects.all().delete()
         SlaPolicy.objects.create(
             tenant=tenant_a,

@@ -14,6 +14,7 @@ EXPECTED = {
         "customers.receivers.tiers_on_tenant_seeding",
         "sla.receivers.sla_defaults_on_tenant_seeding",
         "knowledge.receivers.banned_phrases_on_tenant_seeding",
+        "automations.receivers.triggers_on_tenant_seeding",
     ],
     customer_events.customer_tier_changed: ["sla.receivers.sla_on_customer_tier_changed"],
     customer_events.customer_merging: ["tickets.receivers.tickets_follow_merged_customer"],
@@ -40,8 +41,6 @@ EXPECTED = {
         "tickets.receivers.email_on_created",
         "automations.receivers.on_ticket_created",
     ],
-    ticket_events.ticket_escalation_reasons: ["sla.receivers.sla_escalation_reasons"],
-    ticket_events.ticket_escalated: ["sla.receivers.sla_on_ticket_escalated"],
     ticket_events.ticket_changed: [
         "sla.receivers.sla_on_ticket_changed",
         "automations.receivers.on_ticket_changed",

@@ -75,10 +75,9 @@ def test_it_audits_holidays_added_and_deleted(admin_client_a, tenant_a, admin_a)
 def test_it_audits_the_escalation_rules(admin_client_a, tenant_a, admin_a):
     admin_client_a.post(
         "/settings/sla/rules/",
-        {"repeat_complaint_days": 10, "escalate_vip": "on", "angry_words": "furious"},
+        {"repeat_complaint_days": 10},
     )
     changes = {e.field: e for e in _events(tenant_a, "sla.escalationrules")}
     assert changes["repeat_complaint_days"].old_value == "30"
     assert changes["repeat_complaint_days"].new_value == "10"
-    assert changes["angry_words"].new_value == "furious"
-    assert "escalate_vip" not in changes
+    assert set(changes) == {"repeat_complaint_days"}

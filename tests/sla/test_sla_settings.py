@@ -1,15 +1,16 @@
 """SLA settings pages: policies, calendars, holidays, preview; the load_holidays command."""
 
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from django_scopes import scope
 
 from helpdesk.services import tenant_seed_defaults
 from sla.models import Calendar, Holiday, SlaPolicy
-from tests.tickets.helpers import make_ticket
+from tests.tickets.helpers import make_category, make_customer, make_ticket
 from tickets.models import Ticket
 
 
@@ -148,16 +149,25 @@ def test_load_holidays_command(tenant_a):
         )
 
 
-def test_an_admin_edits_the_angry_word_list_and_it_takes_effect(admin_client_a, tenant_a):
-    response = admin_client_a.post(
-        "/settings/sla/rules/",
-        {
-            "repeat_complaint_days": 14,
-            "escalate_vip": "on",
-            "angry_words": "退货\nbroken again",
-        },
-    )
+def test_an_admin_sets_the_repeat_complaint_window_and_the_triggers_follow_it(
+    admin_client_a, tenant_a
+):
+    response = admin_client_a.post("/settings/sla/rules/", {"repeat_complaint_days": 14})
     assert response.status_code == 302
     with scope(tenant=tenant_a):
-        ticket = make_ticket(tenant_a, subject="Broken AGAIN after repair")
-        assert ticket.escalations.get(level="rule").reason == "angry wording: broken again"
+        complaints = make_category(tenant_a, name="Complaint", is_complaint=True)
+        customer = make_customer(tenant_a)
+        now = timezone.now()
+        make_ticket(
+            tenant_a, customer=customer, category=complaints, created_at=now - timedelta(days=20)
+        )
+        late = make_ticket(
+            tenant_a, customer=customer, category=complaints, created_at=now - timedelta(days=5)
+        )
+        again = make_ticket(tenant_a, customer=customer, category=complaints, created_at=now)
+        # 15 days after the first: outside the 14-day window; 5 days after the second: inside.
+        assert not late.escalations.filter(level="rule").exists()
+        assert (
+            again.escalations.get(level="rule").reason
+            == "a repeat complaint within the repeat window"
+        )

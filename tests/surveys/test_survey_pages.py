@@ -23,7 +23,6 @@ def settings_form(**overrides):
         "invitation_expiry_days": "10",
         "call_tier_codes": ["vip"],
         "follow_up_hours": "24",
-        "improvement_hours": "72",
         "label_overall_zh_hans": "您满意吗？",
         "label_overall_en": "",
     }

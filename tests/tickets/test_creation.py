@@ -7,7 +7,10 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from django_scopes import scope
 
+from automations import registry
+from automations.models import Trigger
 from helpdesk.models import WebhookDelivery
 from helpdesk.webhook_subscriptions import (
     webhook_subscription_create,
@@ -37,25 +40,47 @@ def deliveries(event: str) -> int:
     return WebhookDelivery.objects.filter(event=event).count()
 
 
-def test_it_creates_a_routed_ticket_in_sixteen_statements_without_a_savepoint(
+def test_it_creates_a_ticket_in_eleven_statements_without_a_savepoint(
     tenant_a, agent_a, team_a, subscription, django_assert_max_num_queries
 ):
+    """A desk whose triggers are all switched off: no team is given, nobody is assigned."""
+    with scope(tenant=tenant_a):
+        Trigger.objects.update(is_active=False)
+        registry.forget(tenant_a.pk)
     category = make_category(tenant_a, team=team_a)
     make_ticket(tenant_a)  # the tenant's first ticket also creates its number counter
     customer = make_customer(tenant_a, email="wang@example.test")
-    # The counter, the ticket, the subscribers, a delivery and an event for the creation; the
-    # policies with their tiers, categories and holidays, the SLA row; the escalation rules,
-    # the agent with its user, a delivery, an event and the ticket's update for the
-    # assignment; the customer's e-mail.
-    with django_assert_max_num_queries(16) as captured:
+    # The counter, the ticket, an event, the subscribers and a delivery for the creation; the
+    # policies with their tiers, categories and holidays, the SLA row; the customer's e-mail.
+    with django_assert_max_num_queries(11) as captured:
         ticket = services.ticket_create(
             tenant=tenant_a, customer=customer, subject="Washer leaks", category=category
         )
     statements = [query["sql"] for query in captured.captured_queries]
     assert not [sql for sql in statements if "SAVEPOINT" in sql]
     assert len([sql for sql in statements if "helpdesk_webhooksubscription" in sql]) == 1
-    assert ticket.assignee == agent_a
-    assert deliveries("ticket.created") == 2 and deliveries("ticket.updated") == 1
+    assert ticket.team is None and ticket.assignee is None
+
+
+def test_the_default_triggers_route_a_new_ticket_in_ten_statements_more(
+    tenant_a, agent_a, team_a, subscription, django_assert_max_num_queries
+):
+    """ " "Route by category" fires: its savepoint, the firing's event, the team read and
+    changed (event, delivery, update) and the firing's row, written when the chain ends. The
+    triggers themselves are read from the process's copy: no statement."""
+    category = make_category(tenant_a, team=team_a)
+    make_ticket(tenant_a)  # the first ticket also creates the counter and reads the triggers
+    customer = make_customer(tenant_a, email="wang@example.test")
+    with django_assert_max_num_queries(25) as captured:
+        ticket = services.ticket_create(
+            tenant=tenant_a, customer=customer, subject="Washer leaks", category=category
+        )
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert len([sql for sql in statements if "SAVEPOINT" in sql and "RELEASE" not in sql]) == 2
+    assert not [sql for sql in statements if 'FROM "automations_trigger"' in sql]
+    assert len([sql for sql in statements if "helpdesk_webhooksubscription" in sql]) == 1
+    assert ticket.team == team_a and ticket.assignee == agent_a
+    assert deliveries("ticket.created") == 2 and deliveries("ticket.updated") == 2
 
 
 def test_a_subscription_changed_between_two_creations_applies_to_the_second(tenant_a, subscription):
