@@ -5,6 +5,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Tier
@@ -179,8 +180,11 @@ class BulkActionForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
+    # Not required in the markup: the knowledge panel's template buttons include this box,
+    # and a browser (htmx) refuses to send a form whose included field is required and empty.
     body = forms.CharField(
         label=_("Message"),
+        required=False,
         strip=False,
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -196,6 +200,12 @@ class ReplyForm(forms.Form):
     @property
     def is_internal(self) -> bool:
         return self.cleaned_data.get("kind") == MessageKind.INTERNAL
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("body", "").strip():
+            self.add_error("body", _("Write a message first."))
+        return data
 
 
 class StatusForm(forms.Form):
@@ -301,15 +311,36 @@ class TagsForm(forms.Form):
 class TransferForm(forms.Form):
     team = forms.ModelChoiceField(label=_("To team"), queryset=Team.objects.none())
     reason = forms.CharField(
-        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason, for the receiving team"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept as an internal note: the customer never sees it."),
     )
     expected_handling_minutes = forms.IntegerField(
         label=_("Expected handling time (minutes)"), min_value=1, max_value=60 * 24 * 90
     )
+    customer_message = forms.CharField(
+        label=_("Message to the customer"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent as a public reply. Leave it empty to tell the customer nothing."),
+    )
 
     def __init__(self, *args, ticket: Ticket, **kwargs):
-        super().__init__(*args, **kwargs)
+        initial = {"customer_message": transfer_notice_default(ticket)}
+        super().__init__(*args, initial=initial, **kwargs)
         self.fields["team"].queryset = Team.objects.exclude(pk=ticket.team_id or 0)
+
+
+def transfer_notice_default(ticket: Ticket) -> str:
+    """What the customer is told about a transfer unless the agent edits it, in the
+    customer's language: neither the team's name nor the reason, both internal."""
+    with override(ticket.customer.language or ticket.tenant.default_language):
+        return gettext(
+            "Your request has been passed to the colleagues best placed to handle it. "
+            "We will keep you informed here."
+        )
 
 
 class MergeForm(forms.Form):

@@ -43,6 +43,7 @@ def ticket_get_for_member(*, member: Membership, number: int) -> Ticket:
     ticket = (
         tickets_visible_to(member)
         .select_related(
+            "tenant",
             "customer__tier",
             "category",
             "assignee__user",

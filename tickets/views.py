@@ -331,6 +331,7 @@ def transfer(request, ticket, data):
         team=data["team"],
         reason=data["reason"],
         expected_handling_minutes=data["expected_handling_minutes"],
+        customer_message=data["customer_message"],
         ticket_url=request.build_absolute_uri(reverse("ticket_detail", args=[ticket.number])),
     )
     return _landing_for(request, ticket), _("Ticket transferred to %(team)s.") % {

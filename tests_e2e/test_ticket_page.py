@@ -1,0 +1,80 @@
+"""The ticket page: a macro sent from an empty reply box, a transfer whose reason the customer
+never sees, and a ticket worked from the queue to "Submit as Resolved" with the keyboard."""
+
+from e2e_helpers import ACME, check_accessibility, login, messages_text, portal_submit, screenshot
+from playwright.sync_api import expect
+
+CUSTOMER_CARE = "Customer care 客服中心"
+REPAIR = "Repair 维修"
+RESOLVED_MACRO = "已解决 Resolved"  # knowledge/demo.py: sets the status to resolved
+
+
+def open_ticket(page, number: int) -> None:
+    page.goto(f"{ACME}/tickets/{number}/")
+    expect(page.locator("h1")).to_contain_text(f"#{number}")
+
+
+def test_a_macro_sends_its_own_text_when_the_reply_box_is_empty(new_page, unique):
+    customer = new_page("en")
+    number, _ = portal_submit(
+        customer,
+        subject=f"Dryer is noisy {unique}",
+        email=f"e2e-macro-{unique}@example.test",
+        category=REPAIR,
+    )
+    page = new_page("en")
+    login(page, ACME, "agent1@acme.test")
+    open_ticket(page, number)
+    expect(page.locator("#id_reply_body")).to_have_value("")
+    macro = page.locator("#knowledge-panel li", has=page.locator("strong", has_text=RESOLVED_MACRO))
+    macro.get_by_role("button", name="Send and apply").click()
+    page.wait_for_url(f"{ACME}/tickets/{number}/")
+    expect(page.locator("main .messages")).to_contain_text(f"Reply sent with “{RESOLVED_MACRO}”.")
+    reply = page.locator(".thread-item:not(.is-internal)", has_text="has been resolved")
+    expect(reply).to_contain_text(f"your request #{number} has been resolved")
+    expect(page.locator(".ticket-header .badge.status-resolved")).to_be_visible()
+    check_accessibility(page)
+
+
+def test_a_transfer_reason_stays_internal_and_the_customer_reads_only_their_message(
+    new_page, unique
+):
+    reason = f"Refund needs the billing lead {unique}"
+    told = f"A colleague from our service team takes over ({unique})."
+    customer = new_page("en")
+    number, follow_link = portal_submit(
+        customer,
+        subject=f"Refund for a repair {unique}",
+        email=f"e2e-tr-{unique}@example.test",
+        category=REPAIR,
+    )
+    page = new_page("en")
+    login(page, ACME, "agent1@acme.test")
+    open_ticket(page, number)
+    transfer = page.locator("form[action$='/transfer/']")
+    message = transfer.locator("#id_transfer_customer_message")
+    # Both texts are on screen before anything is sent; the customer's is prefilled.
+    expect(transfer.locator("#id_transfer_reason")).to_be_visible()
+    expect(message).to_be_visible()
+    expect(message).not_to_have_value("")
+    transfer.locator("#id_transfer_team").select_option(label=CUSTOMER_CARE)
+    transfer.locator("#id_transfer_reason").fill(reason)
+    transfer.locator("#id_transfer_expected_handling_minutes").fill("60")
+    message.fill(told)
+    screenshot(page, "ticket-transfer-form-en")
+    transfer.get_by_role("button", name="Transfer").click()
+    page.wait_for_load_state()
+    assert f"Ticket transferred to {CUSTOMER_CARE}." in messages_text(page)
+
+    customer.goto(follow_link)
+    main = customer.locator("main")
+    expect(customer.locator("ol.thread")).to_contain_text(told)
+    expect(main).not_to_contain_text(reason)
+    expect(main).not_to_contain_text("Customer care")
+    expect(main).not_to_contain_text("..")
+    check_accessibility(customer)
+
+    lead = new_page("en")
+    login(lead, ACME, "lead.care@acme.test")
+    open_ticket(lead, number)
+    expect(lead.locator(".thread-item.is-internal")).to_contain_text(reason)
