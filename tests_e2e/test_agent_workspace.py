@@ -55,7 +55,7 @@ def test_agent_takes_replies_notes_and_transfers_en(new_page, unique):
     check_accessibility(page)
     page.get_by_role("button", name="Take this ticket").click()
     assert "You took this ticket." in messages_text(page)
-    expect(page.locator("#id_assignee_assignee option:checked")).to_contain_text("Zhang Wei")
+    expect(page.locator("#id_properties_assignee option:checked")).to_contain_text("Zhang Wei")
 
     composer_send(page, f"We will send a technician tomorrow ({unique}).", "public")
     assert "Reply sent." in messages_text(page)

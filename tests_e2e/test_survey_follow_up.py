@@ -32,15 +32,15 @@ def test_low_survey_score_creates_follow_up_for_team_lead(new_page, unique):
     agent = new_page("en")
     login(agent, ACME, "agent1@acme.test")
     agent.goto(f"{ACME}/tickets/{number}/")
-    team = agent.locator("#id_team_team option:checked").inner_text().strip()
+    team = agent.locator("#id_properties_team option:checked").inner_text().strip()
     assert team in TEAM_LEADS, f"ticket #{number} is in team {team!r}, not a demo team"
     agent.fill("#id_reply_body", f"The heating element was replaced ({unique}).")
     agent.locator("#composer input[name=kind][value=public]").check()
     agent.locator("#composer button[type=submit]").click()
     agent.wait_for_load_state()
     assert "Reply sent." in messages_text(agent)
-    agent.select_option("#id_status_status", "resolved")
-    agent.get_by_role("button", name="Change status").click()
+    agent.select_option("#id_properties_status", "resolved")
+    agent.get_by_role("button", name="Save properties").click()
     agent.wait_for_load_state()
     expect(agent.locator(".ticket-badges .badge").first).to_contain_text("Resolved")
 

@@ -544,6 +544,29 @@ def ticket_set_tags(*, ticket: Ticket, actor: Membership, names: list[str]) -> T
     return ticket
 
 
+@transaction.atomic
+def ticket_change_properties(*, ticket: Ticket, actor: Membership, changes: dict) -> Ticket:
+    """Apply several property changes at once, each through its own service (and so with
+    its own event); all or nothing. ``changes`` holds only what changed, keyed by property
+    (``tags``: a list of names). The status goes last: resolving must see the other changes."""
+    who = {"ticket": ticket, "actor": actor}
+    if "priority" in changes:
+        ticket_change_priority(**who, priority=changes["priority"])
+    if "category" in changes:
+        ticket_change_category(**who, category=changes["category"])
+    if "unit" in changes:
+        ticket_change_unit(**who, unit=changes["unit"])
+    if "team" in changes:
+        ticket_change_team(**who, team=changes["team"])
+    if "assignee" in changes:
+        ticket_assign(**who, assignee=changes["assignee"])
+    if "tags" in changes:
+        ticket_set_tags(**who, names=changes["tags"])
+    if "status" in changes:
+        ticket_change_status(**who, status=changes["status"])
+    return ticket
+
+
 # --- transfer and merge -------------------------------------------------------------------------
 
 
