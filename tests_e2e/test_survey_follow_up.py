@@ -36,7 +36,7 @@ def test_low_survey_score_creates_follow_up_for_team_lead(new_page, unique):
     assert team in TEAM_LEADS, f"ticket #{number} is in team {team!r}, not a demo team"
     agent.fill("#id_reply_body", f"The heating element was replaced ({unique}).")
     agent.locator("#composer input[name=kind][value=public]").check()
-    agent.locator("#composer button[type=submit]").click()
+    agent.locator("#composer button.composer-send").click()
     agent.wait_for_load_state()
     assert "Reply sent." in messages_text(agent)
     agent.select_option("#id_properties_status", "resolved")

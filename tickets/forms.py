@@ -179,6 +179,15 @@ class BulkActionForm(forms.Form):
 # --- ticket page ------------------------------------------------------------------------------
 
 
+# The statuses the composer can submit a reply as, with their buttons, in this order.
+SUBMIT_AS = {
+    Status.OPEN: _("Submit as Open"),
+    Status.PENDING: _("Submit as Pending"),
+    Status.ON_HOLD: _("Submit as On hold"),
+    Status.RESOLVED: _("Submit as Resolved"),
+}
+
+
 class ReplyForm(forms.Form):
     # Not required in the markup: the knowledge panel's template buttons include this box,
     # and a browser (htmx) refuses to send a form whose included field is required and empty.
@@ -196,6 +205,8 @@ class ReplyForm(forms.Form):
         widget=forms.RadioSelect,
     )
     attachments = MultipleFileField(label=_("Attachments"))
+    # Set by the "Submit as …" buttons; plain "Send" leaves the status to the service.
+    submit_as = forms.ChoiceField(choices=[("", "—"), *SUBMIT_AS.items()], required=False)
 
     @property
     def is_internal(self) -> bool:
@@ -203,9 +214,16 @@ class ReplyForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("body", "").strip():
+        if not data.get("body", "").strip() and not data.get("submit_as"):
             self.add_error("body", _("Write a message first."))
         return data
+
+
+def submit_as_choices(ticket: Ticket) -> list[tuple[str, str]]:
+    """The "Submit as …" buttons for this ticket: its own status (the reply alone) and the
+    ones the lifecycle allows from it."""
+    allowed = TRANSITIONS[ticket.status] | {ticket.status}
+    return [(status, button) for status, button in SUBMIT_AS.items() if status in allowed]
 
 
 class PropertiesForm(forms.Form):

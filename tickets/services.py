@@ -567,6 +567,28 @@ def ticket_change_properties(*, ticket: Ticket, actor: Membership, changes: dict
     return ticket
 
 
+@transaction.atomic
+def ticket_reply_and_set_status(
+    *,
+    ticket: Ticket,
+    actor: Membership,
+    body: str,
+    internal: bool = False,
+    attachments: list[UploadedFile] | None = None,
+    status: str = "",
+) -> Message | None:
+    """The composer's "Submit as …": the reply or note (if any), then the status, in one
+    transaction; with an empty body only the status changes."""
+    message = None
+    if body.strip() or attachments:
+        message = ticket_reply(
+            ticket=ticket, actor=actor, body=body, internal=internal, attachments=attachments
+        )
+    if status and status != ticket.status:
+        ticket_change_status(ticket=ticket, actor=actor, status=status)
+    return message
+
+
 # --- transfer and merge -------------------------------------------------------------------------
 
 

@@ -39,9 +39,10 @@ from tickets.forms import (
     ReplyForm,
     TicketIntakeForm,
     TransferForm,
+    submit_as_choices,
 )
 from tickets.intake import ticket_intake_from_form
-from tickets.models import Priority, Status, Ticket, TicketEvent
+from tickets.models import Message, MessageKind, Priority, Status, Ticket, TicketEvent
 from tickets.selectors import (
     attachment_get_for_member,
     ticket_get_for_member,
@@ -190,6 +191,7 @@ def _ticket_page(
         "thread": ticket_thread(ticket=ticket, include_internal=True),
         "history": [HistoryRow.of(event) for event in ticket_history(ticket=ticket)],
         "forms": forms,
+        "submit_as": submit_as_choices(ticket),
         "is_closed": ticket.status == Status.CLOSED,
         "merged_into": ticket.merged_into if ticket.merged_into_id else None,
     }
@@ -338,17 +340,29 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
     form = ReplyForm(request.POST, request.FILES, auto_id=_auto_id("reply"))
 
     def apply(ticket, data):
-        internal = form.is_internal
-        services.ticket_reply(
+        message = services.ticket_reply_and_set_status(
             ticket=ticket,
             actor=request.membership,
             body=data["body"],
-            internal=internal,
+            internal=form.is_internal,
             attachments=data["attachments"],
+            status=data["submit_as"],
         )
-        return _page_of(ticket), _("Internal note added.") if internal else _("Reply sent.")
+        return _landing_for(request, ticket), _reply_sent(message, data["submit_as"])
 
     return _change(request, number, form, apply, ticket, "reply")
+
+
+def _reply_sent(message: Message | None, status: str) -> str:
+    if message is None:
+        text = _("Status changed.")
+    elif message.kind == MessageKind.INTERNAL:
+        text = _("Internal note added.")
+    else:
+        text = _("Reply sent.")
+    if status:
+        text += " " + _("The ticket is now %(status)s.") % {"status": Status(status).label}
+    return text
 
 
 @member_required()

@@ -8,6 +8,7 @@ from knowledge import services as knowledge_services
 from knowledge.services import TemplateFields
 from tests.conftest import client_for
 from tests.factories import CustomerFactory, TicketFactory
+from tickets import services
 from tickets.models import Status
 
 
@@ -67,3 +68,66 @@ def test_it_refuses_an_empty_reply_with_a_field_error(tenant_a, agent_a, ticket)
     assert "Write a message first." in response.content.decode()
     with scope(tenant=tenant_a):
         assert not ticket.messages.exists()
+
+
+# --- "Submit as …" ----------------------------------------------------------------------------
+
+
+def submit(client, ticket, *, body="", kind="public", submit_as=""):
+    data = {"body": body, "kind": kind, "submit_as": submit_as}
+    return client.post(reverse("ticket_reply", args=[ticket.number]), data)
+
+
+def test_it_sends_the_reply_and_resolves_in_one_action(tenant_a, agent_a, ticket):
+    response = submit(client_for(agent_a), ticket, body="Fixed it.", submit_as="resolved")
+    assert response.status_code == 302
+    with scope(tenant=tenant_a):
+        ticket.refresh_from_db()
+        (message,) = ticket.messages.all()
+    assert (message.kind, message.body) == ("public", "Fixed it.")
+    assert ticket.status == Status.RESOLVED and ticket.first_responded_at is not None
+
+
+def test_it_adds_a_note_and_puts_the_ticket_on_hold(tenant_a, agent_a, ticket):
+    submit(
+        client_for(agent_a), ticket, body="Waiting for parts.", kind="internal", submit_as="on_hold"
+    )
+    with scope(tenant=tenant_a):
+        ticket.refresh_from_db()
+        (message,) = ticket.messages.all()
+    assert message.kind == "internal" and ticket.status == Status.ON_HOLD
+
+
+def test_it_only_changes_the_status_when_the_box_is_empty(tenant_a, agent_a, ticket):
+    response = submit(client_for(agent_a), ticket, submit_as="pending")
+    assert response.status_code == 302
+    with scope(tenant=tenant_a):
+        ticket.refresh_from_db()
+        assert not ticket.messages.exists()
+    assert ticket.status == Status.PENDING
+
+
+def test_it_sends_nothing_when_the_status_is_refused(tenant_a, admin_a, ticket):
+    with scope(tenant=tenant_a):
+        services.ticket_change_status(ticket=ticket, actor=admin_a, status=Status.RESOLVED)
+    response = submit(client_for(admin_a), ticket, body="One more thing", submit_as="on_hold")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "A ticket cannot go from Resolved to On hold." in page
+    assert "One more thing</textarea>" in page
+    with scope(tenant=tenant_a):
+        ticket.refresh_from_db()
+        assert not ticket.messages.exists()
+    assert ticket.status == Status.RESOLVED
+
+
+def test_it_offers_only_the_statuses_the_ticket_can_go_to(tenant_a, admin_a, ticket):
+    client = client_for(admin_a)
+    page = page_of(client, ticket)
+    for status in ("open", "pending", "on_hold", "resolved"):
+        assert f'name="submit_as" value="{status}"' in page
+    with scope(tenant=tenant_a):
+        services.ticket_change_status(ticket=ticket, actor=admin_a, status=Status.RESOLVED)
+    page = page_of(client, ticket)
+    assert 'name="submit_as" value="pending"' not in page
+    assert 'name="submit_as" value="open"' in page and "Submit as Resolved" in page
