@@ -14,16 +14,20 @@ def open_ticket(page, number: int) -> None:
     expect(page.locator("h1")).to_contain_text(f"#{number}")
 
 
+def portal_request(new_page, *, subject: str, email: str, language: str = "en"):
+    """A customer files a Repair request on the portal; then an agent signs in.
+    Returns (customer's page, agent's page, number, follow link)."""
+    customer = new_page(language)
+    number, follow_link = portal_submit(customer, subject=subject, email=email, category=REPAIR)
+    agent = new_page(language)
+    login(agent, ACME, "agent1@acme.test")
+    return customer, agent, number, follow_link
+
+
 def test_a_macro_sends_its_own_text_when_the_reply_box_is_empty(new_page, unique):
-    customer = new_page("en")
-    number, _ = portal_submit(
-        customer,
-        subject=f"Dryer is noisy {unique}",
-        email=f"e2e-macro-{unique}@example.test",
-        category=REPAIR,
+    _, page, number, _ = portal_request(
+        new_page, subject=f"Dryer is noisy {unique}", email=f"e2e-macro-{unique}@example.test"
     )
-    page = new_page("en")
-    login(page, ACME, "agent1@acme.test")
     open_ticket(page, number)
     expect(page.locator("#id_reply_body")).to_have_value("")
     macro = page.locator("#knowledge-panel li", has=page.locator("strong", has_text=RESOLVED_MACRO))
@@ -41,15 +45,9 @@ def test_a_transfer_reason_stays_internal_and_the_customer_reads_only_their_mess
 ):
     reason = f"Refund needs the billing lead {unique}"
     told = f"A colleague from our service team takes over ({unique})."
-    customer = new_page("en")
-    number, follow_link = portal_submit(
-        customer,
-        subject=f"Refund for a repair {unique}",
-        email=f"e2e-tr-{unique}@example.test",
-        category=REPAIR,
+    customer, page, number, follow_link = portal_request(
+        new_page, subject=f"Refund for a repair {unique}", email=f"e2e-tr-{unique}@example.test"
     )
-    page = new_page("en")
-    login(page, ACME, "agent1@acme.test")
     open_ticket(page, number)
     transfer = page.locator("form[action$='/transfer/']")
     message = transfer.locator("#id_transfer_customer_message")
@@ -78,3 +76,20 @@ def test_a_transfer_reason_stays_internal_and_the_customer_reads_only_their_mess
     login(lead, ACME, "lead.care@acme.test")
     open_ticket(lead, number)
     expect(lead.locator(".thread-item.is-internal")).to_contain_text(reason)
+
+
+def test_the_ticket_page_fits_a_phone_in_chinese(new_page, unique):
+    _, page, number, _ = portal_request(
+        new_page,
+        subject=f"冰箱不制冷 {unique}",
+        email=f"e2e-ph-{unique}@example.test",
+        language="zh-hans",
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_ticket(page, number)
+    expect(page.get_by_role("button", name="提交为已解决")).to_be_visible()
+    expect(page.get_by_role("button", name="保存属性")).to_be_attached()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width}px wide on a 390px phone"
+    check_accessibility(page)
+    screenshot(page, "ticket-page-phone-zh-hans", full_page=True)

@@ -196,7 +196,7 @@ class ReplyForm(forms.Form):
         required=False,
         strip=False,
         max_length=TEXT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
     kind = forms.ChoiceField(
         label=_("Send as"),

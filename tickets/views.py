@@ -45,6 +45,8 @@ from tickets.intake import ticket_intake_from_form
 from tickets.models import Message, MessageKind, Priority, Status, Ticket, TicketEvent
 from tickets.selectors import (
     attachment_get_for_member,
+    customer_panel_for_ticket,
+    thread_view,
     ticket_get_for_member,
     ticket_history,
     ticket_queue,
@@ -185,10 +187,17 @@ def _ticket_page(
     }
     forms["reply"] = ReplyForm(auto_id=_auto_id("reply"))
     forms.update(bound or {})
+    newest_first = request.GET.get("order") == "newest"
+    thread = thread_view(
+        ticket_thread(ticket=ticket, include_internal=True), newest_first=newest_first
+    )
     context = {
         "ticket": ticket,
         "customer": ticket.customer,
-        "thread": ticket_thread(ticket=ticket, include_internal=True),
+        "customer_panel": customer_panel_for_ticket(ticket=ticket, member=request.membership),
+        "earlier": thread.earlier,
+        "latest": thread.latest,
+        "newest_first": newest_first,
         "history": [HistoryRow.of(event) for event in ticket_history(ticket=ticket)],
         "forms": forms,
         "submit_as": submit_as_choices(ticket),

@@ -181,28 +181,6 @@ def test_it_does_not_serve_an_attachment_through_another_ticket(tenant_a, agent_
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("messages", [2, 20])
-def test_it_renders_the_ticket_page_in_a_constant_number_of_queries(
-    agent_a, ticket, messages, django_assert_max_num_queries
-):
-    with scope(tenant=ticket.tenant):
-        for n in range(messages):
-            services.ticket_reply(
-                ticket=ticket,
-                actor=agent_a,
-                body=f"message {n}",
-                internal=n % 2 == 1,
-                attachments=[SimpleUploadedFile(f"f{n}.txt", b"x")],
-            )
-    client = client_for(agent_a)
-    client.get(url("ticket_detail", ticket))  # warm the session
-    # 19: +1 for the open-incident banner; +3 for the parts panel (movements, parts, locations);
-    # +2 for the work orders panel (the member's technician profile, the ticket's work orders)
-    with django_assert_max_num_queries(24):
-        page = client.get(url("ticket_detail", ticket)).content.decode()
-    assert page.count('class="thread-item') == messages
-
-
 # --- side panel -------------------------------------------------------------------------------
 
 
