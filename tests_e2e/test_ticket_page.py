@@ -78,6 +78,59 @@ def test_a_transfer_reason_stays_internal_and_the_customer_reads_only_their_mess
     expect(lead.locator(".thread-item.is-internal")).to_contain_text(reason)
 
 
+def focused(page) -> dict:
+    return page.evaluate(
+        "() => ({text: (document.activeElement.innerText || '').trim(),"
+        " href: document.activeElement.getAttribute('href') || '',"
+        " id: document.activeElement.id})"
+    )
+
+
+def tab_until(page, wanted, *, limit: int = 60) -> int:
+    """Press Tab until ``wanted(focused element)``; returns how many presses it took."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if wanted(focused(page)):
+            return presses
+    raise AssertionError(f"not reached with {limit} Tab presses; last: {focused(page)}")
+
+
+def test_working_a_ticket_from_the_queue_to_resolved_with_the_keyboard_only(new_page, unique):
+    customer, page, number, follow_link = portal_request(
+        new_page, subject=f"Fridge is warm {unique}", email=f"e2e-kb-{unique}@example.test"
+    )
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{ACME}/tickets/?queue=open&q={unique}")
+
+    tab_until(page, lambda f: f["href"] == f"/tickets/{number}/")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{ACME}/tickets/{number}/")
+    # A ticket with one message: the reply box shows without scrolling at 1366×768.
+    expect(page.locator("#id_reply_body")).to_be_in_viewport()
+    screenshot(page, "ticket-page-1366-en")
+
+    # Skip to content, then skip to the reply box: four key presses.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert tab_until(page, lambda f: f["href"] == "#id_reply_body", limit=3) == 1
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_reply_body")).to_be_focused()
+    page.keyboard.type(f"The thermostat was reset; it cools again ({unique}).")
+    assert tab_until(page, lambda f: f["text"] == "Submit as Resolved", limit=10) <= 10
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+
+    assert "Reply sent. The ticket is now Resolved." in messages_text(page)
+    expect(page.locator(".ticket-header .badge.status-resolved")).to_be_visible()
+    expect(page.locator(".thread-item", has_text="thermostat was reset")).to_contain_text(
+        "Public reply"
+    )
+    check_accessibility(page)
+
+    customer.goto(follow_link)
+    expect(customer.locator("ol.thread")).to_contain_text("The thermostat was reset")
+
+
 def test_the_ticket_page_fits_a_phone_in_chinese(new_page, unique):
     _, page, number, _ = portal_request(
         new_page,
