@@ -110,6 +110,12 @@ def customer_survey_history(*, customer: Customer) -> dict[str, list]:
     return {"responses": list(responses), "follow_ups": list(follow_ups)}
 
 
+def customer_latest_scores(*, customer: Customer, limit: int = 5) -> list[SurveyResponse]:
+    """The customer's latest survey answers with their tickets, newest first (one query)."""
+    responses = SurveyResponse.objects.filter(invitation__customer=customer)
+    return list(responses.select_related("ticket").order_by("-created_at", "-pk")[:limit])
+
+
 def invitations_open_for_customer(
     *, customer: Customer, now: datetime | None = None
 ) -> list[SurveyInvitation]:

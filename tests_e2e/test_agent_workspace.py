@@ -24,7 +24,7 @@ GREETING = "问候 Greeting"  # knowledge/demo.py: approved for the whole tenant
 def composer_send(page, body: str, kind: str) -> None:
     page.fill("#id_reply_body", body)
     page.locator(f"#composer input[name=kind][value={kind}]").check()
-    page.locator("#composer button[type=submit]").click()
+    page.locator("#composer button.composer-send").click()
     page.wait_for_load_state()
 
 
@@ -55,7 +55,7 @@ def test_agent_takes_replies_notes_and_transfers_en(new_page, unique):
     check_accessibility(page)
     page.get_by_role("button", name="Take this ticket").click()
     assert "You took this ticket." in messages_text(page)
-    expect(page.locator("#id_assignee_assignee option:checked")).to_contain_text("Zhang Wei")
+    expect(page.locator("#id_properties_assignee option:checked")).to_contain_text("Zhang Wei")
 
     composer_send(page, f"We will send a technician tomorrow ({unique}).", "public")
     assert "Reply sent." in messages_text(page)
@@ -162,7 +162,7 @@ def test_public_reply_from_template_customer_sees_reply_but_not_note(new_page, u
     check_accessibility(page)
     screenshot(page, "ticket-template-inserted-en", full_page=True)
     page.locator("#composer input[name=kind][value=public]").check()
-    page.locator("#composer button[type=submit]").click()
+    page.locator("#composer button.composer-send").click()
     page.wait_for_load_state()
     assert "Reply sent." in messages_text(page)
     composer_send(page, f"Ordered from the central store, not local ({unique}).", "internal")

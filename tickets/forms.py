@@ -5,6 +5,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Tier
@@ -178,12 +179,24 @@ class BulkActionForm(forms.Form):
 # --- ticket page ------------------------------------------------------------------------------
 
 
+# The statuses the composer can submit a reply as, with their buttons, in this order.
+SUBMIT_AS = {
+    Status.OPEN: _("Submit as Open"),
+    Status.PENDING: _("Submit as Pending"),
+    Status.ON_HOLD: _("Submit as On hold"),
+    Status.RESOLVED: _("Submit as Resolved"),
+}
+
+
 class ReplyForm(forms.Form):
+    # Not required in the markup: the knowledge panel's template buttons include this box,
+    # and a browser (htmx) refuses to send a form whose included field is required and empty.
     body = forms.CharField(
         label=_("Message"),
+        required=False,
         strip=False,
         max_length=TEXT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
     kind = forms.ChoiceField(
         label=_("Send as"),
@@ -192,50 +205,51 @@ class ReplyForm(forms.Form):
         widget=forms.RadioSelect,
     )
     attachments = MultipleFileField(label=_("Attachments"))
+    # Set by the "Submit as …" buttons; plain "Send" leaves the status to the service.
+    submit_as = forms.ChoiceField(choices=[("", "—"), *SUBMIT_AS.items()], required=False)
 
     @property
     def is_internal(self) -> bool:
         return self.cleaned_data.get("kind") == MessageKind.INTERNAL
 
+    def clean(self):
+        data = super().clean()
+        if not data.get("body", "").strip() and not data.get("submit_as"):
+            self.add_error("body", _("Write a message first."))
+        return data
 
-class StatusForm(forms.Form):
+
+def submit_as_choices(ticket: Ticket) -> list[tuple[str, str]]:
+    """The "Submit as …" buttons for this ticket: its own status (the reply alone) and the
+    ones the lifecycle allows from it."""
+    allowed = TRANSITIONS[ticket.status] | {ticket.status}
+    return [(status, button) for status, button in SUBMIT_AS.items() if status in allowed]
+
+
+class PropertiesForm(forms.Form):
+    """Every property of the ticket in one form, saved in one action: the view applies only
+    ``changed_fields()``, each through its service."""
+
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
-
-    def __init__(self, *args, ticket: Ticket, **kwargs):
-        super().__init__(*args, initial={"status": ticket.status}, **kwargs)
-        # Only the allowed transitions are offered; any status is accepted so the lifecycle
-        # rule is enforced (and explained) in one place: the service.
-        # The current status comes first and is preselected, so saving untouched is a no-op.
-        allowed = TRANSITIONS[ticket.status]
-        current = (
-            ticket.status,
-            _("%(status)s (current)") % {"status": ticket.get_status_display()},
-        )
-        self.fields["status"].widget.choices = [current] + [
-            (value, label) for value, label in Status.choices if value in allowed
-        ]
-
-
-class PriorityForm(forms.Form):
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
-
-    def __init__(self, *args, ticket: Ticket, **kwargs):
-        super().__init__(*args, initial={"priority": ticket.priority}, **kwargs)
-
-
-class CategoryForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.none(), required=False, empty_label="—"
     )
-
-    def __init__(self, *args, ticket: Ticket, **kwargs):
-        super().__init__(*args, initial={"category": ticket.category_id}, **kwargs)
-        self.fields["category"].queryset = Category.objects.all()
-
-
-class UnitForm(forms.Form):
-    """The unit a ticket is about, by serial number as printed on its label; blank: none."""
-
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label="—"
+    )
+    assignee = MemberChoiceField(
+        label=_("Assignee"),
+        queryset=Membership.objects.none(),
+        required=False,
+        empty_label=_("Unassigned"),
+    )
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=500,
+        help_text=_("Separate tags with commas."),
+    )
     serial = forms.CharField(
         label=_("Serial number"),
         required=False,
@@ -244,8 +258,26 @@ class UnitForm(forms.Form):
     )
 
     def __init__(self, *args, ticket: Ticket, **kwargs):
-        serial = ticket.unit.serial if ticket.unit_id else ""
-        super().__init__(*args, initial={"serial": serial}, **kwargs)
+        super().__init__(*args, initial=self._initial(ticket), **kwargs)
+        use_fast_selects(self)
+        self.fields["status"].widget.choices = status_choices(ticket)
+        self.fields["category"].queryset = Category.objects.all()
+        self.fields["team"].queryset = Team.objects.all()
+        self.fields["assignee"].queryset = member_choices()
+        if ticket.status == Status.CLOSED:
+            del self.fields["serial"]  # a closed ticket keeps the unit it was about
+
+    @staticmethod
+    def _initial(ticket: Ticket) -> dict:
+        return {
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "category": ticket.category_id,
+            "team": ticket.team_id,
+            "assignee": ticket.assignee_id,
+            "tags": ", ".join(tag.name for tag in ticket.tags.all()),
+            "serial": ticket.unit.serial if ticket.unit_id else "",
+        }
 
     def clean_serial(self) -> Unit | None:
         serial = normalise_serial(self.cleaned_data["serial"])
@@ -256,60 +288,63 @@ class UnitForm(forms.Form):
             raise ValidationError(_("No unit with this serial number is registered."))
         return unit
 
-
-class AssigneeForm(forms.Form):
-    assignee = MemberChoiceField(
-        label=_("Assignee"),
-        queryset=Membership.objects.none(),
-        required=False,
-        empty_label=_("Unassigned"),
-    )
-
-    def __init__(self, *args, ticket: Ticket, **kwargs):
-        super().__init__(*args, initial={"assignee": ticket.assignee_id}, **kwargs)
-        self.fields["assignee"].queryset = member_choices()
+    def changed_fields(self) -> dict:
+        """The cleaned values of the fields the agent changed; tags as a list of names."""
+        changed = {name: self.cleaned_data[name] for name in self.changed_data}
+        if "tags" in changed:
+            changed["tags"] = tag_names(changed["tags"])
+        if "serial" in changed:
+            changed["unit"] = changed.pop("serial")
+        return changed
 
 
-class TeamForm(forms.Form):
-    team = forms.ModelChoiceField(
-        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label="—"
-    )
+def status_choices(ticket: Ticket) -> list[tuple[str, str]]:
+    """The current status first (so saving untouched changes nothing), then only the allowed
+    transitions; any status is accepted, so the lifecycle rule is enforced (and explained) in
+    one place: the service."""
+    allowed = TRANSITIONS[ticket.status]
+    current = (ticket.status, _("%(status)s (current)") % {"status": ticket.get_status_display()})
+    return [current] + [(value, label) for value, label in Status.choices if value in allowed]
 
-    def __init__(self, *args, ticket: Ticket, **kwargs):
-        super().__init__(*args, initial={"team": ticket.team_id}, **kwargs)
-        self.fields["team"].queryset = Team.objects.all()
 
-
-class TagsForm(forms.Form):
-    tags = forms.CharField(
-        label=_("Tags"),
-        required=False,
-        max_length=500,
-        help_text=_("Separate tags with commas."),
-    )
-
-    def __init__(self, *args, ticket: Ticket, **kwargs):
-        names = ", ".join(tag.name for tag in ticket.tags.all())
-        super().__init__(*args, initial={"tags": names}, **kwargs)
-
-    @staticmethod
-    def names_from(data: dict) -> list[str]:
-        """Commas, ASCII or full-width (，), separate the tags."""
-        return [name for name in re.split(r"[,，]", data["tags"]) if name.strip()]
+def tag_names(text: str) -> list[str]:
+    """Commas, ASCII or full-width (，), separate the tags."""
+    return [name for name in re.split(r"[,，]", text) if name.strip()]
 
 
 class TransferForm(forms.Form):
     team = forms.ModelChoiceField(label=_("To team"), queryset=Team.objects.none())
     reason = forms.CharField(
-        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason, for the receiving team"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept as an internal note: the customer never sees it."),
     )
     expected_handling_minutes = forms.IntegerField(
         label=_("Expected handling time (minutes)"), min_value=1, max_value=60 * 24 * 90
     )
+    customer_message = forms.CharField(
+        label=_("Message to the customer"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent as a public reply. Leave it empty to tell the customer nothing."),
+    )
 
     def __init__(self, *args, ticket: Ticket, **kwargs):
-        super().__init__(*args, **kwargs)
+        initial = {"customer_message": transfer_notice_default(ticket)}
+        super().__init__(*args, initial=initial, **kwargs)
         self.fields["team"].queryset = Team.objects.exclude(pk=ticket.team_id or 0)
+
+
+def transfer_notice_default(ticket: Ticket) -> str:
+    """What the customer is told about a transfer unless the agent edits it, in the
+    customer's language: neither the team's name nor the reason, both internal."""
+    with override(ticket.customer.language or ticket.tenant.default_language):
+        return gettext(
+            "Your request has been passed to the colleagues best placed to handle it. "
+            "We will keep you informed here."
+        )
 
 
 class MergeForm(forms.Form):

@@ -22,8 +22,10 @@ def email_on_resolved(*, ticket: Ticket, **event) -> None:
     customer_email_queue(ticket=ticket, kind="resolved")
 
 
-def email_on_transferred(*, ticket: Ticket, message: Message, **event) -> None:
-    customer_email_queue(ticket=ticket, kind="transfer", message=message)
+def email_on_transferred(*, ticket: Ticket, message: Message | None, **event) -> None:
+    """Only a transfer the customer was told about is mailed; its reason never is."""
+    if message is not None:
+        customer_email_queue(ticket=ticket, kind="transfer", message=message)
 
 
 def tickets_follow_merged_customer(*, keep: Customer, duplicate: Customer, **event) -> dict:

@@ -43,7 +43,9 @@ def ticket_get_for_member(*, member: Membership, number: int) -> Ticket:
     ticket = (
         tickets_visible_to(member)
         .select_related(
+            "tenant",
             "customer__tier",
+            "customer__organization__tier",
             "category",
             "assignee__user",
             "team__lead__user",
@@ -174,6 +176,51 @@ def ticket_thread(*, ticket: Ticket, include_internal: bool) -> list[Message]:
     if not include_internal:
         messages = messages.filter(kind="public")
     return list(messages)
+
+
+# Rows of each list in the ticket page's customer panel.
+CUSTOMER_PANEL_ROWS = 5
+
+
+@dataclass(frozen=True)
+class CustomerPanel:
+    open_tickets: list[Ticket]
+    recent_tickets: list[Ticket]
+    units: list[Unit]
+
+
+def customer_panel_for_ticket(*, ticket: Ticket, member: Membership) -> CustomerPanel:
+    """The customer's other tickets that this member may open (the active ones, then the
+    latest others) and their units: three queries whatever their number."""
+    others = (
+        tickets_visible_to(member)
+        .filter(customer_id=ticket.customer_id)
+        .exclude(pk=ticket.pk)
+        .only("number", "subject", "status", "created_at")
+        .order_by("-created_at", "-pk")
+    )
+    rows = CUSTOMER_PANEL_ROWS
+    return CustomerPanel(
+        open_tickets=list(others.filter(status__in=ACTIVE_STATUSES)[:rows]),
+        recent_tickets=list(others.exclude(status__in=ACTIVE_STATUSES)[:rows]),
+        units=list(units_of_customer(customer=ticket.customer)[:rows]),
+    )
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    """The conversation as the ticket page shows it: the latest messages open, the earlier
+    ones folded, both lists in display order."""
+
+    earlier: list[Message]
+    latest: list[Message]
+
+
+def thread_view(messages: list[Message], *, newest_first: bool, shown: int = 3) -> ThreadView:
+    earlier, latest = messages[:-shown] if len(messages) > shown else [], messages[-shown:]
+    if newest_first:
+        return ThreadView(earlier=earlier[::-1], latest=latest[::-1])
+    return ThreadView(earlier=earlier, latest=latest)
 
 
 def ticket_history(*, ticket: Ticket) -> list[TicketEvent]:

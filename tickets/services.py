@@ -13,7 +13,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from customers.models import Customer
 from helpdesk.audit import audit_record
@@ -573,6 +572,51 @@ def ticket_set_tags(*, ticket: Ticket, actor: Membership, names: list[str]) -> T
     return ticket
 
 
+@transaction.atomic
+def ticket_change_properties(*, ticket: Ticket, actor: Membership, changes: dict) -> Ticket:
+    """Apply several property changes at once, each through its own service (and so with
+    its own event); all or nothing. ``changes`` holds only what changed, keyed by property
+    (``tags``: a list of names). The status goes last: resolving must see the other changes."""
+    who = {"ticket": ticket, "actor": actor}
+    if "priority" in changes:
+        ticket_change_priority(**who, priority=changes["priority"])
+    if "category" in changes:
+        ticket_change_category(**who, category=changes["category"])
+    if "unit" in changes:
+        ticket_change_unit(**who, unit=changes["unit"])
+    if "team" in changes:
+        ticket_change_team(**who, team=changes["team"])
+    if "assignee" in changes:
+        ticket_assign(**who, assignee=changes["assignee"])
+    if "tags" in changes:
+        ticket_set_tags(**who, names=changes["tags"])
+    if "status" in changes:
+        ticket_change_status(**who, status=changes["status"])
+    return ticket
+
+
+@transaction.atomic
+def ticket_reply_and_set_status(
+    *,
+    ticket: Ticket,
+    actor: Membership,
+    body: str,
+    internal: bool = False,
+    attachments: list[UploadedFile] | None = None,
+    status: str = "",
+) -> Message | None:
+    """The composer's "Submit as …": the reply or note (if any), then the status, in one
+    transaction; with an empty body only the status changes."""
+    message = None
+    if body.strip() or attachments:
+        message = ticket_reply(
+            ticket=ticket, actor=actor, body=body, internal=internal, attachments=attachments
+        )
+    if status and status != ticket.status:
+        ticket_change_status(ticket=ticket, actor=actor, status=status)
+    return message
+
+
 # --- transfer and merge -------------------------------------------------------------------------
 
 
@@ -584,10 +628,12 @@ def ticket_transfer(
     team: Team,
     reason: str,
     expected_handling_minutes: int,
+    customer_message: str = "",
     ticket_url: str = "",
 ) -> Ticket:
     """Hand the ticket to another team (转接): reason and expected time are recorded, the
-    customer is told both in a public message, the receiving team names a handler at once
+    reason goes to the receiving team as an internal note, the customer is told only
+    ``customer_message`` (nothing when blank), the receiving team names a handler at once
     (routing), and its lead is notified."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the ticket is transferred.")})
@@ -613,6 +659,10 @@ def ticket_transfer(
         new=team,
         data={"reason": reason, "expected_handled_by": expected.isoformat()},
     )
+    _system_message(ticket, actor, MessageKind.INTERNAL, _transfer_note(team, reason))
+    notice = None
+    if customer_message.strip():
+        notice = _system_message(ticket, actor, MessageKind.PUBLIC, customer_message)
     events.ticket_transferred.send(
         sender=Ticket,
         ticket=ticket,
@@ -621,7 +671,7 @@ def ticket_transfer(
         new_team=team,
         reason=reason,
         expected_handled_by=expected,
-        message=_transfer_notice(ticket, actor, team, reason, expected),
+        message=notice,
     )
     _assign(ticket, actor, routing.pick_assignee(ticket=ticket), reason="transfer")
     if team.lead_id:
@@ -634,30 +684,22 @@ def ticket_transfer(
     return ticket
 
 
-def _transfer_notice(
-    ticket: Ticket, actor: Membership, team: Team, reason: str, expected: datetime
-) -> Message:
-    language = ticket.customer.language or ticket.tenant.default_language
-    local = timezone.localtime(expected, timezone=_zone(ticket.tenant))
-    with override(language):
-        body = _(
-            "Your request has been transferred to %(team)s. Reason: %(reason)s. "
-            "We expect to handle it by %(when)s."
-        ) % {"team": team.name, "reason": reason, "when": local.strftime("%Y-%m-%d %H:%M")}
+def _transfer_note(team: Team, reason: str) -> str:
+    return _("Transferred to %(team)s. Reason: %(reason)s") % {
+        "team": team.name,
+        "reason": reason.strip(),
+    }
+
+
+def _system_message(ticket: Ticket, actor: Membership, kind: str, body: str) -> Message:
     return Message.objects.create(
         tenant_id=ticket.tenant_id,
         ticket=ticket,
-        kind=MessageKind.PUBLIC,
+        kind=kind,
         author_member=actor,
         body=body,
         is_system=True,
     )
-
-
-def _zone(tenant: Tenant):
-    import zoneinfo
-
-    return zoneinfo.ZoneInfo(tenant.time_zone)
 
 
 @transaction.atomic

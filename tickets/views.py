@@ -32,24 +32,21 @@ from tickets.attachments import attachment_response
 from tickets.directory import assignee_names, directory_for
 from tickets.forms import (
     QUEUE_LABELS,
-    AssigneeForm,
     BulkActionForm,
-    CategoryForm,
     MergeForm,
-    PriorityForm,
+    PropertiesForm,
     QueueFilterForm,
     ReplyForm,
-    StatusForm,
-    TagsForm,
-    TeamForm,
     TicketIntakeForm,
     TransferForm,
-    UnitForm,
+    submit_as_choices,
 )
 from tickets.intake import ticket_intake_from_form
-from tickets.models import Priority, Status, Ticket, TicketEvent
+from tickets.models import Message, MessageKind, Priority, Status, Ticket, TicketEvent
 from tickets.selectors import (
     attachment_get_for_member,
+    customer_panel_for_ticket,
+    thread_view,
     ticket_get_for_member,
     ticket_history,
     ticket_queue,
@@ -170,13 +167,7 @@ def _bulk_apply_one(request: HttpRequest, number: int, data: dict) -> str:
 # --- ticket page ------------------------------------------------------------------------------
 
 PANEL_FORMS: dict[str, type[Form]] = {
-    "status": StatusForm,
-    "priority": PriorityForm,
-    "category": CategoryForm,
-    "unit": UnitForm,
-    "assignee": AssigneeForm,
-    "team": TeamForm,
-    "tags": TagsForm,
+    "properties": PropertiesForm,
     "transfer": TransferForm,
     "merge": MergeForm,
 }
@@ -196,13 +187,20 @@ def _ticket_page(
     }
     forms["reply"] = ReplyForm(auto_id=_auto_id("reply"))
     forms.update(bound or {})
+    newest_first = request.GET.get("order") == "newest"
+    thread = thread_view(
+        ticket_thread(ticket=ticket, include_internal=True), newest_first=newest_first
+    )
     context = {
         "ticket": ticket,
         "customer": ticket.customer,
-        "thread": ticket_thread(ticket=ticket, include_internal=True),
+        "customer_panel": customer_panel_for_ticket(ticket=ticket, member=request.membership),
+        "earlier": thread.earlier,
+        "latest": thread.latest,
+        "newest_first": newest_first,
         "history": [HistoryRow.of(event) for event in ticket_history(ticket=ticket)],
         "forms": forms,
-        "can_change_status": bool(services.TRANSITIONS[ticket.status]),
+        "submit_as": submit_as_choices(ticket),
         "is_closed": ticket.status == Status.CLOSED,
         "merged_into": ticket.merged_into if ticket.merged_into_id else None,
     }
@@ -274,53 +272,30 @@ def ticket_action(form_name: str):
     return decorate
 
 
-@ticket_action("status")
-def change_status(request, ticket, data):
-    services.ticket_change_status(ticket=ticket, actor=request.membership, status=data["status"])
-    return _page_of(ticket), _("Status changed to %(status)s.") % {
-        "status": ticket.get_status_display()
-    }
+@member_required()
+@require_POST
+@in_tenant_time_zone
+def properties(request: HttpRequest, number: int) -> HttpResponse:
+    """One Save for every property: only the changed ones go to their services, together."""
+    ticket = ticket_get_for_member(member=request.membership, number=number)
+    form = PropertiesForm(request.POST, ticket=ticket, auto_id=_auto_id("properties"))
+
+    def apply(ticket, data):
+        changes = form.changed_fields()
+        services.ticket_change_properties(ticket=ticket, actor=request.membership, changes=changes)
+        # Handed to another team or agent, the ticket may have left the member's sight.
+        moved = {"team", "assignee"} & changes.keys()
+        landing = _landing_for(request, ticket) if moved else _page_of(ticket)
+        return landing, _properties_saved(changes)
+
+    return _change(request, number, form, apply, ticket, "properties")
 
 
-@ticket_action("priority")
-def change_priority(request, ticket, data):
-    services.ticket_change_priority(
-        ticket=ticket, actor=request.membership, priority=data["priority"]
-    )
-    return _page_of(ticket), _("Priority saved.")
-
-
-@ticket_action("category")
-def change_category(request, ticket, data):
-    services.ticket_change_category(
-        ticket=ticket, actor=request.membership, category=data["category"]
-    )
-    return _page_of(ticket), _("Category saved.")
-
-
-@ticket_action("unit")
-def change_unit(request, ticket, data):
-    services.ticket_change_unit(ticket=ticket, actor=request.membership, unit=data["serial"])
-    return _page_of(ticket), _("Unit saved.")
-
-
-@ticket_action("assignee")
-def change_assignee(request, ticket, data):
-    services.ticket_assign(ticket=ticket, actor=request.membership, assignee=data["assignee"])
-    return _landing_for(request, ticket), _("Assignee saved.")
-
-
-@ticket_action("team")
-def change_team(request, ticket, data):
-    services.ticket_change_team(ticket=ticket, actor=request.membership, team=data["team"])
-    return _landing_for(request, ticket), _("Team saved.")
-
-
-@ticket_action("tags")
-def change_tags(request, ticket, data):
-    names = TagsForm.names_from(data)
-    services.ticket_set_tags(ticket=ticket, actor=request.membership, names=names)
-    return _page_of(ticket), _("Tags saved.")
+def _properties_saved(changes: dict) -> str:
+    if not changes:
+        return _("Nothing was changed.")
+    names = ", ".join(str(PROPERTY_LABELS[name]) for name in changes)
+    return _("Saved: %(properties)s.") % {"properties": names}
 
 
 @ticket_action("transfer")
@@ -331,6 +306,7 @@ def transfer(request, ticket, data):
         team=data["team"],
         reason=data["reason"],
         expected_handling_minutes=data["expected_handling_minutes"],
+        customer_message=data["customer_message"],
         ticket_url=request.build_absolute_uri(reverse("ticket_detail", args=[ticket.number])),
     )
     return _landing_for(request, ticket), _("Ticket transferred to %(team)s.") % {
@@ -373,17 +349,29 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
     form = ReplyForm(request.POST, request.FILES, auto_id=_auto_id("reply"))
 
     def apply(ticket, data):
-        internal = form.is_internal
-        services.ticket_reply(
+        message = services.ticket_reply_and_set_status(
             ticket=ticket,
             actor=request.membership,
             body=data["body"],
-            internal=internal,
+            internal=form.is_internal,
             attachments=data["attachments"],
+            status=data["submit_as"],
         )
-        return _page_of(ticket), _("Internal note added.") if internal else _("Reply sent.")
+        return _landing_for(request, ticket), _reply_sent(message, data["submit_as"])
 
     return _change(request, number, form, apply, ticket, "reply")
+
+
+def _reply_sent(message: Message | None, status: str) -> str:
+    if message is None:
+        text = _("Status changed.")
+    elif message.kind == MessageKind.INTERNAL:
+        text = _("Internal note added.")
+    else:
+        text = _("Reply sent.")
+    if status:
+        text += " " + _("The ticket is now %(status)s.") % {"status": Status(status).label}
+    return text
 
 
 @member_required()
@@ -419,7 +407,7 @@ ACTION_LABELS = {
     "stock_consumed": gettext_lazy("used a spare part"),
     "stock_returned": gettext_lazy("returned a spare part to stock"),
 }
-FIELD_LABELS = {
+PROPERTY_LABELS = {
     "status": gettext_lazy("Status"),
     "priority": gettext_lazy("Priority"),
     "category": gettext_lazy("Category"),
@@ -448,7 +436,7 @@ class HistoryRow:
             actor=event.actor_label,
             action=str(ACTION_LABELS.get(event.action, event.action)),
             # "changed" needs the field's name; the other actions already say what changed.
-            field=str(FIELD_LABELS.get(event.field, event.field))
+            field=str(PROPERTY_LABELS.get(event.field, event.field))
             if event.action == "changed"
             else "",
             old=str(values.get(event.old_value, event.old_value)),

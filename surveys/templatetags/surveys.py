@@ -1,5 +1,6 @@
-"""``{% surveys_panel ticket %}``: survey answers and follow-ups on the ticket page, and
-``{% follow_up_badge follow_up %}``: a follow-up's due time in the SLA badge's colours."""
+"""``{% surveys_panel ticket %}``: survey answers and follow-ups on the ticket page,
+``{% customer_satisfaction customer %}``: the customer's latest scores in its customer panel,
+and ``{% follow_up_badge follow_up %}``: a follow-up's due time in the SLA badge's colours."""
 
 from django import template
 from django.utils import timezone
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from helpdesk.platform.view_helpers import duration_text
 
 from ..forms import FollowUpLogForm
-from ..selectors import survey_panel_for_ticket
+from ..selectors import customer_latest_scores, survey_panel_for_ticket
 
 register = template.Library()
 
@@ -26,6 +27,11 @@ def surveys_panel(context, ticket) -> dict:
         "csrf_token": context.get("csrf_token"),
         "request": context.get("request"),
     }
+
+
+@register.inclusion_tag("surveys/_customer_satisfaction.html")
+def customer_satisfaction(customer) -> dict:
+    return {"responses": customer_latest_scores(customer=customer)}
 
 
 @register.simple_tag

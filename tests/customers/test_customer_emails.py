@@ -62,11 +62,13 @@ def test_it_mails_a_transfer_with_the_expected_time(
             team=billing,
             reason="Refund question",
             expected_handling_minutes=120,
+            customer_message="Our refunds desk takes over.",
         )
     (transfer,) = mail.outbox
     ticket.refresh_from_db()
     local = ticket.expected_handled_by.astimezone(ZoneInfo("Asia/Shanghai"))
-    assert "Refund question" in transfer.body
+    assert "Our refunds desk takes over." in transfer.body
+    assert "Refund question" not in transfer.body  # the reason is for the receiving team
     assert local.strftime("%Y-%m-%d %H:%M") in transfer.body
 
 

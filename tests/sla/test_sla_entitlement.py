@@ -17,7 +17,7 @@ from sla.sweeper import sweep_due
 from tests.api.conftest import post_json, token_client
 from tests.conftest import client_for
 from tests.products.contract_helpers import contract, gold_plan, washer_unit
-from tests.tickets.helpers import make_customer
+from tests.tickets.helpers import make_customer, properties_of
 from tickets import events as ticket_events
 from tickets import services as ticket_services
 from tickets.intake import ticket_intake
@@ -271,7 +271,9 @@ def test_naming_the_unit_on_the_ticket_page_brings_its_contract_into_the_sla(
         )
         assert _minutes_to_first_response(ticket) == 60
 
-    page = client_for(agent_a).post(f"/tickets/{ticket.number}/unit/", {"serial": " sn-gold "})
+    page = client_for(agent_a).post(
+        f"/tickets/{ticket.number}/properties/", properties_of(ticket, serial=" sn-gold ")
+    )
 
     assert page.status_code == 302
     with scope(tenant=tenant_a):
@@ -292,7 +294,9 @@ def test_an_unknown_serial_names_the_field_and_changes_nothing(tenant_a, tenant_
     client = client_for(agent_a)
 
     for serial in ("SN-NOPE", "sn-elsewhere"):  # another tenant's serial is unknown here
-        page = client.post(f"/tickets/{ticket.number}/unit/", {"serial": serial})
+        page = client.post(
+            f"/tickets/{ticket.number}/properties/", properties_of(ticket, serial=serial)
+        )
         assert page.status_code == 400
         assert "No unit with this serial number is registered." in page.content.decode()
 

@@ -1,6 +1,6 @@
 """Small builders for ticket tests, going through the services like the product does."""
 
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from customers.models import Customer, Tier
 from helpdesk.models import Skill
@@ -38,3 +38,19 @@ def make_ticket(tenant, *, customer=None, **kwargs):
     customer = customer or make_customer(tenant)
     kwargs.setdefault("subject", "Washer leaks")
     return services.ticket_create(tenant=tenant, customer=customer, **kwargs)
+
+
+def properties_of(ticket, **changes) -> dict:
+    """The properties form as the page shows it, with ``changes`` typed over it."""
+    with scope(tenant=ticket.tenant):
+        tags = ", ".join(ticket.tags.values_list("name", flat=True))
+    return {
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "category": ticket.category_id or "",
+        "team": ticket.team_id or "",
+        "assignee": ticket.assignee_id or "",
+        "tags": tags,
+        "serial": "",
+        **changes,
+    }

@@ -150,7 +150,9 @@ def test_events_are_append_only(tenant_a):
         event.delete()
 
 
-def test_transfer_records_reason_tells_the_customer_and_notifies_the_lead(tenant_a, agent_a):
+def test_transfer_records_reason_for_the_team_tells_the_customer_and_notifies_the_lead(
+    tenant_a, agent_a
+):
     lead = MembershipFactory(tenant=tenant_a, user=UserFactory(), role=Role.TEAM_LEAD)
     handler = MembershipFactory(tenant=tenant_a, user=UserFactory(), role=Role.DEPARTMENT_HANDLER)
     billing = TeamFactory(tenant=tenant_a, name="Billing", lead=lead)
@@ -162,13 +164,16 @@ def test_transfer_records_reason_tells_the_customer_and_notifies_the_lead(tenant
         team=billing,
         reason="Invoice question",
         expected_handling_minutes=120,
+        customer_message="Our billing colleagues take over.",
     )
     ticket.refresh_from_db()
     event = ticket.events.get(action="transferred")
     assert event.data["reason"] == "Invoice question" and event.new_value == "Billing"
     assert ticket.expected_handled_by > timezone.now() + timedelta(minutes=119)
-    told = ticket.messages.get(is_system=True)
-    assert told.kind == "public" and "Invoice question" in told.body
+    told = ticket.messages.get(is_system=True, kind="public")
+    assert told.body == "Our billing colleagues take over."
+    note = ticket.messages.get(is_system=True, kind="internal")
+    assert "Invoice question" in note.body
     assert ticket.assignee in (handler, lead)  # the receiving team names a handler at once
     assert Notification.objects.filter(recipient=lead, text__contains=f"#{ticket.number}").exists()
 
