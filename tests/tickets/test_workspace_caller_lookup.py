@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django_scopes import scope
 
-from customers.models import Customer
+from customers.models import Customer, Tier
 from tests.conftest import client_for
 from tests.factories import CategoryFactory
 from tests.products.helpers import make_product, make_unit
@@ -19,8 +19,13 @@ LOOKUP = reverse("ticket_caller_lookup")
 @pytest.fixture
 def huang(tenant_a):
     with scope(tenant=tenant_a):
+        vip = Tier.objects.create(tenant=tenant_a, code="vip", name="VIP", is_vip=True)
         customer = Customer.objects.create(
-            tenant=tenant_a, name="Huang Lei", email="huang@example.cn", phone="13911112222"
+            tenant=tenant_a,
+            name="Huang Lei",
+            email="huang@example.cn",
+            phone="13911112222",
+            tier=vip,
         )
         product = make_product(tenant_a)
         make_unit(tenant_a, customer=customer, product=product, serial="ACM-1")
@@ -35,6 +40,7 @@ def test_it_lists_the_caller_with_tier_units_and_open_tickets(agent_client_a, hu
     page = response.content.decode()
     assert response.status_code == 200
     assert "Huang Lei" in page and "1 open ticket" in page and "2 units" in page
+    assert '<span class="tier-badge"' in page and ">VIP</span>" in page
     assert "ACM-1" in page and f'name="use_customer" value="{huang.pk}"' in page
     assert 'data-email="huang@example.cn"' in page
 
