@@ -7,6 +7,7 @@ a page costs the same handful of queries whether a group holds three rows or thr
 Preconditions for every function here: the tenant scope is active.
 """
 
+import unicodedata
 from dataclasses import dataclass
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -25,8 +26,10 @@ MIN_QUERY_LENGTH = 2
 GROUP_LIMIT = 20
 # Ticket numbers are integers; a longer run of digits is a phone or serial number.
 TICKET_NUMBER_MAX_DIGITS = 9
-# Characters a phone number is written with besides its digits.
-PHONE_SPELLING = frozenset("0123456789+-() ./　")
+# Characters a phone number is written with (full-width forms are folded to these first).
+PHONE_SPELLING = frozenset("0123456789+-() ./")
+# Subject words looked for at most: each is one more condition on every ticket row.
+SUBJECT_WORDS_MAX = 8
 # A caller's units listed beside them on the intake form; the count gives the rest.
 CALLER_UNITS_SHOWN = 3
 
@@ -61,7 +64,7 @@ def query_is_searchable(query: str) -> bool:
 
 def workspace_search(*, member: Membership, query: str) -> SearchResults:
     """Tickets the member may open (as the queue shows them), customers and units matching
-    ``query``. Seven queries at most, whatever the number of matches."""
+    ``query``: a query for each group, and a count for each group that fills its page."""
     text = query.strip()
     customers = customers_matching(text)
     units = units_matching(text)
@@ -105,7 +108,8 @@ def _subject_match(text: str) -> Q:
     """The whole phrase (Chinese has no spaces between words) or any word of two letters or
     more."""
     match = Q(subject__icontains=text)
-    for word in {word for word in text.split() if len(word) >= MIN_QUERY_LENGTH}:
+    words = [word for word in text.split() if len(word) >= MIN_QUERY_LENGTH]
+    for word in sorted(set(words[:SUBJECT_WORDS_MAX])):
         match |= Q(subject__icontains=word)
     return match
 
@@ -126,7 +130,7 @@ def customers_matching(text: str) -> QuerySet[Customer]:
 
 def phone_digits(text: str) -> str:
     """The digits of text written like a phone number (at least ``PHONE_MIN_DIGITS``), else ""."""
-    if not text or not set(text) <= PHONE_SPELLING:
+    if not text or not set(unicodedata.normalize("NFKC", text)) <= PHONE_SPELLING:
         return ""
     digits = normalise_phone(text)
     return digits if len(digits) >= PHONE_MIN_DIGITS else ""

@@ -21,6 +21,12 @@ def huang(tenant_a):
         )
 
 
+# "+86 139 1111 2222" typed with a Chinese input method's full-width characters.
+FULL_WIDTH_NUMBER = "".join(
+    "\u3000" if char == " " else chr(ord(char) + 0xFEE0) for char in "+86 139 1111 2222"
+)
+
+
 def search(member, query):
     with scope(tenant=member.tenant):
         return workspace_search(member=member, query=query)
@@ -144,6 +150,7 @@ def test_it_leaves_merged_duplicates_out(tenant_a, agent_a, huang):
         ("1234", ""),
         ("Huang 139", ""),
         ("(010) 6552-1234", "01065521234"),
+        (FULL_WIDTH_NUMBER, "13911112222"),
     ],
 )
 def test_it_reads_only_phone_like_text_as_a_phone_number(typed, digits):
