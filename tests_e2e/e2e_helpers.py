@@ -68,8 +68,9 @@ def ticket_number_from_url(url: str) -> int:
     return int(match.group(1))
 
 
-def create_ticket(page, *, subject: str, email: str, category: str = "") -> int:
-    """Log a call through /tickets/new/ as the signed-in agent; returns the ticket number."""
+def create_ticket(page, *, subject: str, email: str, category: str = "", channel: str = "") -> int:
+    """Log a request through /tickets/new/ as the signed-in agent (a phone call unless
+    ``channel`` says otherwise: a call stays with the agent); returns the ticket number."""
     page.goto(f"{ACME}/tickets/new/")
     page.fill("#id_customer_email", email)
     page.fill("#id_customer_name", "E2E Customer")
@@ -77,6 +78,8 @@ def create_ticket(page, *, subject: str, email: str, category: str = "") -> int:
     page.fill("#id_description", "The dishwasher stops after five minutes.")
     if category:
         page.select_option("#id_category", label=category)
+    if channel:
+        page.select_option("#id_channel", value=channel)
     page.locator("main form.intake-form button[type=submit]:not([name])").click()
     page.wait_for_url(re.compile(r"/tickets/\d+/$"))
     return ticket_number_from_url(page.url)
