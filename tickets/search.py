@@ -151,13 +151,16 @@ def _with_open_tickets(customers: QuerySet[Customer], member: Membership) -> Que
     )
 
 
-def callers_matching(*, member: Membership, phone: str = "", name: str = "") -> list[Customer]:
-    """The customers a caller may be, for the intake form: by phone number when one is typed
-    (the surest), else by name; each with its tier, open tickets, unit count and a few units.
-    Three queries, whatever the number of matches."""
+def caller_query(*, phone: str = "", name: str = "") -> str:
+    """What the intake form's caller look-up searches for: the phone number when one is typed
+    (the surest), else the name; "" while neither says enough to search."""
     text = phone.strip() if phone_digits(phone.strip()) else name.strip()
-    if not query_is_searchable(text):
-        return []
+    return text if query_is_searchable(text) else ""
+
+
+def callers_matching(*, member: Membership, text: str) -> list[Customer]:
+    """The customers a caller may be (``caller_query``), for the intake form: each with its
+    tier, open tickets, unit count and a few units. Three queries, whatever the number."""
     customers = _with_open_tickets(customers_matching(text), member)
     units = Unit.objects.filter(customer=OuterRef("pk")).order_by().values("customer")
     customers = customers.annotate(

@@ -13,6 +13,7 @@ from helpdesk.platform.view_helpers import in_tenant_time_zone
 from tickets.forms import TicketIntakeForm
 from tickets.search import (
     MIN_QUERY_LENGTH,
+    caller_query,
     callers_matching,
     query_is_searchable,
     workspace_search,
@@ -34,12 +35,14 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/search/results.html", context)
 
 
-def _callers_typed(request: HttpRequest, data) -> list:
-    return callers_matching(
-        member=request.membership,
+def _callers_typed(request: HttpRequest, data) -> dict:
+    """The look-up's context: nothing at all while too little is typed to search."""
+    text = caller_query(
         phone=data.get("customer_phone", "")[:40],
         name=data.get("customer_name", "")[:QUERY_MAX_LENGTH],
     )
+    callers = callers_matching(member=request.membership, text=text) if text else []
+    return {"callers": callers, "callers_looked_up": bool(text)}
 
 
 @member_required()
@@ -47,8 +50,7 @@ def _callers_typed(request: HttpRequest, data) -> list:
 def caller_lookup(request: HttpRequest) -> HttpResponse:
     """The customers the phone number or name typed on the intake form may be (a fragment
     that ``static/js/caller-lookup.js`` puts under the customer fields)."""
-    context = {"callers": _callers_typed(request, request.GET), "callers_looked_up": True}
-    return render(request, "tickets/search/_callers.html", context)
+    return render(request, "tickets/search/_callers.html", _callers_typed(request, request.GET))
 
 
 def intake_with_callers(request: HttpRequest) -> HttpResponse:
@@ -63,11 +65,9 @@ def intake_with_callers(request: HttpRequest) -> HttpResponse:
             customer_email=customer.email,
             customer_phone=customer.phone,
         )
-    context = {
-        "form": TicketIntakeForm(initial=typed),
-        "callers": [] if picked else _callers_typed(request, typed),
-        "callers_looked_up": not picked,
-    }
+    context = {"form": TicketIntakeForm(initial=typed)}
+    if not picked:
+        context.update(_callers_typed(request, typed))
     return render(request, "tickets/new.html", context)
 
 

@@ -7,7 +7,13 @@ from customers.models import Customer
 from tests.factories import TeamFactory
 from tests.products.helpers import make_product, make_unit
 from tests.tickets.helpers import make_customer, make_ticket
-from tickets.search import GROUP_LIMIT, callers_matching, phone_digits, workspace_search
+from tickets.search import (
+    GROUP_LIMIT,
+    caller_query,
+    callers_matching,
+    phone_digits,
+    workspace_search,
+)
 
 
 @pytest.fixture
@@ -166,10 +172,15 @@ def test_it_offers_callers_by_phone_before_name_with_units_and_open_tickets(
         for n in range(4):
             make_unit(tenant_a, customer=huang, product=product, serial=f"SN-{n}")
         make_ticket(tenant_a, customer=huang, subject="Open one")
-        callers = callers_matching(member=agent_a, phone="139-1111-2222", name="Huang")
+        by_phone = caller_query(phone="139-1111-2222", name="Huang")
+        callers = callers_matching(member=agent_a, text=by_phone)
         assert [c.pk for c in callers] == [huang.pk]
         found = callers[0]
         assert (found.unit_count, found.open_ticket_count, len(found.recent_units)) == (4, 1, 3)
-        by_name = callers_matching(member=agent_a, phone="", name="huang")
-        assert len(by_name) == 2
-        assert callers_matching(member=agent_a, phone="1", name="h") == []
+        by_name = caller_query(phone="139", name="huang")
+        assert len(callers_matching(member=agent_a, text=by_name)) == 2
+
+
+def test_it_looks_for_no_caller_until_enough_is_typed():
+    assert caller_query(phone="139", name="h") == ""
+    assert caller_query(phone="", name="Hu") == "Hu"

@@ -55,6 +55,11 @@ def test_it_says_when_nobody_matches(agent_client_a, huang):
     assert "No customer matches this phone number or name" in page
 
 
+def test_it_says_nothing_while_too_little_is_typed(agent_client_a, huang):
+    response = agent_client_a.get(LOOKUP, {"customer_phone": "139", "customer_name": "H"})
+    assert response.status_code == 200 and response.content.decode().strip() == ""
+
+
 def test_it_runs_a_constant_number_of_queries(
     tenant_a, agent_client_a, django_assert_max_num_queries
 ):
