@@ -18,7 +18,7 @@ from repairs.api import api_routes as repairs_api_routes
 from reports import api as reports_api
 from sla.api import api_routes as sla_api_routes
 from surveys.api import api_routes as survey_api_routes
-from tickets import customer_views
+from tickets import customer_views, search_views
 from tickets.api import api_routes as ticket_api_routes
 from tickets.urls import notification_patterns
 
@@ -91,6 +91,7 @@ urlpatterns = [
         "settings/api-tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"
     ),
     path("tickets/", include("tickets.urls")),
+    path("search/", search_views.search, name="search"),
     path("notifications/", include(notification_patterns)),
     path("", include("surveys.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -68,8 +68,9 @@ def ticket_number_from_url(url: str) -> int:
     return int(match.group(1))
 
 
-def create_ticket(page, *, subject: str, email: str, category: str = "") -> int:
-    """Log a call through /tickets/new/ as the signed-in agent; returns the ticket number."""
+def create_ticket(page, *, subject: str, email: str, category: str = "", channel: str = "") -> int:
+    """Log a request through /tickets/new/ as the signed-in agent (a phone call unless
+    ``channel`` says otherwise: a call stays with the agent); returns the ticket number."""
     page.goto(f"{ACME}/tickets/new/")
     page.fill("#id_customer_email", email)
     page.fill("#id_customer_name", "E2E Customer")
@@ -77,7 +78,9 @@ def create_ticket(page, *, subject: str, email: str, category: str = "") -> int:
     page.fill("#id_description", "The dishwasher stops after five minutes.")
     if category:
         page.select_option("#id_category", label=category)
-    page.locator("main form.intake-form button[type=submit]:not([name=lookup])").click()
+    if channel:
+        page.select_option("#id_channel", value=channel)
+    page.locator("main form.intake-form button[type=submit]:not([name])").click()
     page.wait_for_url(re.compile(r"/tickets/\d+/$"))
     return ticket_number_from_url(page.url)
 
@@ -219,6 +222,23 @@ _FOCUS_SCRIPT = """
   };
 }
 """
+
+
+# What an automated accessibility check (axe-core) may not find on a page.
+AXE_BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def check_axe(page) -> None:
+    """axe-core finds no serious or critical violation on the page as it stands."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    blocking = [
+        (v["id"], v["impact"], [node["target"] for node in v["nodes"]][:3])
+        for v in violations
+        if v["impact"] in AXE_BLOCKING_IMPACTS
+    ]
+    assert blocking == [], f"axe-core on {page.url}: {blocking}"
 
 
 def check_accessibility(page, *, tab_stops: int = 4) -> None:

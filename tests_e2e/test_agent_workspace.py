@@ -36,7 +36,9 @@ def test_agent_takes_replies_notes_and_transfers_en(new_page, unique):
     page.locator("nav.mainnav").get_by_role("link", name="Tickets", exact=True).click()
     expect(page.locator("#ticket-results .sla-badge").first).to_be_visible()
     screenshot(page, "queue-open-en")
-    number = create_ticket(page, subject=subject, email=f"e2e-{unique}@example.test")
+    number = create_ticket(
+        page, subject=subject, email=f"e2e-{unique}@example.test", channel="email"
+    )
     assert f"Ticket #{number} created." in messages_text(page)
 
     # Unassigned queue, reached through the navigation: the row shows its SLA badge.
@@ -109,7 +111,9 @@ def test_agent_journey_in_chinese_via_language_selector(new_page, unique):
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.locator("nav.mainnav")).to_contain_text("未分配")
 
-    number = create_ticket(page, subject=subject, email=f"e2e-zh-{unique}@example.test")
+    number = create_ticket(
+        page, subject=subject, email=f"e2e-zh-{unique}@example.test", channel="email"
+    )
     assert f"工单 #{number} 已创建。" in messages_text(page)
     page.locator("nav.mainnav").get_by_role("link", name="未分配", exact=True).click()
     expect(page.locator("h1")).to_have_text("工单")

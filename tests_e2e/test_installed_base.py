@@ -22,7 +22,7 @@ def test_agent_follows_a_unit_to_its_ticket_on_a_phone(new_page):
     login(page, ACME, "agent1@acme.test")
 
     page.locator("nav.mainnav").get_by_role("link", name="Installed base", exact=True).click()
-    page.get_by_label("Search").fill(SERIAL.lower().replace("-", "-  ", 1))
+    page.locator("main").get_by_label("Search").fill(SERIAL.lower().replace("-", "-  ", 1))
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(1)

@@ -17,8 +17,8 @@ from customers.services import customer_get_or_create
 from helpdesk.models import Membership, Tenant
 from products.models import Unit
 from products.selectors import unit_find_by_serial
-from tickets.models import Category, Ticket
-from tickets.services import ticket_create
+from tickets.models import Category, Channel, Ticket
+from tickets.services import ticket_assign, ticket_create
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,17 @@ def ticket_intake_from_form(
         call_duration_seconds=data["call_duration"],
         attachments=data["attachments"],
     )
+
+
+def ticket_intake_from_call(*, tenant: Tenant, actor: Membership, data: dict) -> Ticket:
+    """``ticket_intake_from_form`` for the agent's intake form. A phone call stays with the
+    agent who took it (the caller was promised a call back by that voice) unless routing or a
+    tenant's trigger assigned the ticket already. One transaction."""
+    with transaction.atomic():
+        ticket = ticket_intake_from_form(tenant=tenant, actor=actor, data=data)
+        if data["channel"] == Channel.PHONE and ticket.assignee_id is None:
+            ticket_assign(ticket=ticket, actor=actor, assignee=actor)
+    return ticket
 
 
 def _form_requester(data: dict, unit: Unit | None) -> Requester | Customer:

@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from tickets import views
+from tickets import search_views, views
 
 urlpatterns = [
     path("", views.queue, name="ticket_queue"),
     path("bulk/", views.bulk, name="ticket_bulk"),
     path("new/", views.new, name="ticket_new"),
     path("new/units/", views.unit_lookup, name="ticket_unit_lookup"),
+    path("new/callers/", search_views.caller_lookup, name="ticket_caller_lookup"),
     path("<int:number>/", views.detail, name="ticket_detail"),
     path("<int:number>/reply/", views.reply, name="ticket_reply"),
     path("<int:number>/properties/", views.properties, name="ticket_properties"),

@@ -41,8 +41,9 @@ from tickets.forms import (
     TransferForm,
     submit_as_choices,
 )
-from tickets.intake import ticket_intake_from_form
+from tickets.intake import ticket_intake_from_call
 from tickets.models import Message, MessageKind, Priority, Status, Ticket, TicketEvent
+from tickets.search_views import intake_with_callers
 from tickets.selectors import (
     attachment_get_for_member,
     customer_panel_for_ticket,
@@ -474,6 +475,8 @@ def new(request: HttpRequest) -> HttpResponse:
         return render(request, "tickets/new.html", {"form": TicketIntakeForm()})
     if "lookup" in request.POST:
         return _intake_with_units(request)
+    if "lookup_caller" in request.POST or "use_customer" in request.POST:
+        return intake_with_callers(request)
     form = TicketIntakeForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -489,7 +492,7 @@ def new(request: HttpRequest) -> HttpResponse:
 
 
 def _create_from_intake(request: HttpRequest, data: dict) -> Ticket:
-    return ticket_intake_from_form(tenant=request.tenant, actor=request.membership, data=data)
+    return ticket_intake_from_call(tenant=request.tenant, actor=request.membership, data=data)
 
 
 def _intake_with_units(request: HttpRequest) -> HttpResponse:

@@ -19,3 +19,16 @@ document.addEventListener("DOMContentLoaded", function () {
     form.submit();
   }
 });
+
+// "/" jumps to the top bar's search box, as in most web tools, unless the key is typed into
+// a field (where it is just a slash).
+document.addEventListener("keydown", function (event) {
+  var box = document.getElementById("topbar-search-q");
+  var target = event.target;
+  if (event.key !== "/" || !box || event.ctrlKey || event.metaKey || event.altKey ||
+      target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) {
+    return;
+  }
+  event.preventDefault();
+  box.focus();
+});
