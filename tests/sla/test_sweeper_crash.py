@@ -56,7 +56,7 @@ def overdue_tickets(tenant_a):
         )
         customer = make_customer(tenant_a)
         for i in range(TICKETS):
-            make_ticket(tenant_a, customer=customer, subject=f"crash {i}")
+            make_ticket(tenant_a, customer=customer, subject=f"late {i}")
     time.sleep(5)  # 3 s target, manager rung at 4.5 s: every checkpoint is now due
 
 
