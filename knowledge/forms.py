@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.models import Membership, Team
 from helpdesk.platform.limits import TEXT_MAX_LENGTH
 from products.models import Product
+from tickets.forms import TicketSelectionForm
 from tickets.models import Category, Priority, Status
 
 from .models import Article, ArticleStatus, KnowledgeCategory, Language, TemplateScope, Visibility
@@ -69,6 +70,12 @@ class TemplateApplyForm(forms.Form):
     """The reply as edited in the composer; empty sends the filled template."""
 
     body = forms.CharField(required=False, strip=False, max_length=TEXT_MAX_LENGTH)
+
+
+class TemplateBulkApplyForm(TicketSelectionForm):
+    """The queue's bulk action: one template sent to each selected ticket, filled for each."""
+
+    template = forms.IntegerField(label=_("Template or macro"), min_value=1, max_value=2**31 - 1)
 
 
 class PreviewForm(forms.Form):

@@ -23,6 +23,7 @@ agent_patterns = [
         views.template_apply,
         name="template_apply",
     ),
+    path("bulk-apply/", views.template_bulk_apply, name="template_bulk_apply"),
     path("phrase-check/", views.phrase_check, name="phrase_check"),
     path("templates/", views.template_list, name="template_list"),
     path("templates/new/", views.template_new, name="template_new"),

@@ -18,6 +18,7 @@ from helpdesk.models import Membership
 from helpdesk.platform.view_helpers import service_error_into_form
 from tickets.rendering import render_body
 from tickets.selectors import ticket_get_for_member, tickets_visible_to
+from tickets.views import bulk_each
 
 from . import search, selectors, services
 from .forms import (
@@ -30,6 +31,7 @@ from .forms import (
     PreviewForm,
     ReplyTemplateForm,
     TemplateApplyForm,
+    TemplateBulkApplyForm,
 )
 from .models import (
     ArticleStatus,
@@ -283,6 +285,27 @@ def template_apply(request: HttpRequest, number: int, pk: int) -> HttpResponse:
     if not tickets_visible_to(member).filter(pk=ticket.pk).exists():
         page = reverse("ticket_queue")
     return _htmx_redirect(request, page)
+
+
+@member_required()
+@require_POST
+def template_bulk_apply(request: HttpRequest) -> HttpResponse:
+    """The queue's bulk action: reply to each selected ticket with one template and apply its
+    macro, each ticket in its own transaction; every failure is reported, the rest go through."""
+    member = request.membership
+    form = TemplateBulkApplyForm(request.POST)
+    template = None
+    if form.is_valid():
+        template = selectors.reply_template_usable_get(
+            member=member, pk=form.cleaned_data["template"]
+        )
+    return bulk_each(
+        request,
+        form,
+        lambda ticket: services.reply_template_apply(
+            ticket=ticket, template=template, actor=member
+        ),
+    )
 
 
 @member_required()

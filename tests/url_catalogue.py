@@ -141,6 +141,10 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
             "ticket_merge",
         )
     },
+    **{
+        name: (lambda objs: {"pk": objs["saved_view"].pk})
+        for name in ("saved_view_edit", "saved_view_delete", "saved_view_move")
+    },
     "ticket_attachment": lambda objs: {
         "number": objs["ticket"].number,
         "pk": objs["attachment"].pk,
@@ -313,6 +317,10 @@ POST_ONLY_URL_NAMES = frozenset(
         "webhook_delete",
         "webhook_rotate_secret",
         "ticket_bulk",
+        "saved_view_new",
+        "knowledge:template_bulk_apply",
+        "saved_view_delete",
+        "saved_view_move",
         "ticket_reply",
         "ticket_properties",
         "ticket_take",

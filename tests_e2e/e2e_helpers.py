@@ -48,6 +48,32 @@ def login(page, base: str, email: str, password: str = PASSWORD) -> None:
     assert "/accounts/login/" not in page.url, f"{email} could not sign in on {base}"
 
 
+def nav_link(page, name: str):
+    """A link of the top bar's navigation, opening "More" first when the link sits in it."""
+    nav = page.locator("nav.mainnav")
+    link = nav.get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        nav.locator("details.navmore > summary").click()
+    return link
+
+
+def rail_link(page, name: str):
+    """A queue or saved view in the queue page's left rail (its name, then its count)."""
+    return page.locator("nav.queue-rail").get_by_role(
+        # Not \b: after a Chinese name JavaScript sees no word boundary before the count.
+        "link",
+        name=re.compile(rf"^{re.escape(name)}(\s|$)"),
+    )
+
+
+def choose_language(page, code: str) -> None:
+    """Pick a language in the user menu: the page reloads in it at once."""
+    page.locator("details.usermenu > summary").click()
+    with page.expect_navigation():
+        page.select_option("#language-select", code)
+    page.wait_for_load_state()
+
+
 def screenshot(page, name: str, *, full_page: bool = False) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

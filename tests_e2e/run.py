@@ -51,6 +51,11 @@ DOCS_SCREENSHOTS = {
     "portal-suggestion-en.png": "portal-suggestion.png",
     "survey-zh-hans.png": "survey-zh-hans.png",
     "dashboard.png": "dashboard.png",
+    **{
+        f"queue-{size}-{language}.png": f"queue-{size}-{language}.png"
+        for size in ("1366", "1920")
+        for language in ("en", "zh-hans")
+    },
 }
 
 

@@ -8,10 +8,13 @@ import re
 from e2e_helpers import (
     ACME,
     check_accessibility,
+    choose_language,
     create_ticket,
     login,
     messages_text,
+    nav_link,
     portal_submit,
+    rail_link,
     screenshot,
 )
 from playwright.sync_api import expect
@@ -33,7 +36,7 @@ def test_agent_takes_replies_notes_and_transfers_en(new_page, unique):
     page = new_page("en")
     login(page, ACME, "agent1@acme.test")
     check_accessibility(page)
-    page.locator("nav.mainnav").get_by_role("link", name="Tickets", exact=True).click()
+    nav_link(page, "Tickets").click()
     expect(page.locator("#ticket-results .sla-badge").first).to_be_visible()
     screenshot(page, "queue-open-en")
     number = create_ticket(
@@ -42,8 +45,9 @@ def test_agent_takes_replies_notes_and_transfers_en(new_page, unique):
     assert f"Ticket #{number} created." in messages_text(page)
 
     # Unassigned queue, reached through the navigation: the row shows its SLA badge.
-    page.locator("nav.mainnav").get_by_role("link", name="Unassigned", exact=True).click()
-    expect(page.locator("h1")).to_have_text("Tickets")
+    nav_link(page, "Tickets").click()
+    rail_link(page, "Unassigned").click()
+    expect(page.locator("h1")).to_have_text("Unassigned")
     row = page.locator("#ticket-results tbody tr", has_text=subject)
     expect(row).to_have_count(1)
     badge = row.locator(".sla-badge")
@@ -105,18 +109,17 @@ def test_agent_journey_in_chinese_via_language_selector(new_page, unique):
     login(page, ACME, "agent1@acme.test")
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
-    page.select_option("#language-select", "zh-hans")
-    page.locator("form.lang-switch button[type=submit]").click()
-    page.wait_for_load_state()
+    choose_language(page, "zh-hans")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-    expect(page.locator("nav.mainnav")).to_contain_text("未分配")
+    expect(page.locator("nav.mainnav")).to_contain_text("知识库")
 
     number = create_ticket(
         page, subject=subject, email=f"e2e-zh-{unique}@example.test", channel="email"
     )
     assert f"工单 #{number} 已创建。" in messages_text(page)
-    page.locator("nav.mainnav").get_by_role("link", name="未分配", exact=True).click()
-    expect(page.locator("h1")).to_have_text("工单")
+    nav_link(page, "工单").click()
+    rail_link(page, "未分配").click()
+    expect(page.locator("h1")).to_have_text("未分配")
     row = page.locator("#ticket-results tbody tr", has_text=subject)
     expect(row.locator(".sla-badge")).to_have_class(re.compile(r"\bsla-(green|amber|red)\b"))
     check_accessibility(page)

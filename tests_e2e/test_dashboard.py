@@ -5,7 +5,7 @@ refreshes (``manage.py refresh_reports``) right after loading the demo tickets."
 
 import re
 
-from e2e_helpers import ACME, check_accessibility, login, screenshot
+from e2e_helpers import ACME, check_accessibility, choose_language, login, nav_link, screenshot
 from playwright.sync_api import expect
 
 CHARTS = ("chart-volume", "chart-rates", "chart-response")
@@ -39,7 +39,7 @@ def charts_drawn(page) -> list[dict]:
 def test_manager_dashboard_charts_render_with_data(new_page):
     page = new_page("en")
     login(page, ACME, "manager@acme.test")
-    page.locator("nav.mainnav").get_by_role("link", name="Reports", exact=True).click()
+    nav_link(page, "Reports").click()
     page.wait_for_url(re.compile(r"/reports/$"))
     expect(page.locator("h1")).to_have_text("Service dashboard")
 
@@ -81,8 +81,7 @@ def test_manager_dashboard_charts_render_with_data(new_page):
     screenshot(page, "dashboard", full_page=True)
 
     # The same page in Chinese through the language selector: translated headings and charts.
-    page.select_option("#language-select", "zh-hans")
-    page.locator("form.lang-switch button[type=submit]").click()
+    choose_language(page, "zh-hans")
     page.wait_for_load_state()
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.locator("h1")).to_have_text("服务仪表盘")

@@ -2,7 +2,7 @@
 visit onto a technician's day (which fills its form), sets the window and assigns it; the
 visit then shows in that technician's day. In Chinese, the board speaks Chinese."""
 
-from e2e_helpers import ACME, check_accessibility, login, screenshot
+from e2e_helpers import ACME, check_accessibility, login, nav_link, screenshot
 from playwright.sync_api import expect
 
 LAPTOP = {"width": 1366, "height": 900}
@@ -16,7 +16,7 @@ def test_manager_drags_a_visit_to_a_technician_and_assigns_it(new_page):
     page = new_page("en")
     page.set_viewport_size(LAPTOP)
     login(page, ACME, "manager@acme.test")
-    page.locator("nav.mainnav").get_by_role("link", name="Dispatch", exact=True).click()
+    nav_link(page, "Dispatch").click()
     expect(page.locator("h1")).to_have_text("Dispatch board")
     check_accessibility(page)
 

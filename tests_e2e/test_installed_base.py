@@ -2,7 +2,7 @@
 serial, reads its history and warranty, and follows it to the ticket about it, whose page shows
 what the unit is entitled to and links back. No page is wider than the phone."""
 
-from e2e_helpers import ACME, check_accessibility, login, screenshot
+from e2e_helpers import ACME, check_accessibility, login, nav_link, screenshot
 from playwright.sync_api import expect
 
 PHONE = {"width": 375, "height": 812}
@@ -21,7 +21,7 @@ def test_agent_follows_a_unit_to_its_ticket_on_a_phone(new_page):
     page.set_viewport_size(PHONE)
     login(page, ACME, "agent1@acme.test")
 
-    page.locator("nav.mainnav").get_by_role("link", name="Installed base", exact=True).click()
+    nav_link(page, "Installed base").click()
     page.locator("main").get_by_label("Search").fill(SERIAL.lower().replace("-", "-  ", 1))
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("table tbody tr")

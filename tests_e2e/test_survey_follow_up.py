@@ -10,6 +10,7 @@ from e2e_helpers import (
     link_in_mail,
     login,
     messages_text,
+    nav_link,
     portal_submit,
     screenshot,
     wait_for_mail,
@@ -68,7 +69,7 @@ def test_low_survey_score_creates_follow_up_for_team_lead(new_page, unique):
     # The lead of the ticket's team has the call to make, due within 24 hours.
     lead = new_page("en")
     login(lead, ACME, TEAM_LEADS[team])
-    lead.locator("nav.mainnav").get_by_role("link", name="My follow-ups").click()
+    nav_link(lead, "My follow-ups").click()
     expect(lead.locator("h1")).to_have_text("My follow-ups")
     rows = lead.locator("table.follow-up-table tbody tr", has_text=f"#{number}")
     call = rows.filter(has_text="Call after a bad survey")

@@ -5,18 +5,20 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Tier
 from helpdesk.forms import MemberChoiceField, member_choices
-from helpdesk.models import Membership, Team
+from helpdesk.models import Membership, Role, Team
 from helpdesk.platform.form_fields import MultipleFileField
 from helpdesk.platform.limits import TEXT_MAX_LENGTH
 from helpdesk.platform.widgets import FastSelect
 from products.models import Unit, normalise_serial
 from tickets.directory import Directory, Pairs
 from tickets.models import Category, Channel, MessageKind, Priority, Status, Ticket
+from tickets.saved_views import SHARE_WITH_ANY_TEAM_ROLES
 from tickets.selectors import QUEUES, SORTS, QueueFilters
 from tickets.services import TRANSITIONS
 
@@ -38,6 +40,19 @@ SORT_LABELS = {
     "-number": _("Number, descending"),
     "deadline": _("Next SLA deadline"),
 }
+# The queue table's columns in table order, and those shown until the agent chooses. The number
+# and subject are always there: a row without them cannot be opened or told apart.
+QUEUE_COLUMNS = {
+    "customer": _("Customer"),
+    "status": _("Status"),
+    "sla": _("SLA"),
+    "priority": _("Priority"),
+    "category": _("Category"),
+    "team": _("Team"),
+    "assignee": _("Assignee"),
+    "created": _("Created at"),
+}
+DEFAULT_QUEUE_COLUMNS = ("customer", "status", "sla", "priority", "assignee", "created")
 DURATION_PATTERN = re.compile(
     r"^(?:(?P<minutes>\d{1,4}):(?P<seconds>[0-5]?\d)|(?P<total>\d{1,6}))$"
 )
@@ -91,6 +106,12 @@ class QueueFilterForm(forms.Form):
     )
     channel = forms.ChoiceField(label=_("Channel"), required=False)
     sort = forms.ChoiceField(label=_("Sort"), choices=list(SORT_LABELS.items()), required=False)
+    columns = forms.MultipleChoiceField(
+        label=_("Columns"),
+        choices=list(QUEUE_COLUMNS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, directory: Directory, **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,27 +157,109 @@ class QueueFilterForm(forms.Form):
             sort=data.get("sort") if data.get("sort") in SORTS else "-created_at",
         )
 
+    def chosen_columns(self) -> list[str]:
+        self.is_valid()
+        return self.cleaned_data.get("columns") or list(DEFAULT_QUEUE_COLUMNS)
 
-class BulkActionForm(forms.Form):
+    def is_filtered(self) -> bool:
+        """Whether a filter narrows the queue (the sort and columns do not): the filter panel
+        then starts open."""
+        self.is_valid()
+        ignored = ("queue", "sort", "columns")
+        return any(v for name, v in self.cleaned_data.items() if name not in ignored)
+
+    def saved_query(self) -> dict:
+        """The fields that validated, as the query string sent them: what a saved view keeps.
+        A value the form drops (an unknown team, a bad sort) is not kept."""
+        self.is_valid()
+        query = {}
+        for name, value in self.cleaned_data.items():
+            if value in (None, "", []):
+                continue
+            query[name] = self.data.getlist(name) if name == "columns" else self.data.get(name)
+        return query
+
+
+def query_dict(query: dict) -> QueryDict:
+    """A saved view's ``query`` as the GET data of the queue's filter form."""
+    data = QueryDict(mutable=True)
+    for name, value in query.items():
+        data.setlist(name, [str(v) for v in value] if isinstance(value, list) else [str(value)])
+    return data
+
+
+def saved_view_filters(query: dict, directory: Directory) -> tuple[str, QueueFilters]:
+    """A saved view's queue and filters for the rail's counts, checked against the choices
+    and the tenant's ``Directory`` instead of the filter form's querysets: counting ten views
+    costs no query per view. A value that no longer fits (a deleted team) is dropped."""
+
+    def one_of(name: str, choices) -> str:
+        value = str(query.get(name, ""))
+        return value if value in {str(key) for key, _label in choices} else ""
+
+    def pk(name: str, pairs: Pairs) -> int | None:
+        value = one_of(name, pairs)
+        return int(value) if value else None
+
+    queue = one_of("queue", QUEUE_LABELS.items()) or "open"
+    return queue, QueueFilters(
+        status=one_of("status", Status.choices),
+        priority=one_of("priority", Priority.choices),
+        category=pk("category", directory.categories),
+        team=pk("team", directory.teams),
+        assignee=pk("assignee", directory.members),
+        tier=pk("tier", directory.tiers),
+        channel=one_of("channel", Channel.choices),
+        q=str(query.get("q", ""))[:200],
+    )
+
+
+class SavedViewForm(forms.Form):
+    """Name a view and, for an admin, manager or team lead, share it with a team. ``query`` is
+    the queue's query string when the view is saved, validated by ``QueueFilterForm``."""
+
+    name = forms.CharField(label=_("View name"), max_length=80)
+    shared_with_team = forms.ModelChoiceField(
+        label=_("Share with team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("Nobody (only me)"),
+    )
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, member: Membership, directory: Directory, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.directory = directory
+        teams = Team.objects.all()
+        if member.role not in SHARE_WITH_ANY_TEAM_ROLES:
+            teams = teams.filter(lead=member) if member.role == Role.TEAM_LEAD else teams.none()
+        self.fields["shared_with_team"].queryset = teams.order_by("name")
+        if member.role in SHARE_WITH_ANY_TEAM_ROLES:
+            offer(self.fields["shared_with_team"], directory.teams)
+        self.can_share = member.role in (*SHARE_WITH_ANY_TEAM_ROLES, Role.TEAM_LEAD)
+        if not self.can_share:
+            del self.fields["shared_with_team"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError(_("Give the view a name."))
+        return name
+
+    def clean_query(self) -> dict:
+        data = QueryDict(self.cleaned_data.get("query") or "")
+        return QueueFilterForm(data, directory=self.directory).saved_query()
+
+
+class TicketSelectionForm(forms.Form):
+    """The tickets ticked in the queue, for a bulk action."""
+
     MAX_TICKETS = 200
 
-    action = forms.ChoiceField(choices=[("assign", _("Assign")), ("status", _("Set status"))])
     tickets = forms.TypedMultipleChoiceField(coerce=int, label=_("Tickets"))
-    assignee = MemberChoiceField(
-        label=_("Assign to"),
-        queryset=Membership.objects.none(),
-        required=False,
-        empty_label=_("Nobody (unassign)"),
-    )
-    status = forms.ChoiceField(label=_("New status"), choices=Status.choices, required=False)
 
-    def __init__(self, *args, members: Pairs | None = None, **kwargs):
-        """``members``: the active members' ``(id, label)`` pairs when the page has them."""
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        use_fast_selects(self)
-        self.fields["assignee"].queryset = member_choices()
-        if members is not None:
-            offer(self.fields["assignee"], members)
         # Any number is accepted here; each one is then fetched through the access check.
         numbers = self.data.getlist("tickets") if hasattr(self.data, "getlist") else []
         self.fields["tickets"].choices = [(n, n) for n in numbers]
@@ -169,10 +272,54 @@ class BulkActionForm(forms.Form):
             )
         return sorted(set(numbers))
 
+
+class BulkActionForm(TicketSelectionForm):
+    action = forms.ChoiceField(
+        choices=[
+            ("assign", _("Assign")),
+            ("status", _("Set status")),
+            ("priority", _("Set priority")),
+            ("tags", _("Change tags")),
+            ("merge", _("Merge")),
+        ]
+    )
+    assignee = MemberChoiceField(
+        label=_("Assign to"),
+        queryset=Membership.objects.none(),
+        required=False,
+        empty_label=_("Nobody (unassign)"),
+    )
+    status = forms.ChoiceField(label=_("New status"), choices=Status.choices, required=False)
+    priority = forms.ChoiceField(label=_("New priority"), choices=Priority.choices, required=False)
+    add_tags = forms.CharField(label=_("Add tags"), max_length=500, required=False)
+    remove_tags = forms.CharField(label=_("Remove tags"), max_length=500, required=False)
+    merge_into = forms.IntegerField(
+        label=_("Merge into ticket number"), min_value=1, max_value=2**31 - 1, required=False
+    )
+
+    def __init__(self, *args, members: Pairs | None = None, **kwargs):
+        """``members``: the active members' ``(id, label)`` pairs when the page has them."""
+        super().__init__(*args, **kwargs)
+        use_fast_selects(self)
+        self.fields["assignee"].queryset = member_choices()
+        if members is not None:
+            offer(self.fields["assignee"], members)
+
     def clean(self):
         data = super().clean()
-        if data.get("action") == "status" and not data.get("status"):
-            self.add_error("status", _("Choose the new status."))
+        action = data.get("action")
+        needed = {
+            "status": ("status", _("Choose the new status.")),
+            "priority": ("priority", _("Choose the new priority.")),
+            "merge": ("merge_into", _("Give the number of the ticket to merge into.")),
+        }
+        if action in needed and not data.get(needed[action][0]):
+            self.add_error(*needed[action])
+        if action == "tags":
+            data["add_tags"] = tag_names(data.get("add_tags") or "")
+            data["remove_tags"] = tag_names(data.get("remove_tags") or "")
+            if not data["add_tags"] and not data["remove_tags"]:
+                self.add_error("add_tags", _("Give a tag to add or to remove."))
         return data
 
 

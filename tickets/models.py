@@ -341,3 +341,39 @@ from tickets.incidents.models import (  # noqa: E402
     SurgeAlert,  # noqa: F401
     SurgeSettings,  # noqa: F401
 )
+
+
+class SavedView(TenantOwned):
+    """A queue an agent named: the queue page's filters, sort and columns, kept as the query
+    string's fields (``query``, validated by the queue's filter form on save and again on every
+    use). Personal to its owner, or shared with one team by an admin, manager or the team's
+    lead; ``position`` orders the owner's views in the queue's left rail."""
+
+    owner = models.ForeignKey(
+        Membership, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    query = models.JSONField(_("filters"), default=dict, blank=True)
+    shared_with_team = models.ForeignKey(
+        Team,
+        verbose_name=_("shared with team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "owner", "name"], name="saved_view_unique_name_per_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

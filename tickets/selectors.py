@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import F, Model, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Model, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from customers import tokens
@@ -16,6 +16,7 @@ from tickets.models import (
     Attachment,
     Message,
     MessageKind,
+    SavedView,
     Status,
     Tag,
     Ticket,
@@ -107,34 +108,37 @@ def ticket_queue(*, member: Membership, queue: str, filters: QueueFilters) -> Qu
     category and SLA row joined; the team and assignee are named from the tenant's
     ``tickets.directory`` by ``team_id`` and ``assignee_id``.
     Rows carry only ``QUEUE_ROW_FIELDS``: reading another field costs a query per row."""
-    tickets = tickets_visible_to(member)
-    tickets = _apply_queue(tickets, member, queue)
-    tickets = _apply_filters(tickets, filters)
+    tickets = tickets_visible_to(member).filter(queue_condition(member, queue))
+    tickets = tickets.filter(filters_condition(filters))
     tickets = tickets.select_related("customer__tier", "category", "sla").only(*QUEUE_ROW_FIELDS)
     return tickets.order_by(*SORTS.get(filters.sort, SORTS["-created_at"]))
 
 
-def _apply_queue(tickets: QuerySet[Ticket], member: Membership, queue: str) -> QuerySet[Ticket]:
+def queue_condition(member: Membership, queue: str) -> Q:
+    """The tickets of one built-in queue, as a condition: a filter of the page, or a
+    conditional count in the left rail (``queue_counts``)."""
+    active = Q(status__in=ACTIVE_STATUSES)
     if queue == "mine":
-        return tickets.filter(assignee=member, status__in=ACTIVE_STATUSES)
+        return active & Q(assignee=member)
     if queue == "unassigned":
-        return tickets.filter(assignee__isnull=True, status__in=ACTIVE_STATUSES)
+        return active & Q(assignee__isnull=True)
     if queue == "team":
-        team_ids = list(member.teams.values_list("pk", flat=True))
-        return tickets.filter(team_id__in=team_ids, status__in=ACTIVE_STATUSES)
+        # A subquery, so a count of this queue stays inside the one aggregate query.
+        team_ids = Membership.teams.through.objects.filter(membership=member).values("team_id")
+        return active & Q(team_id__in=team_ids)
     if queue == "breaching":
         # Amber or red: at risk or already late (红黄绿 board's warning lanes).
-        return tickets.filter(status__in=ACTIVE_STATUSES, sla__colour__in=("amber", "red"))
+        return active & Q(sla__colour__in=("amber", "red"))
     if queue == "open":
-        return tickets.filter(status__in=ACTIVE_STATUSES)
+        return active
     if queue == "pending":
-        return tickets.filter(status=Status.PENDING)
+        return Q(status=Status.PENDING)
     if queue == "resolved":
-        return tickets.filter(status=Status.RESOLVED)
-    return tickets
+        return Q(status=Status.RESOLVED)
+    return Q(pk__isnull=False)
 
 
-def _apply_filters(tickets: QuerySet[Ticket], f: QueueFilters) -> QuerySet[Ticket]:
+def filters_condition(f: QueueFilters) -> Q:
     exact = {
         "status": f.status,
         "priority": f.priority,
@@ -144,11 +148,43 @@ def _apply_filters(tickets: QuerySet[Ticket], f: QueueFilters) -> QuerySet[Ticke
         "customer__tier_id": f.tier,
         "channel": f.channel,
     }
-    tickets = tickets.filter(**{k: v for k, v in exact.items() if v})
+    condition = Q(**{k: v for k, v in exact.items() if v})
     query = f.q.strip()
-    if query:
-        tickets = tickets.filter(_search(query))
-    return tickets
+    return condition & _search(query) if query else condition
+
+
+def queue_counts(*, member: Membership, conditions: dict[str, Q]) -> dict[str, int]:
+    """How many of the member's visible tickets meet each condition: one aggregate query
+    with a conditional ``COUNT`` per key, whatever the number of conditions and tickets."""
+    if not conditions:
+        return {}
+    counts = {f"n{index}": Count("pk", filter=q) for index, q in enumerate(conditions.values())}
+    totals = tickets_visible_to(member).order_by().aggregate(**counts)
+    return {key: totals[f"n{index}"] for index, key in enumerate(conditions)}
+
+
+def saved_views_for(member: Membership) -> list[SavedView]:
+    """The member's own views and those shared with one of the member's teams, in rail order.
+    Precondition: the tenant scope is active."""
+    team_ids = Membership.teams.through.objects.filter(membership=member).values("team_id")
+    views = SavedView.objects.filter(Q(owner=member) | Q(shared_with_team_id__in=team_ids))
+    return list(views.select_related("shared_with_team").order_by("position", "name", "pk"))
+
+
+def saved_view_get_for_member(*, member: Membership, pk: int) -> SavedView:
+    """A view the member may open (own, or shared with one of the member's teams), else 404."""
+    view = next((v for v in saved_views_for(member) if v.pk == pk), None)
+    if view is None:
+        raise Http404
+    return view
+
+
+def saved_view_get_owned(*, member: Membership, pk: int) -> SavedView:
+    """A view the member may change: only its owner may; anyone else gets a 404."""
+    view = SavedView.objects.filter(owner=member, pk=pk).select_related("shared_with_team").first()
+    if view is None:
+        raise Http404
+    return view
 
 
 def _search(query: str) -> Q:

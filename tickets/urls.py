@@ -2,11 +2,15 @@
 
 from django.urls import path
 
-from tickets import search_views, views
+from tickets import queue_views, search_views, views
 
 urlpatterns = [
     path("", views.queue, name="ticket_queue"),
     path("bulk/", views.bulk, name="ticket_bulk"),
+    path("views/new/", queue_views.saved_view_new, name="saved_view_new"),
+    path("views/<int:pk>/", queue_views.saved_view_edit, name="saved_view_edit"),
+    path("views/<int:pk>/delete/", queue_views.saved_view_remove, name="saved_view_delete"),
+    path("views/<int:pk>/move/", queue_views.saved_view_reorder, name="saved_view_move"),
     path("new/", views.new, name="ticket_new"),
     path("new/units/", views.unit_lookup, name="ticket_unit_lookup"),
     path("new/callers/", search_views.caller_lookup, name="ticket_caller_lookup"),

@@ -12,12 +12,13 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,22 +32,36 @@ from tickets import services
 from tickets.attachments import attachment_response
 from tickets.directory import assignee_names, directory_for
 from tickets.forms import (
+    QUEUE_COLUMNS,
     QUEUE_LABELS,
     BulkActionForm,
     MergeForm,
     PropertiesForm,
     QueueFilterForm,
     ReplyForm,
+    SavedViewForm,
     TicketIntakeForm,
+    TicketSelectionForm,
     TransferForm,
+    query_dict,
     submit_as_choices,
 )
 from tickets.intake import ticket_intake_from_call
-from tickets.models import Message, MessageKind, Priority, Status, Ticket, TicketEvent
+from tickets.models import (
+    Message,
+    MessageKind,
+    Priority,
+    SavedView,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+from tickets.queue_views import queue_rail
 from tickets.search_views import intake_with_callers
 from tickets.selectors import (
     attachment_get_for_member,
     customer_panel_for_ticket,
+    saved_views_for,
     thread_view,
     ticket_get_for_member,
     ticket_history,
@@ -97,20 +112,36 @@ def _queue_page(tickets, number: int) -> QueuePage:
     return QueuePage(rows[:QUEUE_PAGE_SIZE], number, has_next=len(rows) > QUEUE_PAGE_SIZE)
 
 
+def _requested_view(request: HttpRequest, views: list[SavedView]) -> SavedView | None:
+    """The saved view named by ``?view=``: one of the member's, else 404."""
+    raw = request.GET.get("view")
+    if raw is None:
+        return None
+    view = next((v for v in views if str(v.pk) == raw), None)
+    if view is None:
+        raise Http404
+    return view
+
+
 @member_required()
 @require_GET
 @in_tenant_time_zone
 def queue(request: HttpRequest) -> HttpResponse:
+    member = request.membership
     directory = directory_for(request.tenant)
-    form = QueueFilterForm(request.GET, directory=directory)
+    views = saved_views_for(member)
+    saved = _requested_view(request, views)
+    form = QueueFilterForm(query_dict(saved.query) if saved else request.GET, directory=directory)
     current = form.selected_queue()
-    tickets = ticket_queue(member=request.membership, queue=current, filters=form.filters())
+    tickets = ticket_queue(member=member, queue=current, filters=form.filters())
     page = _queue_page(tickets, _page_number(request.GET.get("page", "1")))
     context = {
         "form": form,
         "queue": current,
-        "queue_label": QUEUE_LABELS[current],
-        "queues": QUEUE_LABELS.items(),
+        "queue_label": saved.name if saved else QUEUE_LABELS[current],
+        "saved_view": saved,
+        "columns": form.chosen_columns(),
+        "column_labels": QUEUE_COLUMNS,
         "page": page,
         "team_names": directory.team_names,
         "assignee_names": assignee_names(directory, page.rows),
@@ -118,51 +149,99 @@ def queue(request: HttpRequest) -> HttpResponse:
         "poll_seconds": max(settings.HELPDESK_QUEUE_POLL_SECONDS, 1),
     }
     # htmx swaps just the results; the full page is served to everyone else (and on reload).
-    template = "tickets/_queue_results.html" if request.htmx else "tickets/queue.html"
+    if request.htmx:
+        template = "tickets/_queue_results.html"
+    else:
+        template = "tickets/queue.html"
+        context.update(_queue_page_extras(request, form, views, saved, directory))
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _queue_page_extras(request, form, views, saved, directory) -> dict:
+    """What only the full page shows: the rail with its counts and the "Save this view" form."""
+    current = f"view:{saved.pk}" if saved else f"queue:{form.selected_queue()}"
+    queues, saved_items = queue_rail(
+        member=request.membership, views=views, directory=directory, current=current
+    )
+    query = urlencode(form.saved_query(), doseq=True)
+    save_form = SavedViewForm(
+        initial={"query": query}, member=request.membership, directory=directory
+    )
+    return {
+        "rail_queues": queues,
+        "rail_views": saved_items,
+        "save_form": save_form,
+        "filters_open": form.is_filtered(),
+    }
 
 
 @member_required()
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
     """Apply one action to each selected ticket through its service; report every failure."""
-    back = safe_next(request, reverse("ticket_queue"))
     form = BulkActionForm(request.POST)
+    data = form.cleaned_data if form.is_valid() else {}
+    return bulk_each(request, form, lambda ticket: _bulk_apply_one(request, ticket, data))
+
+
+def bulk_each(
+    request: HttpRequest, form: TicketSelectionForm, apply: Callable[[Ticket], object]
+) -> HttpResponse:
+    """Fetch each selected ticket through the access check and ``apply`` the action to it in
+    its own transaction; report every failure, let the others through, go back to the queue."""
+    back = safe_next(request, reverse("ticket_queue"))
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
         return redirect(back)
-    data = form.cleaned_data
     done = 0
-    for number in data["tickets"]:
-        failure = _bulk_apply_one(request, number, data)
-        if failure:
-            messages.error(
-                request, _("#%(number)s: %(error)s") % {"number": number, "error": failure}
-            )
+    for number in form.cleaned_data["tickets"]:
+        try:
+            ticket = ticket_get_for_member(member=request.membership, number=number)
+            with transaction.atomic():
+                apply(ticket)
+        except Http404:
+            failure = _("no such ticket.")
+        except ValidationError as error:
+            failure = " ".join(error.messages)
         else:
             done += 1
+            continue
+        messages.error(request, _("#%(number)s: %(error)s") % {"number": number, "error": failure})
     if done:
         messages.success(request, _("%(count)s ticket(s) updated.") % {"count": done})
     return redirect(back)
 
 
-def _bulk_apply_one(request: HttpRequest, number: int, data: dict) -> str:
-    """Returns the error text, or "" on success. Each ticket is its own transaction."""
-    member = request.membership
+def _bulk_apply_one(request: HttpRequest, ticket: Ticket, data: dict) -> None:
+    BULK_ACTIONS[data["action"]](ticket, request.membership, data)
+
+
+def _bulk_merge(ticket: Ticket, member, data: dict) -> None:
+    """Merge the ticket into the one named; that ticket itself is left as it is."""
+    if ticket.number == data["merge_into"]:
+        return
     try:
-        ticket = ticket_get_for_member(member=member, number=number)
-        if data["action"] == "assign":
-            services.ticket_assign(ticket=ticket, actor=member, assignee=data["assignee"])
-        else:
-            services.ticket_change_status(ticket=ticket, actor=member, status=data["status"])
+        target = ticket_get_for_member(member=member, number=data["merge_into"])
     except Http404:
-        return _("no such ticket.")
-    except ValidationError as error:
-        return " ".join(error.messages)
-    return ""
+        text = _("There is no ticket #%(number)s that you can open.")
+        raise ValidationError(text % {"number": data["merge_into"]}) from None
+    services.ticket_merge(source=ticket, target=target, actor=member)
+
+
+BULK_ACTIONS: dict[str, Callable[[Ticket, object, dict], object]] = {
+    "assign": lambda t, m, d: services.ticket_assign(ticket=t, actor=m, assignee=d["assignee"]),
+    "status": lambda t, m, d: services.ticket_change_status(ticket=t, actor=m, status=d["status"]),
+    "priority": lambda t, m, d: services.ticket_change_priority(
+        ticket=t, actor=m, priority=d["priority"]
+    ),
+    "tags": lambda t, m, d: services.ticket_change_tags(
+        ticket=t, actor=m, add=d["add_tags"], remove=d["remove_tags"]
+    ),
+    "merge": _bulk_merge,
+}
 
 
 # --- ticket page ------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from tests.url_catalogue import (
 )
 from tickets import services as ticket_services
 from tickets.models import Category
+from tickets.saved_views import saved_view_create
 
 
 def scoped_models():
@@ -84,6 +85,7 @@ def objects_a(tenant_a, admin_a, team_a):
         rules = automations_objects(tenant_a)
         catalogue = catalogue_objects(tenant_a, admin_a, ticket.customer)
         contracts = contract_objects(tenant_a, admin_a, organization)
+        saved_view = saved_view_create(owner=admin_a, name="Urgent", query={"priority": "urgent"})
         import_job = BackgroundJob.objects.create(
             tenant=tenant_a, kind="units_import", created_by=admin_a, file_name="base.csv"
         )
@@ -93,6 +95,7 @@ def objects_a(tenant_a, admin_a, team_a):
         **rules,
         **catalogue,
         "import_job": import_job,
+        "saved_view": saved_view,
         **incident,
         **contracts,
         **knowledge,
