@@ -50,6 +50,7 @@ from tickets.selectors import (
     thread_view,
     ticket_get_for_member,
     ticket_history,
+    ticket_neighbour_number,
     ticket_queue,
     ticket_thread,
     tickets_visible_to,
@@ -326,6 +327,20 @@ def merge(request, ticket, data):
     return _page_of(target), _("Ticket #%(source)s was merged into this ticket.") % {
         "source": ticket.number
     }
+
+
+@member_required()
+@require_GET
+def step(request: HttpRequest, number: int, later: bool) -> HttpResponse:
+    """Next or previous ticket (the ``j``/``k`` keys): found when asked, so the ticket page
+    runs no query for it. At either end the agent stays on this ticket and is told so."""
+    member = request.membership
+    ticket = ticket_get_for_member(member=member, number=number)
+    found = ticket_neighbour_number(member=member, number=ticket.number, later=later)
+    if found is None:
+        messages.info(request, _("There is no further ticket in this direction."))
+        found = ticket.number
+    return redirect("ticket_detail", number=found)
 
 
 @member_required()
