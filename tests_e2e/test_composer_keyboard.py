@@ -3,7 +3,7 @@ composer's templates menu and its draft kept across pages."""
 
 import re
 
-from e2e_helpers import ACME, login, messages_text, portal_submit
+from e2e_helpers import ACME, login, messages_text, portal_submit, tiny_png
 from playwright.sync_api import expect
 
 REPAIR = "Repair 维修"
@@ -88,3 +88,32 @@ def test_a_template_is_found_inserted_at_the_cursor_and_the_draft_survives_leavi
     page.goto(f"{ACME}/tickets/")
     page.goto(f"{ACME}/tickets/{number}/")
     expect(page.locator("#id_reply_body")).to_have_value("")
+
+
+DROP_A_FILE = """([name, bytes]) => {
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([new Uint8Array(bytes)], name, {type: "image/png"}));
+  const box = document.getElementById("id_reply_body");
+  const drop = {dataTransfer: transfer, bubbles: true, cancelable: true};
+  box.dispatchEvent(new DragEvent("drop", drop));
+}"""
+
+
+def test_formatting_buttons_and_a_dropped_image_become_part_of_the_reply(
+    new_page, unique, tmp_path
+):
+    page, _ = ticket_for_lead(new_page, unique)
+    box = page.locator("#id_reply_body")
+    box.fill(f"Fixed {unique}")
+    box.evaluate("(box) => box.setSelectionRange(0, 5)")
+    page.locator("md-bold").click()
+    expect(box).to_have_value(f"**Fixed** {unique}")
+    png = tiny_png(tmp_path / "photo.png").read_bytes()
+    page.evaluate(DROP_A_FILE, ["photo.png", list(png)])
+    expect(page.locator("#composer-files-status")).to_contain_text("photo.png")
+    page.locator("#composer .composer-send").click()
+    page.wait_for_load_state()
+    assert "Reply sent." in messages_text(page)
+    reply = page.locator(".thread-item", has_text=f"Fixed {unique}")
+    expect(reply.locator("strong", has_text="Fixed")).to_be_visible()
+    expect(reply).to_contain_text("photo.png")

@@ -2,6 +2,20 @@
 // reply or internal note) while the agent types, so leaving the page loses nothing; the draft
 // is dropped when it is sent. Only the agent's own browser holds it.
 (function () {
+  // Signing out forgets every draft, so the next person at a shared desk reads none of them.
+  document.addEventListener("submit", function (event) {
+    if (!event.target.matches("form[action$=\"/logout/\"]") || !window.localStorage) {
+      return;
+    }
+    Object.keys(localStorage).forEach(function (name) {
+      if (name.indexOf("reply-draft:") === 0) {
+        localStorage.removeItem(name);
+      }
+    });
+  }, true);
+})();
+
+(function () {
   var form = document.querySelector("#composer form.composer");
   var box = document.getElementById("id_reply_body");
   if (!form || !box || !window.localStorage) {

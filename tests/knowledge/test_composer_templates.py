@@ -102,3 +102,17 @@ def test_the_template_form_refuses_an_unknown_language(agent_client_a):
     )
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
+
+
+@pytest.mark.parametrize("count", [1, 15])
+def test_it_builds_the_menu_in_a_constant_number_of_queries(
+    tenant_a, agent_a, ticket_a, count, django_assert_max_num_queries
+):
+    for n in range(count):
+        personal(tenant_a, agent_a, f"T{n}", ("", "en")[n % 2], set_priority="high")
+    client = client_for(agent_a)
+    url = reverse("knowledge:composer_templates", args=[ticket_a.number])
+    client.get(url)  # warm the session
+    with django_assert_max_num_queries(12):
+        menu = client.get(url).content.decode()
+    assert menu.count("data-kb-insert=") == count
