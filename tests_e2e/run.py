@@ -51,6 +51,12 @@ DOCS_SCREENSHOTS = {
     "portal-suggestion-en.png": "portal-suggestion.png",
     "survey-zh-hans.png": "survey-zh-hans.png",
     "dashboard.png": "dashboard.png",
+    **{
+        f"{page}-{language}-{size}.png": f"{page}-{size}-{language}.png"
+        for page in ("ticket-page", "phone-intake")
+        for language in ("en", "zh-hans")
+        for size in ("1366x768", "1920x1080")
+    },
 }
 
 
