@@ -265,6 +265,9 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS: list = [BASE_DIR / "static"]
 if (BASE_DIR / "node_modules" / "chart.js" / "dist").is_dir():  # absent where npm is not
     STATICFILES_DIRS.append(("vendor", BASE_DIR / "node_modules" / "chart.js" / "dist"))
+_MARKDOWN_TOOLBAR = BASE_DIR / "node_modules" / "@github" / "markdown-toolbar-element" / "dist"
+if _MARKDOWN_TOOLBAR.is_dir():  # without it the reply box is a plain text area
+    STATICFILES_DIRS.append(("vendor/markdown-toolbar", _MARKDOWN_TOOLBAR))
 MEDIA_ROOT = Path(os.environ.get("HELPDESK_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     # Removes the partial file of an upload the disk had no room for.

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from helpdesk.audit import actor_display
 from helpdesk.auth import member_required
 from helpdesk.models import Role
 from helpdesk.platform.view_helpers import in_tenant_time_zone, service_error_into_form
@@ -113,7 +114,7 @@ class EventRow:
     def of(cls, event: CustomerEvent) -> "EventRow":
         field = FIELD_LABELS.get(event.field, "") if event.action == "changed" else ""
         return cls(
-            actor=event.actor_label,
+            actor=actor_display(event.actor_label),
             action=str(ACTION_LABELS.get(event.action, event.action)),
             field=str(field),
             old=event.old_value,

@@ -26,12 +26,16 @@ from functools import cache
 
 from django.apps import apps
 from django.db import models
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from helpdesk.models import AuditEvent, ConfigurationEvent, Membership, Tenant
 from helpdesk.webhooks import webhooks_for_change
 
 MAX_LABEL_LENGTH = 200
+# The actor labels of automatic changes are stored as these codes, whatever language the request
+# that caused them was in, and translated when a reader sees them (``actor_display``).
+SYSTEM_ACTOR = "System"
+AUTOMATIC_ACTORS = {SYSTEM_ACTOR: gettext_lazy("System"), "SLA": gettext_lazy("SLA")}
 # Who a change with no member as its actor is recorded as, while a rule makes it.
 _acting_label: ContextVar[str | None] = ContextVar("audit_acting_label", default=None)
 
@@ -112,11 +116,17 @@ def audit_flush(rows: Iterable[AuditEvent]) -> None:
         model.objects.bulk_create(batch)
 
 
+def actor_display(label: str) -> str:
+    """A stored actor label in the reader's language: the automatic actors' codes are
+    translated, a person's or a rule's name is shown as stored."""
+    return str(AUTOMATIC_ACTORS.get(label, label))
+
+
 def _row(tenant_id, actor, action, target, field, old, new, data) -> AuditEvent:
     if isinstance(actor, Membership):
         actor_label = str(actor.user)
     else:
-        actor_label = actor or _acting_label.get() or _("System")
+        actor_label = actor or _acting_label.get() or SYSTEM_ACTOR
         actor = None
     common = {
         "tenant_id": tenant_id,

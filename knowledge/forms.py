@@ -121,6 +121,12 @@ class ReplyTemplateForm(forms.Form):
         label=_("Macro: set team"), queryset=Team.objects.none(), required=False
     )
     add_tags = forms.CharField(label=_("Macro: add tags"), max_length=200, required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("Any language")), *Language.choices],
+        required=False,
+        help_text=_("The reply box lists templates in the customer's language first."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,6 +143,7 @@ class ReplyTemplateForm(forms.Form):
             "set_status",
             "set_priority",
             "add_tags",
+            "language",
         ]
         initial = {name: getattr(template, name) for name in names}
         initial.update(

@@ -331,6 +331,8 @@ class ReplyTemplate(TenantOwned):
     add_tags = models.CharField(
         _("add tags"), max_length=200, blank=True, help_text=_("Comma-separated.")
     )
+    # Blank: the text suits any customer. The composer lists the customer's language first.
+    language = models.CharField(_("language"), max_length=10, choices=Language.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -7,7 +7,7 @@ Precondition for all of them: the tenant scope is active.
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.http import Http404
 
 from helpdesk.models import Membership, Role, Tenant
@@ -145,6 +145,21 @@ def reply_templates_usable_by(member: Membership) -> QuerySet[ReplyTemplate]:
         | (approved & Q(scope=TemplateScope.TENANT))
         | (approved & Q(scope=TemplateScope.TEAM, team_id__in=team_ids))
     ).select_related("set_category", "set_team", "team")
+
+
+def reply_templates_for_reply(*, member: Membership, language: str) -> QuerySet[ReplyTemplate]:
+    """The composer's menu: the usable templates in ``language`` (the customer's) first, then
+    those for any language, then the others, each group by name."""
+    rank = Case(
+        When(language=language, then=Value(0)),
+        When(language="", then=Value(1)),
+        default=Value(2),
+    )
+    return (
+        reply_templates_usable_by(member)
+        .annotate(language_rank=rank)
+        .order_by("language_rank", "name")
+    )
 
 
 def reply_template_usable_get(*, member: Membership, pk: int) -> ReplyTemplate:

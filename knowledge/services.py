@@ -275,6 +275,7 @@ class TemplateFields:
     set_category: Category | None = None
     set_team: Team | None = None
     add_tags: str = ""
+    language: str = ""
 
 
 # What the audit trail compares when a template (or macro: status, priority, …) changes.
@@ -288,6 +289,7 @@ TEMPLATE_AUDITED_FIELDS = (
     "set_category",
     "set_team",
     "add_tags",
+    "language",
     "approval_status",
 )
 
@@ -309,6 +311,7 @@ def _apply_template_fields(template: ReplyTemplate, fields: TemplateFields) -> N
     template.set_category = fields.set_category
     template.set_team = fields.set_team
     template.add_tags = _clean_tags(fields.add_tags)
+    template.language = fields.language
 
 
 def _ask_approval(template: ReplyTemplate) -> None:

@@ -19,6 +19,11 @@ agent_patterns = [
     path("tickets/<int:number>/panel/", views.ticket_panel, name="ticket_panel"),
     path("tickets/<int:number>/link/", views.ticket_link, name="ticket_link"),
     path(
+        "tickets/<int:number>/templates/",
+        views.composer_templates,
+        name="composer_templates",
+    ),
+    path(
         "tickets/<int:number>/templates/<int:pk>/apply/",
         views.template_apply,
         name="template_apply",

@@ -206,21 +206,15 @@ def authors(request: HttpRequest) -> HttpResponse:
 
 
 def _panel(request: HttpRequest, ticket, *, status: int = 200) -> HttpResponse:
-    member = request.membership
     query = request.GET.get("q", "").strip()[:200]
     if query:
         hits = search.search(selectors.published_for_agents(), query, limit=5)
     else:
         hits = selectors.article_suggestions_for_ticket(ticket=ticket)
-    templates = [
-        (template, services.reply_template_fill(text=template.body, ticket=ticket, agent=member))
-        for template in selectors.reply_templates_usable_by(member)
-    ]
     context = {
         "ticket": ticket,
         "query": query,
         "hits": [(hit, _public_url(request, hit.article)) for hit in hits],
-        "templates": templates,
         "links": selectors.ticket_links(ticket=ticket),
         "kinds": LinkKind,
     }
@@ -238,6 +232,22 @@ def _public_url(request: HttpRequest, article) -> str:
 def ticket_panel(request: HttpRequest, number: int) -> HttpResponse:
     ticket = ticket_get_for_member(member=request.membership, number=number)
     return _panel(request, ticket)
+
+
+@member_required()
+@require_GET
+def composer_templates(request: HttpRequest, number: int) -> HttpResponse:
+    """The reply box's menu of templates and macros, the customer's language first, each
+    filled in for this ticket."""
+    member = request.membership
+    ticket = ticket_get_for_member(member=member, number=number)
+    language = ticket.customer.language or ticket.tenant.default_language
+    templates = [
+        (template, services.reply_template_fill(text=template.body, ticket=ticket, agent=member))
+        for template in selectors.reply_templates_for_reply(member=member, language=language)
+    ]
+    context = {"ticket": ticket, "templates": templates, "language": language}
+    return render(request, "knowledge/_composer_templates.html", context)
 
 
 @member_required()

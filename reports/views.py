@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from helpdesk.auth import member_required
@@ -93,7 +94,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def _chart_labels() -> dict:
     """Chart texts for the page's JSON (translated here: the script holds no text)."""
     return {
-        "created": _("Created"),
+        "created": pgettext("number of tickets", "Created"),
         "resolved": _("Resolved"),
         "first_response_hours": _("First response, average (hours)"),
         "resolution_rate": _("Resolution rate (%)"),

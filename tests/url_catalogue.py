@@ -134,6 +134,8 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
         name: (lambda objs: {"number": objs["ticket"].number})
         for name in (
             "ticket_detail",
+            "ticket_next",
+            "ticket_previous",
             "ticket_reply",
             "ticket_properties",
             "ticket_take",
@@ -151,6 +153,7 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
     },
     "surveys:answer": lambda objs: {"token": "0" * 64},
     "surveys:follow_up_schedule": lambda objs: {"number": objs["ticket"].number},
+    "knowledge:composer_templates": lambda objs: {"number": objs["ticket"].number},
     "surveys:follow_up_log": lambda objs: {
         "number": objs["ticket"].number,
         "pk": objs["follow_up"].pk,
@@ -290,6 +293,9 @@ SAMPLE_KWARGS: dict[str, Callable[[dict], dict]] = {
 }
 
 # Pages that only accept POST: a GET by a member is 405 (an outsider still gets 404).
+# GET pages that send the member on to another page (next / previous ticket).
+REDIRECT_URL_NAMES = frozenset({"ticket_next", "ticket_previous"})
+
 POST_ONLY_URL_NAMES = frozenset(
     {
         "reports:assessment_settings",

@@ -56,6 +56,12 @@ DOCS_SCREENSHOTS = {
         for size in ("1366", "1920")
         for language in ("en", "zh-hans")
     },
+    **{
+        f"{page}-{language}-{size}.png": f"{page}-{size}-{language}.png"
+        for page in ("ticket-page", "phone-intake")
+        for language in ("en", "zh-hans")
+        for size in ("1366x768", "1920x1080")
+    },
 }
 
 

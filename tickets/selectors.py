@@ -39,6 +39,17 @@ def tickets_visible_to(member: Membership) -> QuerySet[Ticket]:
     return tickets.filter(Q(assignee=member) | Q(team_id__in=team_ids) | Q(team__isnull=True))
 
 
+def ticket_neighbour_number(*, member: Membership, number: int, later: bool) -> int | None:
+    """The number of the next (``later``) or previous ticket this member may open that is
+    not closed, for stepping through the desk from a ticket page. Scope active."""
+    tickets = tickets_visible_to(member).exclude(status=Status.CLOSED)
+    if later:
+        tickets = tickets.filter(number__gt=number).order_by("number")
+    else:
+        tickets = tickets.filter(number__lt=number).order_by("-number")
+    return tickets.values_list("number", flat=True).first()
+
+
 def ticket_get_for_member(*, member: Membership, number: int) -> Ticket:
     """The ticket with this per-tenant number if the member may see it, else 404."""
     ticket = (

@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from helpdesk.auth import member_required
@@ -46,15 +45,14 @@ from tickets.forms import (
     query_dict,
     submit_as_choices,
 )
+from tickets.history import PROPERTY_LABELS, HistoryRow
 from tickets.intake import ticket_intake_from_call
 from tickets.models import (
     Message,
     MessageKind,
-    Priority,
     SavedView,
     Status,
     Ticket,
-    TicketEvent,
 )
 from tickets.queue_views import queue_rail
 from tickets.search_views import intake_with_callers
@@ -65,6 +63,7 @@ from tickets.selectors import (
     thread_view,
     ticket_get_for_member,
     ticket_history,
+    ticket_neighbour_number,
     ticket_queue,
     ticket_thread,
     tickets_visible_to,
@@ -408,6 +407,20 @@ def merge(request, ticket, data):
 
 
 @member_required()
+@require_GET
+def step(request: HttpRequest, number: int, later: bool) -> HttpResponse:
+    """Next or previous ticket (the ``j``/``k`` keys): found when asked, so the ticket page
+    runs no query for it. At either end the agent stays on this ticket and is told so."""
+    member = request.membership
+    ticket = ticket_get_for_member(member=member, number=number)
+    found = ticket_neighbour_number(member=member, number=ticket.number, later=later)
+    if found is None:
+        messages.info(request, _("There is no further ticket in this direction."))
+        found = ticket.number
+    return redirect("ticket_detail", number=found)
+
+
+@member_required()
 @require_POST
 def take(request: HttpRequest, number: int) -> HttpResponse:
     member = request.membership
@@ -459,88 +472,6 @@ def _reply_sent(message: Message | None, status: str) -> str:
 def attachment_download(request: HttpRequest, number: int, pk: int) -> FileResponse:
     attachment = attachment_get_for_member(member=request.membership, number=number, pk=pk)
     return attachment_response(attachment.file, name=attachment.original_name)
-
-
-# --- history ----------------------------------------------------------------------------------
-
-ACTION_LABELS = {
-    "created": gettext_lazy("created the ticket"),
-    "reply": gettext_lazy("replied to the customer"),
-    "note": gettext_lazy("added an internal note"),
-    "customer_reply": gettext_lazy("customer replied"),
-    "status": gettext_lazy("changed the status"),
-    "reopened": gettext_lazy("reopened the ticket"),
-    "changed": gettext_lazy("changed"),
-    "assigned": gettext_lazy("changed the assignee"),
-    "transferred": gettext_lazy("transferred the ticket"),
-    "merged_in": gettext_lazy("merged another ticket into this one"),
-    "merged_into": gettext_lazy("merged this ticket into another"),
-    "personal_data_erased": gettext_lazy("erased the customer's personal data"),
-    # A tenant's trigger (automations.engine): its actor label names it.
-    "trigger_fired": gettext_lazy("fired on this ticket"),
-    "automation_fired": gettext_lazy("fired on this ticket"),
-    "rule_refused": gettext_lazy("could not act on this ticket; its changes were undone"),
-    "sla_target": gettext_lazy("set this ticket's own SLA target"),
-    # Spare parts moved for the ticket (repairs.services).
-    "stock_reserved": gettext_lazy("reserved a spare part"),
-    "stock_released": gettext_lazy("released a reserved spare part"),
-    "stock_consumed": gettext_lazy("used a spare part"),
-    "stock_returned": gettext_lazy("returned a spare part to stock"),
-}
-PROPERTY_LABELS = {
-    "status": gettext_lazy("Status"),
-    "priority": gettext_lazy("Priority"),
-    "category": gettext_lazy("Category"),
-    "unit": gettext_lazy("Serial number"),
-    "team": gettext_lazy("Team"),
-    "assignee": gettext_lazy("Assignee"),
-    "tags": gettext_lazy("Tags"),
-}
-VALUE_LABELS = {"status": dict(Status.choices), "priority": dict(Priority.choices)}
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    actor: str
-    action: str
-    field: str
-    old: str
-    new: str
-    detail: str
-    created_at: object
-
-    @classmethod
-    def of(cls, event: TicketEvent) -> "HistoryRow":
-        values = VALUE_LABELS.get(event.field, {})
-        return cls(
-            actor=event.actor_label,
-            action=str(ACTION_LABELS.get(event.action, event.action)),
-            # "changed" needs the field's name; the other actions already say what changed.
-            field=str(PROPERTY_LABELS.get(event.field, event.field))
-            if event.action == "changed"
-            else "",
-            old=str(values.get(event.old_value, event.old_value)),
-            new=str(values.get(event.new_value, event.new_value)),
-            detail=_event_detail(event),
-            created_at=event.created_at,
-        )
-
-
-def _event_detail(event: TicketEvent) -> str:
-    data = event.data or {}
-    if event.action == "transferred" and data.get("reason"):
-        return _("Reason: %(reason)s") % {"reason": data["reason"]}
-    if event.action == "merged_in" and data.get("source"):
-        return _("from #%(number)s") % {"number": data["source"]}
-    if event.action == "merged_into" and data.get("target"):
-        return _("into #%(number)s") % {"number": data["target"]}
-    if event.action.startswith("stock_") and data.get("part"):
-        return _("%(quantity)s × %(part)s at %(location)s") % {
-            "quantity": data.get("quantity"),
-            "part": data["part"],
-            "location": data.get("location", ""),
-        }
-    return ""
 
 
 # --- new ticket / phone intake --------------------------------------------------------------

@@ -32,3 +32,94 @@ document.addEventListener("keydown", function (event) {
   event.preventDefault();
   box.focus();
 });
+
+// Keyboard shortcuts for the common moves, listed in the "?" dialog (templates/_shortcuts.html,
+// rendered in the page's language). Like "/", none fires while the agent types in a field.
+(function () {
+  var pendingG = 0;
+
+  function typing(target) {
+    return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+  }
+
+  function focusComposer(kind) {
+    var radio = document.querySelector("#composer input[name=kind][value=" + kind + "]");
+    var box = document.getElementById("id_reply_body");
+    if (!box) {
+      return false;
+    }
+    if (radio) {
+      radio.checked = true;
+      radio.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    box.scrollIntoView({ block: "center" });
+    box.focus();
+    return true;
+  }
+
+  function submitForm(id) {
+    var form = document.getElementById(id);
+    if (!form) {
+      return false;
+    }
+    form.requestSubmit();
+    return true;
+  }
+
+  function focusFirst(selector) {
+    var element = document.querySelector(selector);
+    if (!element) {
+      return false;
+    }
+    element.focus();
+    return true;
+  }
+
+  function goTo(url) {
+    if (!url) {
+      return false;
+    }
+    window.location.assign(url);
+    return true;
+  }
+
+  function ticketAction(key) {
+    var workspace = document.getElementById("ticket-workspace");
+    if (!workspace) {
+      return false;
+    }
+    switch (key) {
+      case "j": case "n": return goTo(workspace.dataset.nextUrl);
+      case "k": case "p": return goTo(workspace.dataset.previousUrl);
+      case "r": return focusComposer("public");
+      case "i": return focusComposer("internal");
+      case "a": return submitForm("take-form");
+      case "s": return focusFirst("#composer .composer-actions button.secondary");
+    }
+    return false;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var dialog = document.getElementById("shortcuts");
+    if (!dialog || dialog.open || event.ctrlKey || event.metaKey || event.altKey ||
+        typing(event.target)) {
+      return;
+    }
+    var done = false;
+    if (event.key === "?") {
+      dialog.showModal();
+      done = true;
+    } else if (pendingG && Date.now() - pendingG < 1500 && event.key === "v") {
+      done = goTo(dialog.dataset.queueUrl);
+    } else if (event.key === "g") {
+      pendingG = Date.now();
+      return;
+    } else {
+      done = ticketAction(event.key);
+    }
+    pendingG = 0;
+    if (done) {
+      event.preventDefault();
+    }
+  });
+})();

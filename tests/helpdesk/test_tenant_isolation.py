@@ -27,6 +27,7 @@ from tests.surveys.helpers import answered_survey
 from tests.url_catalogue import (
     POST_ONLY_URL_NAMES,
     PUBLIC_URL_NAMES,
+    REDIRECT_URL_NAMES,
     SAMPLE_KWARGS,
     tenant_routes,
 )
@@ -169,6 +170,8 @@ def test_it_serves_the_same_urls_to_the_tenant_admin(objects_a, admin_client_a):
     statuses = {name: admin_client_a.get(url).status_code for name, url in private_urls(objects_a)}
     post_only = {name: statuses.pop(name) for name in POST_ONLY_URL_NAMES}
     assert set(post_only.values()) == {405}, post_only
+    redirects = {name: statuses.pop(name) for name in REDIRECT_URL_NAMES}
+    assert set(redirects.values()) == {302}, redirects
     assert set(statuses.values()) == {200}, statuses
 
 
