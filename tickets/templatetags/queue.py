@@ -75,7 +75,10 @@ def queue_rows(
         "\n",
         "<tr>{}{}</tr>",
         (
-            (_first_cells(t, texts, queue_url), SafeString("".join(cell(row, t) for cell in cells)))
+            (
+                _first_cells(t, texts, queue_url),
+                markup_join("", "{}", ((c(row, t),) for c in cells)),
+            )
             for t in tickets
         ),
     )
